@@ -1,0 +1,29 @@
+"""Group WSGI and ASGI requests by route, in AppSignal and any OpenTelemetry backend.
+
+Only the names re-exported here are public; the modules behind them are private.
+"""
+
+from ._agent import Agent, start, stop
+from ._annotation import set_root_name, set_route
+from ._config import Config
+from ._decorators import root_name, route
+from ._middleware import instrument, instrument_asgi, instrument_wsgi
+from ._processor import GroupingSpanProcessor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agent",
+    "Config",
+    "GroupingSpanProcessor",
+    "__version__",
+    "instrument",
+    "instrument_asgi",
+    "instrument_wsgi",
+    "root_name",
+    "route",
+    "set_root_name",
+    "set_route",
+    "start",
+    "stop",
+]

@@ -1,0 +1,176 @@
+"""``start()`` and ``stop()``: the one place that wires OpenTelemetry together.
+
+``start()`` resolves the configuration, keeps an SDK ``TracerProvider`` that is
+already global (the user's own, or AppSignal's) or creates one, adds the grouping
+processor and the chosen exporter, and declares the configured routes. The started
+agent is process-wide state (one per process); ``stop()`` undoes it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+
+from . import _registry
+from ._config import Config, resolve
+from ._exporters import build_exporter
+from ._processor import GroupingSpanProcessor
+
+logger = logging.getLogger("appsignal_routes")
+
+#: How long ``stop()`` waits for spans to be flushed, in seconds.
+STOP_TIMEOUT = 5.0
+
+_lock = threading.Lock()
+_agent: Agent | None = None
+
+
+@dataclass(frozen=True)
+class Agent:
+    """What ``start()`` set up: its configuration and the OpenTelemetry parts it used."""
+
+    config: Config
+    tracer_provider: TracerProvider | None
+    processor: GroupingSpanProcessor | None
+    exporter: SpanExporter | None
+    export_processor: SpanProcessor | None
+    owns_provider: bool
+
+
+def start(  # noqa: PLR0913 - the options of the AppSignal package, one keyword each
+    *,
+    active: bool | None = None,
+    name: str | None = None,
+    environment: str | None = None,
+    push_api_key: str | None = None,
+    revision: str | None = None,
+    collector_endpoint: str | None = None,
+    opentelemetry_port: int | None = None,
+    hostname: str | None = None,
+    service_name: str | None = None,
+    ignore_actions: list[str] | tuple[str, ...] | None = None,
+    routes: list[str] | tuple[str, ...] | None = None,
+    infer_routes: bool | None = None,
+    max_groups: int | None = None,
+    route_style: str | None = None,
+    exporter: str | SpanExporter | None = None,
+    jsonl_path: str | None = None,
+) -> Agent:
+    """Configure OpenTelemetry for grouped requests; call once, at the entry point.
+
+    Idempotent: a second call returns the first ``Agent`` and changes nothing.
+
+    Raises:
+        TypeError: an unknown option.
+        ValueError: a bad option value (the message names the option and the value).
+    """
+    global _agent  # noqa: PLW0603 - the one started agent of the process
+    options: dict[str, Any] = {k: v for k, v in locals().items() if v is not None}
+    with _lock:
+        if _agent is not None:
+            logger.info("appsignal-routes: start() called again; keeping the running agent")
+            return _agent
+        config = resolve(options)
+        for warning in config.warnings:
+            logger.warning("appsignal-routes: %s", warning)
+        _agent = _install(config)
+        atexit.register(stop)
+        return _agent
+
+
+def _install(config: Config) -> Agent:
+    _registry.declare_all(config.routes)
+    if not config.active:
+        return Agent(config, None, None, None, None, owns_provider=False)
+    _registry.set_infer_by_default(config.infer_routes)
+    current = trace.get_tracer_provider()
+    owns = not isinstance(current, TracerProvider)
+    provider = TracerProvider(resource=_resource(config)) if owns else current
+    assert isinstance(provider, TracerProvider)  # noqa: S101 - narrowed above
+    exporter = build_exporter(config)
+    export_processor: SpanProcessor | None = None
+    if exporter is not None:
+        simple = config.exporter in ("console", "memory")
+        export_processor = SimpleSpanProcessor(exporter) if simple else BatchSpanProcessor(exporter)
+        provider.add_span_processor(export_processor)
+    processor = _existing_processor(provider)
+    if processor is None:
+        processor = GroupingSpanProcessor(
+            max_groups=config.max_groups,
+            route_style="appsignal" if config.route_style == "appsignal" else "template",
+        )
+        provider.add_span_processor(processor)
+    if owns:
+        trace.set_tracer_provider(provider)
+    return Agent(config, provider, processor, exporter, export_processor, owns_provider=owns)
+
+
+def _existing_processor(provider: TracerProvider) -> GroupingSpanProcessor | None:
+    active = getattr(provider, "_active_span_processor", None)
+    for processor in getattr(active, "_span_processors", ()):
+        if isinstance(processor, GroupingSpanProcessor) and processor.active:
+            return processor
+    return None
+
+
+def _resource(config: Config) -> Resource:
+    attributes: dict[str, str] = {
+        "service.name": config.resolved_service_name,
+        "host.name": config.hostname,
+        "appsignal.config.environment": config.environment,
+        "appsignal.config.language_integration": "python",
+        "appsignal.config.app_path": os.getcwd(),  # noqa: PTH109
+    }
+    if config.name:
+        attributes["appsignal.config.name"] = config.name
+    if config.push_api_key:
+        attributes["appsignal.config.push_api_key"] = config.push_api_key
+    if config.revision:
+        attributes["appsignal.config.revision"] = config.revision
+    return Resource.create(attributes)
+
+
+def stop(timeout: float = STOP_TIMEOUT) -> None:
+    """Flush and shut down what ``start()`` created, within ``timeout`` seconds."""
+    global _agent  # noqa: PLW0603
+    with _lock:
+        agent, _agent = _agent, None
+    if agent is None or agent.tracer_provider is None:
+        return
+    atexit.unregister(stop)
+
+    def shut_down() -> None:
+        try:
+            if agent.owns_provider:
+                agent.tracer_provider.shutdown()  # type: ignore[union-attr]
+            else:
+                if agent.export_processor is not None:
+                    agent.export_processor.shutdown()
+                if agent.processor is not None:
+                    agent.processor.shutdown()
+        except Exception:
+            logger.debug("appsignal-routes: shutdown failed", exc_info=True)
+
+    worker = threading.Thread(target=shut_down, name="appsignal-routes-stop", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        logger.warning("appsignal-routes: stop() gave up flushing after %.1f s", timeout)
+
+
+def current_agent() -> Agent | None:
+    """The started agent, or None."""
+    return _agent

@@ -1,0 +1,88 @@
+"""Annotating the current request with a route or a root name.
+
+The decorators and the middleware call the internal ``annotate_*`` functions, which
+never raise; users call ``set_route`` and ``set_root_name``, which validate their
+input first (a bad template is the caller's bug, reported at the call).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from opentelemetry import trace
+
+from ._grouping import HTTP_ROUTE, ROOT_NAME, RouteSource
+from ._processor import group_of
+from ._template import check_name, parse
+
+logger = logging.getLogger("appsignal_routes")
+_failed_once = False
+
+
+def set_route(template: str, span: trace.Span | None = None, *, override: bool = False) -> None:
+    """Group the current request (or ``span``'s) under ``template``.
+
+    The first route set in a request wins; ``override=True`` replaces it. Does
+    nothing outside a recording span. Raises ``TypeError``/``ValueError`` for a bad
+    template, as the ``@route`` decorator does.
+    """
+    annotate_route(parse(template).text, span, override=override)
+
+
+def set_root_name(name: str, span: trace.Span | None = None, *, override: bool = False) -> None:
+    """Name the current request (or ``span``'s) ``name``; it takes precedence over routes.
+
+    The first root name set in a request wins; ``override=True`` replaces it. Raises
+    ``TypeError``/``ValueError`` for a bad name.
+    """
+    annotate_root_name(check_name(name), span, override=override)
+
+
+def annotate_route(
+    route: str,
+    span: trace.Span | None = None,
+    *,
+    override: bool = False,
+    source: RouteSource = "decorator",
+) -> None:
+    """Record a validated route on the request ``span`` belongs to; never raises."""
+    try:
+        target = trace.get_current_span() if span is None else span
+        if not target.is_recording():
+            return
+        group = group_of(target.get_span_context().span_id)
+        if group is not None:
+            group.set_route(route, source, override)
+        elif override or not _has(target, HTTP_ROUTE):
+            target.set_attribute(HTTP_ROUTE, route)  # no grouping processor: mark the span
+    except Exception:
+        _log_failure()
+
+
+def annotate_root_name(
+    name: str, span: trace.Span | None = None, *, override: bool = False
+) -> None:
+    """Record a validated root name on the request ``span`` belongs to; never raises."""
+    try:
+        target = trace.get_current_span() if span is None else span
+        if not target.is_recording():
+            return
+        group = group_of(target.get_span_context().span_id)
+        if group is not None:
+            group.set_root_name(name, override)
+        elif override or not _has(target, ROOT_NAME):
+            target.set_attribute(ROOT_NAME, name)
+    except Exception:
+        _log_failure()
+
+
+def _has(span: trace.Span, key: str) -> bool:
+    attributes = getattr(span, "attributes", None)
+    return bool(attributes) and key in attributes  # type: ignore[operator]
+
+
+def _log_failure() -> None:
+    global _failed_once  # noqa: PLW0603 - log once per process, not once per request
+    if not _failed_once:
+        _failed_once = True
+        logger.debug("appsignal-routes: annotation failed", exc_info=True)

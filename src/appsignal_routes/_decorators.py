@@ -1,0 +1,189 @@
+"""The ``@route`` and ``@root_name`` decorators, built on ``wrapt``.
+
+A decorated callable annotates the current request when it is called, before its
+body runs, then returns exactly what the original returns (the same coroutine or
+generator object). ``wrapt`` keeps the signature, names, ``__wrapped__`` and the
+``inspect`` predicates of the original, and binds correctly as an instance method,
+classmethod or staticmethod in either stacking order.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, overload
+
+import wrapt
+
+from . import _registry
+from ._annotation import annotate_root_name, annotate_route
+from ._template import check_name
+
+_T = TypeVar("_T")
+_C = TypeVar("_C", bound=type)
+
+
+class _Annotator:
+    """The wrapper function ``wrapt`` calls: annotate, then call through."""
+
+    __slots__ = ("annotate", "value")
+
+    def __init__(self, annotate: Callable[[str], None], value: str) -> None:
+        self.annotate = annotate
+        self.value = value
+
+    def __call__(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG002
+        self.annotate(self.value)  # never raises: see _annotation
+        return wrapped(*args, **kwargs)
+
+
+class _RouteWrapper(wrapt.FunctionWrapper):  # type: ignore[misc]
+    """A handler wrapped by ``@route``."""
+
+
+class _RootNameWrapper(wrapt.FunctionWrapper):  # type: ignore[misc]
+    """A handler wrapped by ``@root_name``."""
+
+
+def route(template: str, *, methods: Iterable[str] | None = None) -> Callable[[_T], _T]:
+    """Group every request that calls the decorated handler under ``template``.
+
+    Works on functions of every kind, methods (also stacked with ``@classmethod`` or
+    ``@staticmethod``), callable objects and classes (each public method and
+    ``__call__``, or the ``methods`` named). The template is also declared in the
+    route registry, so requests that never reach the handler are grouped too.
+
+    Raises:
+        TypeError: ``template`` is not a ``str``, or the target is not callable.
+        ValueError: the template is malformed; the message quotes it.
+    """
+    parsed = _registry.declare(template)
+    text = parsed.text
+
+    def decorate(target: _T) -> _T:
+        return _decorate(target, _RouteWrapper, lambda _method: text, methods, "@route")
+
+    return decorate
+
+
+def _route_annotate(route_text: str) -> None:
+    annotate_route(route_text)
+
+
+def _root_name_annotate(name: str) -> None:
+    annotate_root_name(name)
+
+
+@overload
+def root_name(name: _C, /) -> _C: ...
+@overload
+def root_name(
+    name: str | None = None, /, *, methods: Iterable[str] | None = None
+) -> Callable[[_T], _T]: ...
+def root_name(
+    name: Any = None, /, *, methods: Iterable[str] | None = None
+) -> Callable[[_T], _T] | Any:
+    """Name every request that calls the decorated handler ``name``.
+
+    On a function or method: ``@root_name("UserHandlers#show")``. On a class:
+    ``@root_name`` (or ``@root_name()``) names each handler method
+    ``"ClassName#method"``; ``@root_name("Users")`` names them ``"Users#method"``.
+    A root name wins over any route.
+
+    Raises:
+        TypeError: ``name`` is not a ``str``, no name is given for a function, or the
+            target is not callable.
+        ValueError: the name is empty or has whitespace or control characters.
+    """
+    if inspect.isclass(name):  # bare @root_name on a class
+        return _decorate_class(name, _RootNameWrapper, lambda m: f"{name.__name__}#{m}", None)
+    prefix = None if name is None else check_name(name)
+
+    def decorate(target: _T) -> _T:
+        if inspect.isclass(target):
+            base = prefix if prefix is not None else target.__name__
+            return _decorate_class(target, _RootNameWrapper, lambda m: f"{base}#{m}", methods)  # type: ignore[return-value]
+        if prefix is None:
+            raise TypeError(
+                "@root_name needs a name on a function or method, as in "
+                '@root_name("UserHandlers#show"); only a class can take it bare'
+            )
+        return _decorate(target, _RootNameWrapper, lambda _method: prefix, methods, "@root_name")
+
+    return decorate
+
+
+def _decorate(
+    target: _T,
+    kind: type[wrapt.FunctionWrapper],
+    value_for: Callable[[str], str],
+    methods: Iterable[str] | None,
+    what: str,
+) -> _T:
+    if inspect.isclass(target):
+        return _decorate_class(target, kind, value_for, methods)  # type: ignore[return-value]
+    if methods is not None:
+        raise TypeError(f"{what}(methods=...) applies to classes only, not to {target!r}")
+    return _wrap(target, kind, value_for(""), what)
+
+
+def _wrap(target: Any, kind: type[wrapt.FunctionWrapper], value: str, what: str) -> Any:
+    if not (callable(target) or isinstance(target, (classmethod, staticmethod))):
+        raise TypeError(f"{what} decorates callables and classes, not {target!r}")
+    annotate = _route_annotate if kind is _RouteWrapper else _root_name_annotate
+    return kind(target, _Annotator(annotate, value))
+
+
+def _decorate_class(
+    cls: _C,
+    kind: type[wrapt.FunctionWrapper],
+    value_for: Callable[[str], str],
+    methods: Iterable[str] | None,
+) -> _C:
+    names = _handler_names(cls, methods)
+    for name in names:
+        member = cls.__dict__[name]
+        if _already(member, kind):
+            continue  # a method-level decorator of the same kind is more specific
+        setattr(cls, name, _wrap(member, kind, value_for(name), "decorator"))
+    return cls
+
+
+def _handler_names(cls: type, methods: Iterable[str] | None) -> list[str]:
+    if methods is not None:
+        if isinstance(methods, str):
+            raise TypeError("methods must be a list of method names, not a str")
+        names = list(methods)
+        missing = [n for n in names if not _is_method(cls.__dict__.get(n))]
+        if missing:
+            raise ValueError(
+                f"{cls.__name__} has no method {missing[0]!r} defined in its body to decorate"
+            )
+        return names
+    return [
+        name
+        for name, member in cls.__dict__.items()
+        if (not name.startswith("_") or name == "__call__") and _is_method(member)
+    ]
+
+
+def _is_method(member: object) -> bool:
+    if isinstance(member, (classmethod, staticmethod)):
+        return True
+    return inspect.isfunction(member) or isinstance(member, wrapt.FunctionWrapper)
+
+
+def _already(member: object, kind: type[wrapt.FunctionWrapper]) -> bool:
+    """Is ``member`` (or anything it wraps) already wrapped by a decorator of ``kind``?"""
+    seen = 0
+    while seen < 32:  # noqa: PLR2004 - a bound on pathological wrapper chains
+        seen += 1
+        if isinstance(member, (classmethod, staticmethod)):
+            member = member.__func__
+        elif type(member) is kind:
+            return True
+        elif isinstance(member, wrapt.FunctionWrapper):
+            member = member.__wrapped__
+        else:
+            return False
+    return False
