@@ -117,11 +117,12 @@ class RequestGroup:
         self.apply()
 
     def set_route(self, route: str, source: RouteSource, override: bool) -> None:
-        if self.route_source not in ("decorator", "framework"):
-            self._adopt_framework_route()
+        adopted = self.route_source not in ("decorator", "framework") and self._adopt_framework()
         if override or _RANK[source] > _RANK[self.route_source]:
             self.route = route
             self.route_source = source
+            self.apply()
+        elif adopted:
             self.apply()
 
     def set_root_name(self, name: str, override: bool) -> None:
@@ -129,12 +130,14 @@ class RequestGroup:
             self.root_name = name
             self.apply()
 
-    def _adopt_framework_route(self) -> None:
+    def _adopt_framework(self) -> bool:
         """A ``http.route`` a framework set after the span started counts as explicit."""
         current = (self.root.attributes or {}).get(HTTP_ROUTE)
         if isinstance(current, str) and current and current != self._exported_route():
             self.route = current
             self.route_source = "framework"
+            return True
+        return False
 
     def _exported_route(self) -> str | None:
         return self.naming.style(self.route) if self.route is not None else None

@@ -59,7 +59,10 @@ class RouteTable:
                 return self._templates[parsed.text]
             self._templates[parsed.text] = parsed
             node = self._root
-            for parts in parsed.segments:
+            segments = parsed.segments
+            if segments and not segments[-1]:
+                segments = segments[:-1]  # "/" and "/users/": a trailing slash is not a segment
+            for parts in segments:
                 if len(parts) == 1 and isinstance(parts[0], Param) and parts[0].wildcard:
                     if node.wildcard is None:
                         node.wildcard = parsed

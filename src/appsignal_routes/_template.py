@@ -83,11 +83,15 @@ def _raw(part: Part) -> str:
     return part if isinstance(part, str) else part.raw
 
 
-@lru_cache(maxsize=4096)
 def parse(template: object) -> RouteTemplate:
     """Parse and validate a template; ``TypeError`` or ``ValueError`` quoting the input."""
     if not isinstance(template, str):
         raise TypeError(f"a route template must be a str, not {type(template).__name__}")
+    return _parse(template)
+
+
+@lru_cache(maxsize=4096)
+def _parse(template: str) -> RouteTemplate:
     _check_text(template, "route template")
     if not template.startswith("/"):
         raise ValueError(f"invalid route template {template!r}: it must start with '/'")

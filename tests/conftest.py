@@ -1,0 +1,73 @@
+"""Shared fixtures: a fresh provider with the grouping processor, and clean globals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+from opentelemetry.util._once import Once
+
+import appsignal_routes as ar
+from appsignal_routes import _agent, _registry
+from appsignal_routes._processor import index
+
+
+def reset_global_tracer_provider() -> None:
+    trace._TRACER_PROVIDER_SET_ONCE = Once()
+    trace._TRACER_PROVIDER = None
+
+
+@pytest.fixture(autouse=True)
+def clean_globals() -> Iterator[None]:
+    _registry.reset()
+    reset_global_tracer_provider()
+    yield
+    ar.stop()
+    _registry.reset()
+    reset_global_tracer_provider()
+    index.groups.clear()
+
+
+@dataclass
+class Traced:
+    provider: TracerProvider
+    exporter: InMemorySpanExporter
+    processor: ar.GroupingSpanProcessor
+
+    @property
+    def tracer(self) -> trace.Tracer:
+        return self.provider.get_tracer("tests")
+
+    def spans(self) -> tuple[ReadableSpan, ...]:
+        return self.exporter.get_finished_spans()
+
+    def roots(self) -> list[ReadableSpan]:
+        return [s for s in self.spans() if s.parent is None or s.parent.is_remote]
+
+    def request(self, method: str = "GET", **attributes: object):  # type: ignore[no-untyped-def]
+        """A SERVER span as the upstream middleware starts one."""
+        return self.tracer.start_as_current_span(
+            f"{method} /raw/path",
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, **attributes},
+        )
+
+
+def make_traced(**options: object) -> Traced:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    processor = ar.GroupingSpanProcessor(**options)  # type: ignore[arg-type]
+    provider.add_span_processor(processor)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return Traced(provider, exporter, processor)
+
+
+@pytest.fixture
+def traced() -> Traced:
+    return make_traced()

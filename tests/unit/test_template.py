@@ -1,0 +1,89 @@
+"""Route templates: every accepted style, validation at parse time, rewriting."""
+
+from __future__ import annotations
+
+import pytest
+
+from appsignal_routes._template import parse
+
+
+@pytest.mark.parametrize(
+    ("template", "names", "appsignal"),
+    [
+        ("/users/:user_id", ["user_id"], "/users/:user_id"),
+        ("/users/{user_id}", ["user_id"], "/users/:user_id"),
+        ("/users/{user_id:int}", ["user_id"], "/users/:user_id"),
+        ("/users/<user_id>", ["user_id"], "/users/:user_id"),
+        ("/users/<int:user_id>", ["user_id"], "/users/:user_id"),
+        ("/posts/<post_id:int>", ["post_id"], "/posts/:post_id"),
+        ("/posts/<slug:re:[a-z]+>", ["slug"], "/posts/:slug"),
+        ("/posts/<slug:re:[a-z]{3}>", ["slug"], "/posts/:slug"),
+        ("/static/*", [None], "/static/*"),
+        ("/static/*rest", ["rest"], "/static/*rest"),
+        ("/files/{name:path}", ["name"], "/files/*name"),
+        ("/files/<path:name>", ["name"], "/files/*name"),
+        ("/files/<name:path>", ["name"], "/files/*name"),
+        ("/files/{name}.{ext}", ["name", "ext"], "/files/:name.:ext"),
+        ("/", [], "/"),
+        ("/v1/projects/{id}:undelete", ["id"], "/v1/projects/:id:undelete"),
+    ],
+)
+def test_every_style_parses_and_rewrites(template, names, appsignal):
+    parsed = parse(template)
+    assert str(parsed) == template
+    assert parsed.format() == template
+    assert [p.name for p in parsed.params] == names
+    assert parsed.appsignal == appsignal
+
+
+def test_flask_and_bottle_orders_are_told_apart_by_the_known_side():
+    flask = parse("/u/<uuid:user_id>").params[0]
+    bottle = parse("/u/<user_id:uuid>").params[0]
+    assert (flask.name, flask.converter) == ("user_id", "uuid")
+    assert (bottle.name, bottle.converter) == ("user_id", "uuid")
+    unknown = parse("/u/<list:ids>").params[0]  # a custom Werkzeug converter
+    assert (unknown.name, unknown.converter) == ("ids", "list")
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("", "it is empty"),
+        ("users", "must start with '/'"),
+        ("/users /x", "whitespace or a control character"),
+        ("/users/\x00", "whitespace or a control character"),
+        ("/users?id=1", "'?' is not allowed"),
+        ("/users#top", "'#' is not allowed"),
+        ("/users/{id", "unbalanced"),
+        ("/users/id}", "unbalanced"),
+        ("/users/<id", "unbalanced"),
+        ("/users/{a<b}", "unbalanced"),
+        ("/users/:id/:id", "duplicate parameter name 'id'"),
+        ("/users/{1abc}", "'1abc' is not an identifier"),
+        ("/users/<a-b>", "'a-b' is not an identifier"),
+        ("/users/:", "is not an identifier"),
+        ("/static/*/more", "a wildcard must be the last segment"),
+        ("/static/a*b", "'*' is a wildcard only as a whole last segment"),
+        ("/x/*1", "is not an identifier"),
+        ("/x/<a:re:[>", "bad regex"),
+        ("/x/<a:re:(>", "bad regex"),
+        ("/x/<1:2>", "is not an identifier"),
+    ],
+)
+def test_bad_templates_fail_with_a_message_that_quotes_them(template, message):
+    with pytest.raises(ValueError) as excinfo:
+        parse(template)
+    assert message in str(excinfo.value)
+    if "bad regex" not in message:
+        assert repr(template) in str(excinfo.value)
+
+
+@pytest.mark.parametrize("template", [None, 42, b"/users", ["/x"]])
+def test_a_template_that_is_not_a_str_is_a_type_error(template):
+    with pytest.raises(TypeError, match="must be a str"):
+        parse(template)
+
+
+def test_any_converter_constrains_to_its_choices():
+    param = parse("/lang/<any(en,de):code>").params[0]
+    assert param.pattern == "(?:en|de)"
