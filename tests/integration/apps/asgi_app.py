@@ -1,0 +1,93 @@
+"""A raw ASGI app for the integration tests (served by uvicorn)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import appsignal_routes as ar
+
+ar.start(
+    exporter="collector",
+    collector_endpoint=os.environ["TEST_COLLECTOR"],
+    name="integration-asgi",
+    push_api_key="test-key-0000",
+)
+
+
+async def _send(send, status: int, body: bytes = b"ok") -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _make(n: int):
+    @ar.route(f"/r{n}/items/:item_id")
+    async def handler(scope, send):
+        await asyncio.sleep(0.001)  # let other requests interleave
+        await helper(scope, send)
+
+    return handler
+
+
+@ar.route("/helper/should/not/win")
+async def helper(scope, send):
+    await _send(send, 200, scope["path"].encode())
+
+
+HANDLERS = {f"r{n}": _make(n) for n in range(10)}
+
+
+@ar.route("/users/{user_id:int}")
+async def user(scope, send):
+    await _send(send, 200)
+
+
+@ar.route("/users/me")
+async def me(scope, send):
+    await _send(send, 200)
+
+
+@ar.route("/admin/panel")
+async def admin(scope, send):
+    await _send(send, 200)
+
+
+@ar.route("/crash")
+async def crash(scope, send):
+    raise RuntimeError("boom")
+
+
+@ar.root_name
+class Reports:
+    async def daily(self, scope, send):
+        await _send(send, 200)
+
+
+async def router(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    parts = scope["path"].strip("/").split("/")
+    if parts[0] in HANDLERS:
+        await HANDLERS[parts[0]](scope, send)
+    elif parts == ["users", "me"]:
+        await me(scope, send)
+    elif parts[0] == "users":
+        await user(scope, send)
+    elif parts == ["admin", "panel"]:
+        await admin(scope, send)
+    elif parts == ["reports", "daily"]:
+        await Reports().daily(scope, send)
+    elif parts == ["crash"]:
+        await crash(scope, send)
+    else:
+        await _send(send, 404, b"not found")
+
+
+async def auth(scope, receive, send):
+    if scope["type"] == "http" and scope["path"].startswith("/admin"):
+        await _send(send, 401, b"no")
+        return
+    await router(scope, receive, send)
+
+
+app = ar.instrument(auth)

@@ -1,0 +1,89 @@
+"""A raw WSGI app for the integration tests (served by gunicorn)."""
+
+from __future__ import annotations
+
+import os
+
+import appsignal_routes as ar
+
+ar.start(
+    exporter="collector",
+    collector_endpoint=os.environ["TEST_COLLECTOR"],
+    name="integration-wsgi",
+    push_api_key="test-key-0000",
+)
+
+
+def _ok(start_response, body: bytes = b"ok"):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [body]
+
+
+def _make(n: int):
+    @ar.route(f"/r{n}/items/:item_id")
+    def handler(environ, start_response):
+        return helper(environ, start_response)
+
+    return handler
+
+
+@ar.route("/helper/should/not/win")
+def helper(environ, start_response):
+    return _ok(start_response, environ["PATH_INFO"].encode())
+
+
+HANDLERS = {f"r{n}": _make(n) for n in range(10)}
+
+
+@ar.route("/users/{user_id:int}")
+def user(environ, start_response):
+    return _ok(start_response)
+
+
+@ar.route("/users/me")
+def me(environ, start_response):
+    return _ok(start_response)
+
+
+@ar.route("/admin/panel")
+def admin(environ, start_response):
+    return _ok(start_response)
+
+
+@ar.route("/crash")
+def crash(environ, start_response):
+    raise RuntimeError("boom")
+
+
+@ar.root_name
+class Reports:
+    def daily(self, environ, start_response):
+        return _ok(start_response)
+
+
+def router(environ, start_response):
+    parts = environ["PATH_INFO"].strip("/").split("/")
+    if parts[0] in HANDLERS:
+        return HANDLERS[parts[0]](environ, start_response)
+    if parts == ["users", "me"]:
+        return me(environ, start_response)
+    if parts[0] == "users":
+        return user(environ, start_response)
+    if parts == ["admin", "panel"]:
+        return admin(environ, start_response)
+    if parts == ["reports", "daily"]:
+        return Reports().daily(environ, start_response)
+    if parts == ["crash"]:
+        return crash(environ, start_response)
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"not found"]
+
+
+def auth(environ, start_response):
+    if environ["PATH_INFO"].startswith("/admin"):
+        start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"no"]
+    return router(environ, start_response)
+
+
+app = ar.instrument(auth)

@@ -1,0 +1,113 @@
+"""A loopback OTLP/HTTP receiver: decodes real protobuf export requests for assertions."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+
+def _value(any_value: Any) -> Any:
+    kind = any_value.WhichOneof("value")
+    if kind == "array_value":
+        return [_value(v) for v in any_value.array_value.values]
+    return getattr(any_value, kind) if kind else None
+
+
+@dataclass
+class ReceivedSpan:
+    name: str
+    kind: int
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+    attributes: dict[str, Any]
+    resource: dict[str, Any]
+
+
+@dataclass
+class Receiver:
+    spans: list[ReceivedSpan] = field(default_factory=list)
+    requests: int = 0
+    paths: list[str] = field(default_factory=list)
+    port: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def roots(self) -> list[ReceivedSpan]:
+        with self.lock:
+            return [s for s in self.spans if s.kind == 2]  # SERVER
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[ReceivedSpan]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            roots = self.roots()
+            if len(roots) >= count:
+                return roots
+            time.sleep(0.05)
+        return self.roots()
+
+
+def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(body)
+            spans = []
+            for resource_spans in request.resource_spans:
+                resource = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
+                for scope_spans in resource_spans.scope_spans:
+                    for span in scope_spans.spans:
+                        spans.append(
+                            ReceivedSpan(
+                                name=span.name,
+                                kind=span.kind,
+                                trace_id=span.trace_id.hex(),
+                                span_id=span.span_id.hex(),
+                                parent_span_id=span.parent_span_id.hex(),
+                                attributes={a.key: _value(a.value) for a in span.attributes},
+                                resource=resource,
+                            )
+                        )
+            with receiver.lock:
+                receiver.spans.extend(spans)
+                receiver.requests += 1
+                receiver.paths.append(self.path)
+            payload = ExportTraceServiceResponse().SerializeToString()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
+
+
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    receiver.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
