@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind
 from opentelemetry.util._once import Once
 
 import appsignal_routes as ar
-from appsignal_routes import _agent, _registry
+from appsignal_routes import _registry
 from appsignal_routes._processor import index
 
 

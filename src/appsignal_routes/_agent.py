@@ -50,7 +50,7 @@ class Agent:
     owns_provider: bool
 
 
-def start(  # noqa: PLR0913 - the options of the AppSignal package, one keyword each
+def start(
     *,
     active: bool | None = None,
     name: str | None = None,
@@ -145,7 +145,7 @@ def _resource(config: Config) -> Resource:
 
 def stop(timeout: float = STOP_TIMEOUT) -> None:
     """Flush and shut down what ``start()`` created, within ``timeout`` seconds."""
-    global _agent  # noqa: PLW0603
+    global _agent
     with _lock:
         agent, _agent = _agent, None
     if agent is None or agent.tracer_provider is None:

@@ -8,6 +8,7 @@ input first (a bad template is the caller's bug, reported at the call).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from opentelemetry import trace
 
@@ -78,11 +79,11 @@ def annotate_root_name(
 
 def _has(span: trace.Span, key: str) -> bool:
     attributes = getattr(span, "attributes", None)
-    return bool(attributes) and key in attributes  # type: ignore[operator]
+    return isinstance(attributes, Mapping) and key in attributes
 
 
 def _log_failure() -> None:
     global _failed_once  # noqa: PLW0603 - log once per process, not once per request
     if not _failed_once:
         _failed_once = True
-        logger.debug("appsignal-routes: annotation failed", exc_info=True)
+        logger.debug("appsignal-routes: annotation failed", exc_info=True)  # noqa: LOG014 - called in except

@@ -49,17 +49,7 @@ def diagnose() -> int:
         print("configuration (keyword arguments > environment > defaults):")
         for key, value in _config_rows(config):
             print(f"  {key:<20} {value}")
-        endpoint = _endpoint(config)
-        if endpoint:
-            reachable = _reachable(endpoint)
-            print(f"\nexporter endpoint    {endpoint}  ({'reachable' if reachable else 'UNREACHABLE'})")
-            if not reachable:
-                problems.append(f"the exporter endpoint {endpoint} does not accept connections")
-        problems.extend(config.warnings)
-        if config.exporter == "collector" and not config.push_api_key:
-            problems.append("collector mode without push_api_key (APPSIGNAL_PUSH_API_KEY)")
-        if not config.name and config.exporter in ("collector", "agent"):
-            problems.append("no app name: set name= or APPSIGNAL_APP_NAME")
+        problems.extend(_problems(config))
     print("\ninstalled packages:")
     for package in _PACKAGES:
         try:
@@ -71,6 +61,22 @@ def diagnose() -> int:
     for problem in problems:
         print(f"  - {problem}")
     return 1 if problems else 0
+
+
+def _problems(config: Config) -> list[str]:
+    problems = list(config.warnings)
+    endpoint = _endpoint(config)
+    if endpoint:
+        reachable = _reachable(endpoint)
+        state = "reachable" if reachable else "UNREACHABLE"
+        print(f"\nexporter endpoint    {endpoint}  ({state})")
+        if not reachable:
+            problems.append(f"the exporter endpoint {endpoint} does not accept connections")
+    if config.exporter == "collector" and not config.push_api_key:
+        problems.append("collector mode without push_api_key (APPSIGNAL_PUSH_API_KEY)")
+    if not config.name and config.exporter in ("collector", "agent"):
+        problems.append("no app name: set name= or APPSIGNAL_APP_NAME")
+    return problems
 
 
 _PACKAGES = (

@@ -155,7 +155,9 @@ def _default_exporter(config: Config, env: Mapping[str, str]) -> dict[str, Any]:
     return {
         "exporter": "none",
         "warnings": (
-            f"no exporter configured in environment {config.environment!r}: spans are not "
-            "exported; set collector_endpoint, OTEL_EXPORTER_OTLP_ENDPOINT or exporter=",
+            (
+                f"no exporter configured in environment {config.environment!r}: spans are not "
+                "exported; set collector_endpoint, OTEL_EXPORTER_OTLP_ENDPOINT or exporter="
+            ),
         ),
     }

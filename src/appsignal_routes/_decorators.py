@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import wrapt
 
@@ -21,6 +21,11 @@ from ._template import check_name
 
 _T = TypeVar("_T")
 _C = TypeVar("_C", bound=type)
+
+if TYPE_CHECKING:
+    _Wrapper = wrapt.FunctionWrapper[Any, Any]
+else:
+    _Wrapper = wrapt.FunctionWrapper
 
 
 class _Annotator:
@@ -37,11 +42,11 @@ class _Annotator:
         return wrapped(*args, **kwargs)
 
 
-class _RouteWrapper(wrapt.FunctionWrapper):  # type: ignore[misc]
+class _RouteWrapper(_Wrapper):
     """A handler wrapped by ``@route``."""
 
 
-class _RootNameWrapper(wrapt.FunctionWrapper):  # type: ignore[misc]
+class _RootNameWrapper(_Wrapper):
     """A handler wrapped by ``@root_name``."""
 
 
@@ -102,41 +107,44 @@ def root_name(
     def decorate(target: _T) -> _T:
         if inspect.isclass(target):
             base = prefix if prefix is not None else target.__name__
-            return _decorate_class(target, _RootNameWrapper, lambda m: f"{base}#{m}", methods)  # type: ignore[return-value]
+            return _decorate_class(target, _RootNameWrapper, lambda m: f"{base}#{m}", methods)
         if prefix is None:
             raise TypeError(
                 "@root_name needs a name on a function or method, as in "
                 '@root_name("UserHandlers#show"); only a class can take it bare'
             )
-        return _decorate(target, _RootNameWrapper, lambda _method: prefix, methods, "@root_name")
+        name_: str = prefix
+        return _decorate(target, _RootNameWrapper, lambda _method: name_, methods, "@root_name")
 
     return decorate
 
 
 def _decorate(
     target: _T,
-    kind: type[wrapt.FunctionWrapper],
+    kind: type[_Wrapper],
     value_for: Callable[[str], str],
     methods: Iterable[str] | None,
     what: str,
 ) -> _T:
     if inspect.isclass(target):
-        return _decorate_class(target, kind, value_for, methods)  # type: ignore[return-value]
+        return _decorate_class(target, kind, value_for, methods)
     if methods is not None:
         raise TypeError(f"{what}(methods=...) applies to classes only, not to {target!r}")
-    return _wrap(target, kind, value_for(""), what)
+    wrapped: _T = _wrap(target, kind, value_for(""), what)
+    return wrapped
 
 
-def _wrap(target: Any, kind: type[wrapt.FunctionWrapper], value: str, what: str) -> Any:
+def _wrap(target: Any, kind: type[_Wrapper], value: str, what: str) -> Any:
     if not (callable(target) or isinstance(target, (classmethod, staticmethod))):
         raise TypeError(f"{what} decorates callables and classes, not {target!r}")
     annotate = _route_annotate if kind is _RouteWrapper else _root_name_annotate
-    return kind(target, _Annotator(annotate, value))
+    wrapped: Any = target  # a function, method descriptor or callable object
+    return kind(wrapped, _Annotator(annotate, value))
 
 
 def _decorate_class(
     cls: _C,
-    kind: type[wrapt.FunctionWrapper],
+    kind: type[_Wrapper],
     value_for: Callable[[str], str],
     methods: Iterable[str] | None,
 ) -> _C:
@@ -173,7 +181,7 @@ def _is_method(member: object) -> bool:
     return inspect.isfunction(member) or isinstance(member, wrapt.FunctionWrapper)
 
 
-def _already(member: object, kind: type[wrapt.FunctionWrapper]) -> bool:
+def _already(member: object, kind: type[_Wrapper]) -> bool:
     """Is ``member`` (or anything it wraps) already wrapped by a decorator of ``kind``?"""
     seen = 0
     while seen < 32:  # noqa: PLR2004 - a bound on pathological wrapper chains

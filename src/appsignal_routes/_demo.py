@@ -84,7 +84,9 @@ def router(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
     return _reply(start_response, "404 Not Found", {"error": "not found"})
 
 
-def auth(app: Callable[[Environ, StartResponse], Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+def auth(
+    app: Callable[[Environ, StartResponse], Iterable[bytes]],
+) -> Callable[..., Iterable[bytes]]:
     """Answers 401 for /admin without a token, before any handler runs."""
 
     def middleware(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -107,24 +109,25 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 #: (path, token) pairs the demo sends, about 50 requests in all.
-TRAFFIC: list[tuple[str, str | None]] = (
-    [("/users", None)] * 6
-    + [(f"/users/{n}", None) for n in range(1, 13)]
-    + [(f"/orders/{n}", None) for n in (7, 8, 9, 10, 11, 12, 13, 13)]
-    + [("/admin/stats", "Bearer demo")] * 4
-    + [("/admin/stats", None)] * 6
-    + [("/reports/daily", None)] * 6
-    + [("/nope", None), ("/users/1/edit", None), ("/favicon.ico", None), ("/wp-login.php", None)]
-    + [("/users/42", None)] * 4
-)
+_NO_TOKEN: str | None = None
+TRAFFIC: list[tuple[str, str | None]] = [
+    *[("/users", _NO_TOKEN)] * 6,
+    *[(f"/users/{n}", _NO_TOKEN) for n in range(1, 13)],
+    *[(f"/orders/{n}", _NO_TOKEN) for n in (7, 8, 9, 10, 11, 12, 13, 13)],
+    *[("/admin/stats", "Bearer demo")] * 4,
+    *[("/admin/stats", _NO_TOKEN)] * 6,
+    *[("/reports/daily", _NO_TOKEN)] * 6,
+    *[(path, _NO_TOKEN) for path in ("/nope", "/users/1/edit", "/favicon.ico", "/wp-login.php")],
+    *[("/users/42", _NO_TOKEN)] * 4,
+]
 
 
 def _get(url: str, token: str | None) -> int:
-    request = urllib.request.Request(url)  # noqa: S310 - a loopback URL of our own server
+    request = urllib.request.Request(url)
     if token:
         request.add_header("Authorization", token)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as error:
@@ -134,10 +137,12 @@ def _get(url: str, token: str | None) -> int:
 
 def run_demo() -> str:
     """Serve the sample app, send the traffic, return the grouped table."""
-    agent = start(exporter="memory", environment="development", service_name="appsignal-routes-demo")
+    agent = start(
+        exporter="memory", environment="development", service_name="appsignal-routes-demo"
+    )
     exporter = agent.exporter
     if not isinstance(exporter, InMemorySpanExporter):
-        raise RuntimeError("the demo needs its own in-memory exporter; call it in a fresh process")
+        raise TypeError("the demo needs its own in-memory exporter; call it in a fresh process")
     app = instrument(auth(router))
     server = make_server("127.0.0.1", 0, app, server_class=WSGIServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

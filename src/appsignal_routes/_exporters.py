@@ -90,7 +90,7 @@ class JsonlExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def build_exporter(config: Config) -> SpanExporter | None:
+def build_exporter(config: Config) -> SpanExporter | None:  # noqa: PLR0911 - one per exporter
     """The exporter ``config`` asks for; None for ``"none"``."""
     choice = config.exporter
     if isinstance(choice, SpanExporter):

@@ -18,7 +18,12 @@ MAX_SEGMENT: Final = 64
 
 _KINDS: Final = (
     ("id", re.compile(r"[0-9]+")),
-    ("uuid", re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")),
+    (
+        "uuid",
+        re.compile(
+            r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+        ),
+    ),
     ("date", re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9:.]+Z?)?")),
     ("hex", re.compile(r"(?=[0-9a-fA-F]*[0-9])[0-9a-fA-F]{16,}")),
     ("email", re.compile(r"[^@\s/]+@[^@\s/]+\.[^@\s/]+")),

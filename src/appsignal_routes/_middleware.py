@@ -112,12 +112,15 @@ class WsgiMiddleware:
         if self._user_request_hook is not None:
             self._user_request_hook(span, environ)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         if self._grouping.excluded is not None and self._grouping.is_excluded(
             environ.get("PATH_INFO") or "/"
         ):
             return self.app(environ, start_response)
-        return self._otel(environ, start_response)  # type: ignore[no-any-return]
+        result: Iterable[bytes] = self._otel(environ, start_response)
+        return result
 
 
 class AsgiMiddleware:
@@ -175,7 +178,8 @@ class AsgiMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") not in ("http", "websocket") or (
-            self._grouping.excluded is not None and self._grouping.is_excluded(_relative_path(scope))
+            self._grouping.excluded is not None
+            and self._grouping.is_excluded(_relative_path(scope))
         ):
             await self.app(scope, receive, send)
             return
@@ -229,7 +233,7 @@ def detect_interface(app: Any) -> Literal["wsgi", "asgi"]:
     """Tell a WSGI app from an ASGI one: async ``__call__`` or three parameters is ASGI."""
     if not callable(app):
         raise TypeError(f"instrument() takes a WSGI or ASGI app, not {app!r}")
-    call = app if inspect.isfunction(app) or inspect.ismethod(app) else type(app).__call__
+    call: object = app if inspect.isfunction(app) or inspect.ismethod(app) else type(app).__call__
     if inspect.isclass(app):
         call = getattr(app, "__call__", None)  # noqa: B004 - an ASGI 2 class: instances are called
         if inspect.iscoroutinefunction(call) or hasattr(app, "__await__"):
@@ -241,7 +245,9 @@ def detect_interface(app: Any) -> Literal["wsgi", "asgi"]:
     except (TypeError, ValueError):
         parameters = None
     if parameters is not None and not any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        positional = [
+            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
         if len(positional) == 3:  # noqa: PLR2004 - scope, receive, send
             return "asgi"
         if len(positional) == 2:  # noqa: PLR2004 - environ, start_response

@@ -40,7 +40,7 @@ class _SpanIndex:
                 while len(groups) > self.limit:
                     try:
                         del groups[next(iter(groups))]
-                    except (KeyError, RuntimeError, StopIteration):  # raced with an end
+                    except (KeyError, RuntimeError, StopIteration):  # noqa: PERF203 - raced with an end
                         break
 
     def __len__(self) -> int:
@@ -79,12 +79,12 @@ class GroupingSpanProcessor(SpanProcessor):
         self.naming = Naming(max_groups=max_groups, route_style=route_style, mode=mode)
         self._active = True
 
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:  # noqa: ARG002
         if not self._active:
             return
         try:
             parent = span.parent
-            span_id = span.context.span_id
+            span_id = span.get_span_context().span_id
             if parent is None or parent.is_remote:
                 group = RequestGroup(span, self.naming)
                 index.add(span_id, group)

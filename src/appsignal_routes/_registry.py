@@ -47,4 +47,6 @@ def reset() -> None:
     global _table  # noqa: PLW0603 - the one process-wide table, replaced whole
     _table = RouteTable()
     set_infer_by_default(False)
+
+
 _infer_by_default = False

@@ -60,7 +60,9 @@ def render(rows: list[Row]) -> str:
         for r in rows
     ]
     width = max([len(header[0])] + [len(line[0]) for line in body])
-    lines = [f"{header[0]:<{width}}  {header[1]:>8}  {header[2]:>6}  {header[3]:>7}  {header[4]:>7}"]
+    lines = [
+        f"{header[0]:<{width}}  {header[1]:>8}  {header[2]:>6}  {header[3]:>7}  {header[4]:>7}"
+    ]
     lines.append("-" * len(lines[0]))
     lines.extend(f"{g:<{width}}  {n:>8}  {e:>6}  {p50:>7}  {p95:>7}" for g, n, e, p50, p95 in body)
     return "\n".join(lines)

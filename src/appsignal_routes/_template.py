@@ -196,7 +196,11 @@ def _parse_braced(template: str, text: str) -> tuple[Part, ...]:
             parts.append(text[pos : token.start()])
         raw = token.group()
         inner = raw[1:-1]
-        parts.append(_brace_param(template, raw, inner) if raw[0] == "{" else _angle_param(template, raw, inner))
+        parts.append(
+            _brace_param(template, raw, inner)
+            if raw[0] == "{"
+            else _angle_param(template, raw, inner)
+        )
         pos = token.end()
     if pos < len(text):
         parts.append(text[pos:])

@@ -22,7 +22,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def wait_until_listening(
+    port: int, process: subprocess.Popen[bytes], timeout: float = 30.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -37,14 +39,35 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: f
 
 COMMANDS = {
     "gunicorn-gthread": lambda app, port: [
-        str(BIN / "gunicorn"), "--worker-class", "gthread", "--threads", "8", "-w", "1",
-        "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", app,
+        str(BIN / "gunicorn"),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "8",
+        "-w",
+        "1",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--graceful-timeout",
+        "5",
+        app,
     ],
     "gunicorn-sync": lambda app, port: [
-        str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", app,
+        str(BIN / "gunicorn"),
+        "-w",
+        "2",
+        "-b",
+        f"127.0.0.1:{port}",
+        app,
     ],
     "uvicorn": lambda app, port: [
-        str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--no-access-log", app,
+        str(BIN / "uvicorn"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        app,
     ],
 }
 

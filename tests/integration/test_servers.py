@@ -65,7 +65,11 @@ def test_concurrent_requests_are_grouped_exactly(server, app):
     for span in roots:
         header = span.attributes["http.request.header.x_request_id"]
         by_rid[int(header[0])] = span
-    misgrouped = [(rid, path, group, by_rid[rid].name) for rid, path, group, _ in plan if by_rid[rid].name != group]
+    misgrouped = [
+        (rid, path, group, by_rid[rid].name)
+        for rid, path, group, _ in plan
+        if by_rid[rid].name != group
+    ]
     assert misgrouped == []
     for rid, _path, _group, traceparent in plan:
         if traceparent:

@@ -19,10 +19,18 @@ from appsignal_routes._config import resolve
 from appsignal_routes._exporters import ConsoleExporter, JsonlExporter
 
 ENV_KEYS = [
-    "APPSIGNAL_ACTIVE", "APPSIGNAL_APP_NAME", "APPSIGNAL_APP_ENV", "APPSIGNAL_PUSH_API_KEY",
-    "APP_REVISION", "APPSIGNAL_COLLECTOR_ENDPOINT", "APPSIGNAL_OPENTELEMETRY_PORT",
-    "APPSIGNAL_SERVICE_NAME", "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "APPSIGNAL_ROUTES_EXPORTER",
+    "APPSIGNAL_ACTIVE",
+    "APPSIGNAL_APP_NAME",
+    "APPSIGNAL_APP_ENV",
+    "APPSIGNAL_PUSH_API_KEY",
+    "APP_REVISION",
+    "APPSIGNAL_COLLECTOR_ENDPOINT",
+    "APPSIGNAL_OPENTELEMETRY_PORT",
+    "APPSIGNAL_SERVICE_NAME",
+    "OTEL_SERVICE_NAME",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "APPSIGNAL_ROUTES_EXPORTER",
 ]
 
 
@@ -34,7 +42,9 @@ def clean_env(monkeypatch):
 
 def request(name="GET /raw", route=None):
     tracer = trace.get_tracer("t")
-    with tracer.start_as_current_span(name, kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}):
+    with tracer.start_as_current_span(
+        name, kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}
+    ):
         if route:
             ar.set_route(route)
 
@@ -120,7 +130,14 @@ def test_jsonl_exporter_writes_the_documented_schema(tmp_path):
     assert record["kind"] == "SERVER"
     assert record["local_root"] is True
     assert record["attributes"]["http.route"] == "/a/:id"
-    assert set(record) >= {"trace_id", "span_id", "parent_span_id", "duration_ms", "status", "error"}
+    assert set(record) >= {
+        "trace_id",
+        "span_id",
+        "parent_span_id",
+        "duration_ms",
+        "status",
+        "error",
+    }
 
 
 def test_jsonl_exporter_reports_failure_for_an_unwritable_path(tmp_path):

@@ -13,12 +13,22 @@ from appsignal_routes._cli import main
 
 def test_demo_prints_the_grouped_table():
     result = subprocess.run(
-        [sys.executable, "-m", "appsignal_routes", "demo"], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-m", "appsignal_routes", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     out = result.stdout
-    rows = {line.split("  ")[0].strip(): line.split() for line in out.splitlines() if line and not line.startswith(("-", "group", "50"))}
+    rows = {
+        line.split("  ")[0].strip(): line.split()
+        for line in out.splitlines()
+        if line and not line.startswith(("-", "group", "50"))
+    }
     assert "50 requests" in out
-    assert rows["GET /users/:user_id"][-4] == "16"  # /users/1 ... /users/12 and /users/42 share one group
+    assert (
+        rows["GET /users/:user_id"][-4] == "16"
+    )  # /users/1 ... /users/12 and /users/42 share one group
     assert rows["ReportHandlers#daily"][-4] == "6"  # the class handler
     assert rows["GET /admin/stats"][-4] == "10"  # 4 served + 6 answered 401 before the handler
     assert rows["GET /orders/{order_id:int}"][-3] == "2"  # two 500s
@@ -33,7 +43,11 @@ def write_jsonl(path, records):
 
 def record(name, source, path, error=False, duration=2.0, kind="SERVER", local_root=True):
     return {
-        "name": name, "kind": kind, "local_root": local_root, "error": error, "duration_ms": duration,
+        "name": name,
+        "kind": kind,
+        "local_root": local_root,
+        "error": error,
+        "duration_ms": duration,
         "attributes": {"appsignal_routes.route_source": source, "url.path": path},
     }
 
@@ -69,7 +83,13 @@ def test_report_of_a_missing_file_is_a_clear_error(tmp_path, capsys):
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for key in ("APPSIGNAL_COLLECTOR_ENDPOINT", "APPSIGNAL_PUSH_API_KEY", "APPSIGNAL_APP_NAME", "APPSIGNAL_APP_ENV", "OTEL_EXPORTER_OTLP_ENDPOINT"):
+    for key in (
+        "APPSIGNAL_COLLECTOR_ENDPOINT",
+        "APPSIGNAL_PUSH_API_KEY",
+        "APPSIGNAL_APP_NAME",
+        "APPSIGNAL_APP_ENV",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    ):
         monkeypatch.delenv(key, raising=False)
     return monkeypatch
 

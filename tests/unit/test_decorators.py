@@ -164,7 +164,9 @@ def test_exceptions_propagate_unchanged_through_the_users_frames(traced):
     assert traced.roots()[-1].name == "GET /fails"  # grouped although it raised
 
 
-@pytest.mark.parametrize("exc_type", [KeyboardInterrupt, SystemExit, GeneratorExit, asyncio.CancelledError])
+@pytest.mark.parametrize(
+    "exc_type", [KeyboardInterrupt, SystemExit, GeneratorExit, asyncio.CancelledError]
+)
 def test_base_exceptions_propagate_unchanged(traced, exc_type):
     @ar.route("/base")
     def handler():
@@ -296,7 +298,9 @@ def test_decoration_time_type_errors(bad):
             ar.root_name(bad)
 
 
-@pytest.mark.parametrize(("bad", "why"), [("", "empty"), ("A #b", "whitespace"), ("A\x07", "control")])
+@pytest.mark.parametrize(
+    ("bad", "why"), [("", "empty"), ("A #b", "whitespace"), ("A\x07", "control")]
+)
 def test_decoration_time_value_errors_quote_the_name(bad, why):
     with pytest.raises(ValueError, match=why) as excinfo:
         ar.root_name(bad)

@@ -126,7 +126,10 @@ def test_remote_parent_makes_a_local_root_and_shared_trace_ids_do_not_mix(traced
     parent = trace.set_span_in_context(NonRecordingSpan(remote))
     spans = [
         traced.tracer.start_span(
-            "GET /raw", context=parent, kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}
+            "GET /raw",
+            context=parent,
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": "GET"},
         )
         for _ in range(2)
     ]
@@ -188,7 +191,9 @@ def test_state_is_freed_when_spans_end_and_bounded_for_leaked_spans(traced):
 def test_leaked_spans_do_not_grow_the_real_index_past_its_limit(traced, monkeypatch):
     monkeypatch.setattr(index, "limit", 50)
     for _ in range(200):
-        traced.tracer.start_span("leak", kind=SpanKind.SERVER, attributes={"http.request.method": "GET"})
+        traced.tracer.start_span(
+            "leak", kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}
+        )
     assert len(index) == 50
 
 
@@ -200,7 +205,14 @@ def test_cardinality_cap_overflows_into_method_other_with_one_warning(caplog):
             ar.set_root_name(f"Group#n{n}")
     names = [s.name for s in traced.roots()]
     # "GET" itself is the first group, at the start of the first request
-    assert names == ["Group#n0", "Group#n1", "GET [other]", "GET [other]", "GET [other]", "GET [other]"]
+    assert names == [
+        "Group#n0",
+        "Group#n1",
+        "GET [other]",
+        "GET [other]",
+        "GET [other]",
+        "GET [other]",
+    ]
     assert len([r for r in caplog.records if "max_groups" in r.message]) == 1
     with traced.request():
         ar.set_root_name("Group#n0")

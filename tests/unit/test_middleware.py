@@ -36,9 +36,15 @@ def call_wsgi(app, path, method="GET", script_name=""):
 
 def call_asgi(app, path, root_path="", scope_type="http"):
     scope = {
-        "type": scope_type, "path": root_path + path, "root_path": root_path,
-        "headers": [], "query_string": b"", "scheme": "http",
-        "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000), "http_version": "1.1",
+        "type": scope_type,
+        "path": root_path + path,
+        "root_path": root_path,
+        "headers": [],
+        "query_string": b"",
+        "scheme": "http",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+        "http_version": "1.1",
     }
     if scope_type == "http":
         scope["method"] = "GET"
@@ -118,11 +124,19 @@ def test_wsgi_matching_is_relative_to_the_mount_point(traced):
 
 def test_user_request_hook_still_runs(traced):
     seen = []
-    app = ar.instrument(wsgi_app, tracer_provider=traced.provider, request_hook=lambda span, env: seen.append(env["PATH_INFO"]))
+    app = ar.instrument(
+        wsgi_app,
+        tracer_provider=traced.provider,
+        request_hook=lambda span, env: seen.append(env["PATH_INFO"]),
+    )
     call_wsgi(app, "/x")
     assert seen == ["/x"]
     asgi_seen = []
-    app2 = ar.instrument(asgi_app, tracer_provider=traced.provider, server_request_hook=lambda span, scope: asgi_seen.append(scope["path"]))
+    app2 = ar.instrument(
+        asgi_app,
+        tracer_provider=traced.provider,
+        server_request_hook=lambda span, scope: asgi_seen.append(scope["path"]),
+    )
     call_asgi(app2, "/y")
     assert asgi_seen == ["/y"]
 
@@ -141,7 +155,9 @@ def test_excluded_urls_for_wsgi_and_asgi_from_option_and_environment(traced, mon
 @pytest.fixture
 def stable_http_semconv(monkeypatch):
     """The stable HTTP conventions, whose duration metric carries http.route."""
-    from opentelemetry.instrumentation._semconv import _OpenTelemetrySemanticConventionStability as S
+    from opentelemetry.instrumentation._semconv import (
+        _OpenTelemetrySemanticConventionStability as S,
+    )
 
     monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "http/dup")
     monkeypatch.setattr(S, "_initialized", False)
@@ -155,7 +171,10 @@ def test_asgi_registry_route_reaches_the_span_and_the_duration_metric(traced, st
     reader = InMemoryMetricReader()
     meters = MeterProvider(metric_readers=[reader])
     app = ar.instrument(
-        asgi_app, routes=["/items/{item_id:int}"], tracer_provider=traced.provider, meter_provider=meters
+        asgi_app,
+        routes=["/items/{item_id:int}"],
+        tracer_provider=traced.provider,
+        meter_provider=meters,
     )
     call_asgi(app, "/items/3", root_path="/shop")
     root = traced.roots()[0]
@@ -219,6 +238,12 @@ def test_a_failing_registry_never_reaches_the_request(traced, monkeypatch):
             raise RuntimeError("broken")
 
     monkeypatch.setattr(_registry, "registry", lambda: Broken())
-    assert call_wsgi(ar.instrument(wsgi_app, tracer_provider=traced.provider), "/x") == ("200 OK", b"ok")
-    assert call_asgi(ar.instrument(asgi_app, tracer_provider=traced.provider), "/x")[0]["status"] == 200
+    assert call_wsgi(ar.instrument(wsgi_app, tracer_provider=traced.provider), "/x") == (
+        "200 OK",
+        b"ok",
+    )
+    assert (
+        call_asgi(ar.instrument(asgi_app, tracer_provider=traced.provider), "/x")[0]["status"]
+        == 200
+    )
     assert [s.name for s in traced.roots()] == ["GET", "GET"]

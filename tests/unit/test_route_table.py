@@ -58,7 +58,9 @@ def test_first_template_of_a_shape_wins_and_adding_twice_is_harmless():
 
 
 def test_a_thousand_templates_each_match_their_own_paths():
-    templates = [f"/api/v{v}/resource{r}/:id/items/{{item_id:int}}" for v in range(10) for r in range(100)]
+    templates = [
+        f"/api/v{v}/resource{r}/:id/items/{{item_id:int}}" for v in range(10) for r in range(100)
+    ]
     table = RouteTable(templates)
     assert len(table) == 1000
     for v in (0, 5, 9):
