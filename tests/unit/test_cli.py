@@ -37,6 +37,13 @@ def test_demo_prints_the_grouped_table():
     assert result.stderr == ""
 
 
+def test_demo_in_process_prints_the_same_groups(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "GET /users/:user_id" in out
+    assert "ReportHandlers#daily" in out
+
+
 def write_jsonl(path, records):
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
