@@ -5,6 +5,7 @@ Run it:  .venv/bin/python examples/raw_wsgi.py   (then open http://127.0.0.1:800
 
 from __future__ import annotations
 
+import os
 from wsgiref.simple_server import make_server
 
 import appsignal_routes as ar
@@ -38,5 +39,5 @@ def router(environ, start_response):
 app = ar.instrument(router)
 
 if __name__ == "__main__":
-    with make_server("127.0.0.1", 8000, app) as server:
+    with make_server("127.0.0.1", int(os.environ.get("PORT", "8000")), app) as server:
         server.serve_forever()

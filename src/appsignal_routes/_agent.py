@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     SimpleSpanProcessor,
@@ -27,7 +28,7 @@ from opentelemetry.sdk.trace.export import (
 from . import _registry
 from ._config import Config, resolve
 from ._exporters import build_exporter
-from ._processor import GroupingSpanProcessor
+from ._processor import GroupingSpanProcessor, group_of
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -105,6 +106,12 @@ def _install(config: Config) -> Agent:
     if exporter is not None:
         simple = config.exporter in ("console", "memory")
         export_processor = SimpleSpanProcessor(exporter) if simple else BatchSpanProcessor(exporter)
+        if config.ignore_actions:
+            export_processor = _IgnoringProcessor(
+                export_processor, frozenset(config.ignore_actions)
+            )
+        # Added before the grouping processor, so that at a span's end its request's
+        # group is still known (ignore_actions drops the whole request).
         provider.add_span_processor(export_processor)
     processor = _existing_processor(provider)
     if processor is None:
@@ -116,6 +123,32 @@ def _install(config: Config) -> Agent:
     if owns:
         trace.set_tracer_provider(provider)
     return Agent(config, provider, processor, exporter, export_processor, owns_provider=owns)
+
+
+class _IgnoringProcessor(SpanProcessor):
+    """Drops every span of a request whose group is in ``ignore_actions``."""
+
+    def __init__(self, inner: SpanProcessor, ignored: frozenset[str]) -> None:
+        self._inner = inner
+        self._ignored = ignored
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self._inner.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if span.name in self._ignored:
+            return
+        context = span.context
+        group = group_of(context.span_id) if context is not None else None
+        if group is not None and group.root.name in self._ignored:
+            return
+        self._inner.on_end(span)
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._inner.force_flush(timeout_millis)
 
 
 def _existing_processor(provider: TracerProvider) -> GroupingSpanProcessor | None:

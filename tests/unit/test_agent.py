@@ -250,3 +250,20 @@ def test_stop_is_bounded_when_shutdown_hangs(monkeypatch, caplog):
     release.set()
     assert "gave up flushing" in caplog.text
     ar.stop()  # a second stop is a no-op
+
+
+def test_ignore_actions_drops_every_span_of_those_requests():
+    agent = ar.start(exporter="memory", ignore_actions=["GET /health"])
+    tracer = trace.get_tracer("t")
+    with tracer.start_as_current_span(
+        "GET /raw", kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}
+    ):
+        ar.set_route("/health")
+        with tracer.start_as_current_span("db"):
+            pass
+    request(route="/users/:id")
+    with tracer.start_as_current_span("standalone"):
+        pass
+    names = [s.name for s in agent.exporter.get_finished_spans()]
+    assert names == ["GET /users/:id", "standalone"]
+    assert agent.export_processor.force_flush()
