@@ -48,14 +48,14 @@ def annotate_route(
 ) -> None:
     """Record a validated route on the request ``span`` belongs to; never raises."""
     try:
-        target = trace.get_current_span() if span is None else span
-        if not target.is_recording():
+        target = _recording(span)
+        if target is None:
             return
         group = group_of(target.get_span_context().span_id)
         if group is not None:
             group.set_route(route, source, override)
-        elif override or not _has(target, HTTP_ROUTE):
-            target.set_attribute(HTTP_ROUTE, route)  # no grouping processor: mark the span
+        else:
+            _mark(target, HTTP_ROUTE, route, override)
     except Exception:
         _log_failure()
 
@@ -65,16 +65,27 @@ def annotate_root_name(
 ) -> None:
     """Record a validated root name on the request ``span`` belongs to; never raises."""
     try:
-        target = trace.get_current_span() if span is None else span
-        if not target.is_recording():
+        target = _recording(span)
+        if target is None:
             return
         group = group_of(target.get_span_context().span_id)
         if group is not None:
             group.set_root_name(name, override)
-        elif override or not _has(target, ROOT_NAME):
-            target.set_attribute(ROOT_NAME, name)
+        else:
+            _mark(target, ROOT_NAME, name, override)
     except Exception:
         _log_failure()
+
+
+def _recording(span: trace.Span | None) -> trace.Span | None:
+    target = trace.get_current_span() if span is None else span
+    return target if target.is_recording() else None
+
+
+def _mark(span: trace.Span, key: str, value: str, override: bool) -> None:
+    """No grouping processor tracks this span: mark the span itself, first value wins."""
+    if override or not _has(span, key):
+        span.set_attribute(key, value)
 
 
 def _has(span: trace.Span, key: str) -> bool:
