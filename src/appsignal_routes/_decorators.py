@@ -71,14 +71,6 @@ def route(template: str, *, methods: Iterable[str] | None = None) -> Callable[[_
     return decorate
 
 
-def _route_annotate(route_text: str) -> None:
-    annotate_route(route_text)
-
-
-def _root_name_annotate(name: str) -> None:
-    annotate_root_name(name)
-
-
 @overload
 def root_name(name: _C, /) -> _C: ...
 @overload
@@ -137,7 +129,7 @@ def _decorate(
 def _wrap(target: Any, kind: type[_Wrapper], value: str, what: str) -> Any:
     if not (callable(target) or isinstance(target, (classmethod, staticmethod))):
         raise TypeError(f"{what} decorates callables and classes, not {target!r}")
-    annotate = _route_annotate if kind is _RouteWrapper else _root_name_annotate
+    annotate = annotate_route if kind is _RouteWrapper else annotate_root_name
     wrapped: Any = target  # a function, method descriptor or callable object
     return kind(wrapped, _Annotator(annotate, value))
 

@@ -61,8 +61,10 @@ class _Grouping:
     def is_excluded(self, path: str) -> bool:
         return self.excluded is not None and self.excluded.search(path) is not None
 
-    def match(self, path: str) -> tuple[str, Literal["registry", "inferred"]] | None:
-        template = _registry.registry().match(path)
+    def match(
+        self, path: str, *, registry: bool = True
+    ) -> tuple[str, Literal["registry", "inferred"]] | None:
+        template = _registry.registry().match(path) if registry else None
         if template is not None:
             return template.text, "registry"
         if self.infer_routes:
@@ -71,10 +73,10 @@ class _Grouping:
                 return inferred, "inferred"
         return None
 
-    def annotate(self, span: Span, path: str) -> None:
+    def annotate(self, span: Span, path: str, *, registry: bool = True) -> None:
         """Group the request by its path at start; never raises."""
         try:
-            found = self.match(path)
+            found = self.match(path, registry=registry)
             if found is not None:
                 annotate_route(found[0], span, source=found[1])
         except Exception:
@@ -115,9 +117,7 @@ class WsgiMiddleware:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        if self._grouping.excluded is not None and self._grouping.is_excluded(
-            environ.get("PATH_INFO") or "/"
-        ):
+        if self._grouping.is_excluded(environ.get("PATH_INFO") or "/"):
             return self.app(environ, start_response)
         result: Iterable[bytes] = self._otel(environ, start_response)
         return result
@@ -172,14 +172,14 @@ class AsgiMiddleware:
 
     def _request_hook(self, span: Span, scope: Scope) -> None:
         if self._grouping.infer_routes:
-            self._grouping.annotate(span, _relative_path(scope))
+            # the registry was matched already, in _span_details
+            self._grouping.annotate(span, _relative_path(scope), registry=False)
         if self._user_request_hook is not None:
             self._user_request_hook(span, scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("type") not in ("http", "websocket") or (
-            self._grouping.excluded is not None
-            and self._grouping.is_excluded(_relative_path(scope))
+        if scope.get("type") not in ("http", "websocket") or self._grouping.is_excluded(
+            _relative_path(scope)
         ):
             await self.app(scope, receive, send)
             return
