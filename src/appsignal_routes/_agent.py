@@ -25,10 +25,10 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
 )
 
-from . import _registry
+from . import _registry, _signals
 from ._config import Config, resolve
 from ._exporters import build_exporter
-from ._processor import GroupingSpanProcessor, group_of
+from ._processor import GroupingSpanProcessor, group_of, open_requests
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -88,7 +88,10 @@ def start(
         for warning in config.warnings:
             logger.warning("appsignal-routes: %s", warning)
         _agent = _install(config)
-        atexit.register(stop)
+        if _agent.tracer_provider is not None:
+            atexit.register(stop)
+            # atexit does not run when SIGTERM kills the process by default
+            _signals.install(stop, open_requests)
         return _agent
 
 
@@ -184,6 +187,7 @@ def stop(timeout: float = STOP_TIMEOUT) -> None:
     if agent is None or agent.tracer_provider is None:
         return
     atexit.unregister(stop)
+    _signals.uninstall()
 
     def shut_down() -> None:
         try:

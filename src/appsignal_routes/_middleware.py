@@ -26,6 +26,7 @@ from . import _registry
 from ._annotation import annotate_route
 from ._grouping import HTTP_ROUTE, ROUTE_SOURCE
 from ._infer import infer_template
+from ._lifespan import run_lifespan
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -147,6 +148,7 @@ class AsgiMiddleware:
         self.app = app
         self._grouping = _Grouping(routes, infer_routes, excluded_urls)
         self._user_request_hook = server_request_hook
+        self._tracer_provider = tracer_provider
         self._otel = _OtelAsgi(
             app,
             default_span_details=self._span_details,
@@ -178,6 +180,9 @@ class AsgiMiddleware:
             self._user_request_hook(span, scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("type") == "lifespan":
+            await run_lifespan(self.app, scope, receive, send, self._tracer_provider)
+            return
         if scope.get("type") not in ("http", "websocket") or self._grouping.is_excluded(
             _relative_path(scope)
         ):

@@ -55,6 +55,13 @@ def group_of(span_id: int) -> RequestGroup | None:
     return index.groups.get(span_id)
 
 
+def open_requests() -> int:
+    """How many requests are in flight: local roots started and not yet ended."""
+    return sum(
+        1 for span_id, group in list(index.groups.items()) if group.root.get_span_context().span_id == span_id
+    )
+
+
 class GroupingSpanProcessor(SpanProcessor):
     """Names each request's local root span by its route or root name.
 

@@ -1,0 +1,82 @@
+"""Flush spans when an ASGI server announces its shutdown (``lifespan.shutdown``).
+
+uvicorn restores the previous SIGTERM handler and re-raises the signal after its
+graceful shutdown, so ``atexit`` never runs there and queued spans would be lost. By
+the time a server sends ``lifespan.shutdown`` it has finished the requests in flight,
+so this is the moment to flush. An app that does not speak the lifespan protocol
+(it returns or raises at once) gets it spoken for it, so its server still tells us.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Final, TypeAlias
+
+from opentelemetry import trace
+from opentelemetry.trace import TracerProvider
+
+logger = logging.getLogger("appsignal_routes")
+
+#: The longest a shutdown waits for spans to be exported, in milliseconds.
+FLUSH_TIMEOUT_MS: Final = 5000
+
+Message: TypeAlias = MutableMapping[str, Any]
+Scope: TypeAlias = MutableMapping[str, Any]
+Receive: TypeAlias = Callable[[], Awaitable[Message]]
+Send: TypeAlias = Callable[[Message], Awaitable[None]]
+App: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def flush(tracer_provider: TracerProvider | None) -> None:
+    """Export what is queued, within ``FLUSH_TIMEOUT_MS``; never raises."""
+    provider = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
+    force_flush = getattr(provider, "force_flush", None)
+    if force_flush is None:
+        return
+    try:
+        force_flush(FLUSH_TIMEOUT_MS)
+    except Exception:
+        logger.debug("appsignal-routes: flush at lifespan shutdown failed", exc_info=True)
+
+
+async def run_lifespan(
+    app: App, scope: Scope, receive: Receive, send: Send, tracer_provider: TracerProvider | None
+) -> None:
+    """Run the app's lifespan, flushing when the server shuts down."""
+    seen: set[str] = set()
+
+    async def receive_and_flush() -> Message:
+        message = await receive()
+        kind = str(message.get("type"))
+        seen.add(kind)
+        if kind == "lifespan.shutdown":
+            flush(tracer_provider)
+        return message
+
+    async def send_and_note(message: Message) -> None:
+        seen.add(str(message.get("type")))
+        await send(message)
+
+    try:
+        await app(scope, receive_and_flush, send_and_note)
+    except Exception:
+        if seen:
+            raise  # a real startup or shutdown failure: the server must see it
+        logger.debug("appsignal-routes: the app does not support lifespan", exc_info=True)
+    if "lifespan.shutdown" in seen or "lifespan.startup.failed" in seen:
+        return
+    # The app left early without taking part: answer the server ourselves.
+    if "lifespan.startup" in seen and "lifespan.startup.complete" not in seen:
+        await send({"type": "lifespan.startup.complete"})
+    while True:
+        message = await receive()
+        kind = message.get("type")
+        if kind == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif kind == "lifespan.shutdown":
+            flush(tracer_provider)
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        else:
+            return  # not a lifespan message: this is no lifespan conversation

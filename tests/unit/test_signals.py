@@ -1,0 +1,115 @@
+"""SIGTERM: queued spans reach the collector even where ``atexit`` never runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+import appsignal_routes as ar
+from appsignal_routes import _signals
+
+from ..receiver import running_receiver
+
+SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    from opentelemetry import trace
+    from opentelemetry.trace import SpanKind
+    import appsignal_routes as ar
+
+    if sys.argv[1] == "own-handler":
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+    elif sys.argv[1] == "ignored":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ar.start(exporter="collector", collector_endpoint=os.environ["COLLECTOR"])
+    tracer = trace.get_tracer("script")
+    with tracer.start_as_current_span("GET", kind=SpanKind.SERVER,
+                                      attributes={"http.method": "GET"}):
+        ar.set_route("/users/:id")
+    print("ready", flush=True)
+    time.sleep(30)
+    """
+)
+
+
+def run_and_terminate(mode: str, collector: str, timeout: float = 10) -> int:
+    env = {**os.environ, "COLLECTOR": collector, "OTEL_BSP_SCHEDULE_DELAY": "3600000"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, mode], env=env, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return 0
+    finally:
+        process.stdout.close()
+
+
+@pytest.mark.parametrize(("mode", "returncode"), [("default", -signal.SIGTERM), ("own-handler", 3)])
+def test_spans_are_flushed_on_sigterm(mode, returncode):
+    with running_receiver() as receiver:
+        assert run_and_terminate(mode, receiver.endpoint) == returncode
+        roots = receiver.wait_for(1, timeout=5)
+    assert [span.name for span in roots] == ["GET /users/:id"]
+
+
+def test_an_ignored_sigterm_stays_ignored():
+    with running_receiver() as receiver:
+        assert run_and_terminate("ignored", receiver.endpoint, timeout=1) == 0  # still running
+        assert receiver.roots() == []  # killed by SIGKILL: nothing could flush
+
+
+def test_the_handler_is_put_back_by_stop():
+    before = signal.getsignal(signal.SIGTERM)
+    ar.start(exporter="memory")
+    assert isinstance(signal.getsignal(signal.SIGTERM), _signals._Chain)
+    ar.stop()
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_handler_installed_after_start_is_kept_by_stop():
+    def theirs(signum, frame):
+        pass
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        ar.start(exporter="memory")
+        signal.signal(signal.SIGTERM, theirs)
+        ar.stop()
+        assert signal.getsignal(signal.SIGTERM) is theirs
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_outside_the_main_thread_nothing_is_installed():
+    results = []
+    thread = threading.Thread(target=lambda: results.append(_signals.install(print, int)))
+    thread.start()
+    thread.join()
+    assert results == [False]
+
+
+def test_a_failing_flush_still_ends_the_process(monkeypatch):
+    kills = []
+    monkeypatch.setattr(os, "kill", lambda pid, signum: kills.append(signum))
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: None)
+
+    def broken_flush():
+        raise RuntimeError("exporter broke")
+
+    in_flight = iter([1, 0])  # one request still running: it is waited for
+    chain = _signals._Chain(broken_flush, lambda: next(in_flight))
+    chain.previous = signal.SIG_DFL
+    chain(signal.SIGTERM, None)
+    assert kills == [signal.SIGTERM]
