@@ -1,4 +1,8 @@
-"""A loopback OTLP/HTTP receiver: decodes real protobuf export requests for assertions."""
+"""A loopback OTLP/HTTP receiver: decodes real protobuf export requests for assertions.
+
+It can also misbehave as a broken collector would: answer 500 or 429, answer after a
+long delay, or go away (connection refused) and come back on the same port.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,26 @@ class Receiver:
     paths: list[str] = field(default_factory=list)
     port: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: None (healthy), "500", "429" or "slow" (answers after ``slow_seconds``)
+    fault: str | None = None
+    slow_seconds: float = 10.0
+    refused: int = 0
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        """Listen (again) on ``port``; the first start picks a free one."""
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        server.daemon_threads = True
+        self.port = server.server_address[1]
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop listening: exporters now get connection refused."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
 
     @property
     def endpoint(self) -> str:
@@ -67,6 +91,18 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            fault = receiver.fault
+            if fault == "slow":
+                time.sleep(receiver.slow_seconds)
+            elif fault in ("500", "429"):
+                with receiver.lock:
+                    receiver.refused += 1
+                self.send_response(int(fault))
+                self.send_header("Content-Length", "0")
+                if fault == "429":
+                    self.send_header("Retry-After", "1")
+                self.end_headers()
+                return
             request = ExportTraceServiceRequest()
             request.ParseFromString(body)
             spans = []
@@ -102,12 +138,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running_receiver() -> Iterator[Receiver]:
     receiver = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
-    receiver.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    receiver.start()
     try:
         yield receiver
     finally:
-        server.shutdown()
-        server.server_close()
+        receiver.stop()

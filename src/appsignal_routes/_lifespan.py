@@ -64,9 +64,14 @@ async def run_lifespan(
         if seen:
             raise  # a real startup or shutdown failure: the server must see it
         logger.debug("appsignal-routes: the app does not support lifespan", exc_info=True)
-    if "lifespan.shutdown" in seen or "lifespan.startup.failed" in seen:
-        return
-    # The app left early without taking part: answer the server ourselves.
+    if "lifespan.shutdown" not in seen and "lifespan.startup.failed" not in seen:
+        await _answer_for_the_app(receive, send, seen, tracer_provider)
+
+
+async def _answer_for_the_app(
+    receive: Receive, send: Send, seen: set[str], tracer_provider: TracerProvider | None
+) -> None:
+    """The app left early without taking part: answer the server ourselves."""
     if "lifespan.startup" in seen and "lifespan.startup.complete" not in seen:
         await send({"type": "lifespan.startup.complete"})
     while True:

@@ -58,7 +58,9 @@ def group_of(span_id: int) -> RequestGroup | None:
 def open_requests() -> int:
     """How many requests are in flight: local roots started and not yet ended."""
     return sum(
-        1 for span_id, group in list(index.groups.items()) if group.root.get_span_context().span_id == span_id
+        1
+        for span_id, group in list(index.groups.items())
+        if group.root.get_span_context().span_id == span_id
     )
 
 

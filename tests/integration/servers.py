@@ -7,10 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -60,6 +63,29 @@ COMMANDS = {
         f"127.0.0.1:{port}",
         app,
     ],
+    "gunicorn-preload": lambda app, port: [
+        str(BIN / "gunicorn"),
+        "--preload",
+        "-w",
+        "2",
+        "-b",
+        f"127.0.0.1:{port}",
+        app,
+    ],
+    "waitress": lambda app, port: [
+        str(BIN / "waitress-serve"),
+        f"--listen=127.0.0.1:{port}",
+        "--threads=8",
+        app,
+    ],
+    "hypercorn": lambda app, port: [
+        str(BIN / "hypercorn"),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--graceful-timeout",
+        "5",
+        app,
+    ],
     "uvicorn": lambda app, port: [
         str(BIN / "uvicorn"),
         "--host",
@@ -72,32 +98,60 @@ COMMANDS = {
 }
 
 
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    stderr: IO[bytes]
+
+    def log(self) -> str:
+        """What the server wrote to stderr so far (for assertion messages)."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")[-4000:]
+
+    def terminate(self, timeout: float = 15) -> float:
+        """SIGTERM, then wait for the exit; returns the seconds it took."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return time.monotonic() - started
+
+
 @contextmanager
-def serving(server: str, app: str, collector: str) -> Iterator[str]:
+def serving_process(
+    server: str, app: str, collector: str, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     port = free_port()
-    env = {
+    environ = {
         **os.environ,
         "TEST_COLLECTOR": collector,
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": "x-request-id",
         "PYTHONPATH": str(ROOT),
+        **(env or {}),
     }
-    process = subprocess.Popen(
-        COMMANDS[server](app, port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_until_listening(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.send_signal(signal.SIGTERM)
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            COMMANDS[server](app, port),
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        running = Server(f"http://127.0.0.1:{port}", process, stderr)
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+            wait_until_listening(port, process)
+            yield running
+        finally:
+            if process.poll() is None:
+                running.terminate()
+
+
+@contextmanager
+def serving(server: str, app: str, collector: str) -> Iterator[str]:
+    with serving_process(server, app, collector) as running:
+        yield running.url

@@ -40,7 +40,7 @@ async def helper(scope, send):
     await _send(send, 200, scope["path"].encode())
 
 
-HANDLERS = {f"r{n}": _make(n) for n in range(10)}
+HANDLERS = {f"r{n}": _make(n) for n in range(14)}
 
 
 @ar.route("/users/{user_id:int}")

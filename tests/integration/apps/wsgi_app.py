@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from opentelemetry import trace
+
 import appsignal_routes as ar
 
 ar.start(
@@ -15,6 +17,8 @@ ar.start(
 
 
 def _ok(start_response, body: bytes = b"ok"):
+    # which worker served it: the pre-fork test checks that every worker exports
+    trace.get_current_span().set_attribute("test.worker_pid", os.getpid())
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [body]
 
@@ -32,7 +36,7 @@ def helper(environ, start_response):
     return _ok(start_response, environ["PATH_INFO"].encode())
 
 
-HANDLERS = {f"r{n}": _make(n) for n in range(10)}
+HANDLERS = {f"r{n}": _make(n) for n in range(14)}
 
 
 @ar.route("/users/{user_id:int}")
