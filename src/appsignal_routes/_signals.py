@@ -83,6 +83,6 @@ def uninstall() -> None:
     _installed = None
     if chain is None or threading.current_thread() is not threading.main_thread():
         return
+    previous = chain.previous
     if signal.getsignal(signal.SIGTERM) is chain:
-        previous = chain.previous
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
