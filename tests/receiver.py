@@ -53,11 +53,15 @@ class Receiver:
 
     def start(self) -> None:
         """Listen (again) on ``port``; the first start picks a free one."""
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        server = _QuietServer(("127.0.0.1", self.port), _handler(self))
         server.daemon_threads = True
         self.port = server.server_address[1]
         self._server = server
         threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
 
     def stop(self) -> None:
         """Stop listening: exporters now get connection refused."""
@@ -82,6 +86,11 @@ class Receiver:
                 return roots
             time.sleep(0.05)
         return self.roots()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # an exporter that gave up on a slow answer hung up: expected here
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:

@@ -78,7 +78,7 @@ def install(flush: Callable[[], None], in_flight: Callable[[], int]) -> bool:
 
 def uninstall() -> None:
     """Put the replaced handler back, unless someone replaced ours since."""
-    global _installed
+    global _installed  # noqa: PLW0603
     chain = _installed
     _installed = None
     if chain is None or threading.current_thread() is not threading.main_thread():
