@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest versions install clean
+.PHONY: demo test lint types docs pytest reliability versions install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,16 @@ docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 
 pytest: $(STAMP)
-	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered
+	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests/unit tests/integration
 	WRAPT_DISABLE_EXTENSIONS=true $(BIN)/pytest -q -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py
+
+# Load, collector faults, graceful restarts, pre-fork, hostile input, containment,
+# security: real servers and the loopback receiver. Prints the figures it measured.
+FIGURES := $(VENV)/reliability-figures.jsonl
+reliability: $(STAMP)
+	rm -f $(FIGURES)
+	RELIABILITY_FIGURES=$(abspath $(FIGURES)) $(BIN)/pytest -p no:randomly tests/reliability
+	@cat $(FIGURES)
 
 # The decorators on every Python the project supports (stacking with classmethod and
 # staticmethod changed across 3.10-3.13). Each gets a small venv of its own.
