@@ -104,7 +104,14 @@ def _install(config: Config) -> Agent:
     owns = not isinstance(current, TracerProvider)
     provider = TracerProvider(resource=_resource(config)) if owns else current
     assert isinstance(provider, TracerProvider)  # noqa: S101 - narrowed above
-    exporter = build_exporter(config)
+    # A provider someone else set up (AppSignal's own, or the user's) exports already:
+    # add an exporter to it only when one was asked for.
+    exporter = build_exporter(config) if owns or config.exporter_explicit else None
+    if not owns:
+        logger.info(
+            "appsignal-routes: keeping the global TracerProvider; adding the grouping processor%s",
+            " and the requested exporter" if exporter is not None else "",
+        )
     export_processor: SpanProcessor | None = None
     if exporter is not None:
         simple = config.exporter in ("console", "memory")
@@ -174,8 +181,7 @@ def _resource(config: Config) -> Resource:
         attributes["appsignal.config.name"] = config.name
     if config.push_api_key:
         attributes["appsignal.config.push_api_key"] = config.push_api_key
-    if config.revision:
-        attributes["appsignal.config.revision"] = config.revision
+    attributes["appsignal.config.revision"] = config.revision or "unknown"
     return Resource.create(attributes)
 
 

@@ -61,6 +61,8 @@ class Config:
     route_style: str = "template"
     exporter: str | SpanExporter = "console"
     jsonl_path: str = "appsignal-routes.jsonl"
+    #: ``exporter`` was asked for (keyword or environment), not chosen by default
+    exporter_explicit: bool = False
     warnings: tuple[str, ...] = ()
 
     @property
@@ -72,7 +74,7 @@ class Config:
 
     @property
     def resolved_service_name(self) -> str:
-        return self.service_name or self.name or "unknown_service"
+        return self.service_name or "app"  # as the AppSignal package names it
 
 
 def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Config:
@@ -89,8 +91,8 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
                 break
     config = Config(**{k: _check(k, v) for k, v in values.items()})
     if "exporter" not in values:
-        config = replace(config, **_default_exporter(config, env))
-    return config
+        return replace(config, **_default_exporter(config, env))
+    return replace(config, exporter_explicit=True)
 
 
 def _from_env(option: str, name: str, raw: str) -> Any:

@@ -83,6 +83,25 @@ def test_an_existing_sdk_provider_is_kept_and_only_gets_the_processor():
     assert exporter.get_finished_spans()[-1].name == "GET /raw"  # processor inert once stopped
 
 
+def test_an_existing_provider_gets_an_exporter_only_when_one_is_asked_for(monkeypatch):
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    # AppSignal's package already exports to this endpoint: no second exporter by default
+    monkeypatch.setenv("APPSIGNAL_COLLECTOR_ENDPOINT", "http://127.0.0.1:9")
+    agent = ar.start()
+    assert agent.exporter is None
+    assert agent.export_processor is None
+    request(route="/once")
+    assert [s.name for s in exporter.get_finished_spans()] == ["GET /once"]
+    ar.stop()
+    asked = ar.start(exporter="memory")
+    assert asked.exporter is not None
+    request(route="/twice")
+    assert [s.name for s in asked.exporter.get_finished_spans()] == ["GET /twice"]  # type: ignore[attr-defined]
+
+
 def test_a_provider_that_already_has_the_processor_is_not_given_another():
     provider = TracerProvider()
     mine = ar.GroupingSpanProcessor()

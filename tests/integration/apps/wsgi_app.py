@@ -8,12 +8,33 @@ from opentelemetry import trace
 
 import appsignal_routes as ar
 
-ar.start(
-    exporter="collector",
-    collector_endpoint=os.environ["TEST_COLLECTOR"],
-    name="integration-wsgi",
-    push_api_key="test-key-0000",
-)
+if os.environ.get("TEST_WITH_APPSIGNAL"):
+    # AppSignal's own OpenTelemetry set-up, in collector mode (it launches no agent
+    # binary); start() keeps its provider and exporter and only adds the grouping.
+    from appsignal import opentelemetry as appsignal_opentelemetry
+    from appsignal.config import Config, Options
+
+    appsignal_opentelemetry.start(
+        Config(
+            Options(
+                name="integration-appsignal",
+                environment="test",
+                push_api_key="test-key-0000",
+                revision="abc123",
+                collector_endpoint=os.environ["TEST_COLLECTOR"],
+                disable_default_instrumentations=True,
+                request_headers=["x-request-id"],
+            )
+        )
+    )
+    ar.start()
+else:
+    ar.start(
+        exporter="collector",
+        collector_endpoint=os.environ["TEST_COLLECTOR"],
+        name="integration-wsgi",
+        push_api_key="test-key-0000",
+    )
 
 
 def _ok(start_response, body: bytes = b"ok"):
