@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest reliability versions install clean
+.PHONY: demo test lint types docs pytest reliability bench versions install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ reliability: $(STAMP)
 	rm -f $(FIGURES)
 	RELIABILITY_FIGURES=$(abspath $(FIGURES)) $(BIN)/pytest -p no:randomly tests/reliability
 	@cat $(FIGURES)
+
+# The overhead against the hand-written way and the bare middleware (issue 5): writes
+# benchmarks/RESULTS.md, exits non-zero when a goal is missed. wrk drives the load.
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq wrk'
+	$(BIN)/python -m benchmarks.run
 
 # The decorators on every Python the project supports (stacking with classmethod and
 # staticmethod changed across 3.10-3.13). Each gets a small venv of its own.

@@ -8,9 +8,12 @@ input first (a bad template is the caller's bug, reported at the call).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.trace import get_current_span
 
 from ._grouping import HTTP_ROUTE, ROOT_NAME, RouteSource
 from ._processor import group_of
@@ -18,6 +21,23 @@ from ._template import check_name, parse
 
 logger = logging.getLogger("appsignal_routes")
 _failed_once = False
+
+
+def _context_probe() -> Callable[[], object] | None:
+    """A check, at C speed, for whether any OpenTelemetry context is set at all.
+
+    It returns the current context, which is empty (false) outside every span; a
+    decorated call then skips the annotation without a single Python call. With a
+    runtime context other than the default one (``OTEL_PYTHON_CONTEXT``), there is no
+    such check: None, and every decorated call looks for its span.
+    """
+    runtime = getattr(otel_context, "_RUNTIME_CONTEXT", None)
+    current = getattr(runtime, "_current_context", None)
+    return current.get if isinstance(current, ContextVar) else None
+
+
+#: Truthy when some OpenTelemetry context (perhaps a recording span) is current.
+context_is_set = _context_probe()
 
 
 def set_route(template: str, span: trace.Span | None = None, *, override: bool = False) -> None:
@@ -48,8 +68,9 @@ def annotate_route(
 ) -> None:
     """Record a validated route on the request ``span`` belongs to; never raises."""
     try:
-        target = _recording(span)
-        if target is None:
+        # (inlined: this runs on every decorated call inside a request)
+        target = get_current_span() if span is None else span
+        if not target.is_recording():
             return
         group = group_of(target.get_span_context().span_id)
         if group is not None:
@@ -65,8 +86,8 @@ def annotate_root_name(
 ) -> None:
     """Record a validated root name on the request ``span`` belongs to; never raises."""
     try:
-        target = _recording(span)
-        if target is None:
+        target = get_current_span() if span is None else span
+        if not target.is_recording():
             return
         group = group_of(target.get_span_context().span_id)
         if group is not None:
@@ -75,11 +96,6 @@ def annotate_root_name(
             _mark(target, ROOT_NAME, name, override)
     except Exception:
         _log_failure()
-
-
-def _recording(span: trace.Span | None) -> trace.Span | None:
-    target = trace.get_current_span() if span is None else span
-    return target if target.is_recording() else None
 
 
 def _mark(span: trace.Span, key: str, value: str, override: bool) -> None:

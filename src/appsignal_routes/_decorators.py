@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import wrapt
 
 from . import _registry
-from ._annotation import annotate_root_name, annotate_route
+from ._annotation import annotate_root_name, annotate_route, context_is_set
 from ._template import check_name
 
 _T = TypeVar("_T")
@@ -131,7 +131,9 @@ def _wrap(target: Any, kind: type[_Wrapper], value: str, what: str) -> Any:
         raise TypeError(f"{what} decorates callables and classes, not {target!r}")
     annotate = annotate_route if kind is _RouteWrapper else annotate_root_name
     wrapped: Any = target  # a function, method descriptor or callable object
-    return kind(wrapped, _Annotator(annotate, value))
+    # Outside every span (empty context) wrapt calls the original straight away.
+    enabled: Any = context_is_set  # returns the context, whose truth wrapt tests
+    return kind(wrapped, _Annotator(annotate, value), enabled=enabled)
 
 
 def _decorate_class(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextvars import ContextVar
 from typing import Final, Literal
 
 from opentelemetry.sdk.trace import Span
@@ -36,6 +37,15 @@ _RANK: Final[dict[str | None, int]] = {
 }
 Mode = Literal["both", "agent", "collector"]
 RouteStyle = Literal["template", "appsignal"]
+_OWN_ATTRIBUTES: Final = (HTTP_ROUTE, ROUTE_SOURCE, ROOT_NAME, ACTION_NAME)
+
+#: The route the WSGI middleware matched for the request it is about to start. The
+#: processor takes it when that request's root span starts, so the first naming of
+#: the span is already the final one (the upstream WSGI middleware has no way to put
+#: it in the span's start attributes, as ``default_span_details`` does for ASGI).
+pending_route: ContextVar[tuple[str, RouteSource] | None] = ContextVar(
+    "appsignal_routes_pending_route", default=None
+)
 
 
 class Naming:
@@ -88,10 +98,28 @@ class Naming:
         return f"{method} [other]" if method else "[other]"
 
 
+def _plain(attributes: Attributes) -> dict[str, object]:
+    """A span's attributes as a dict: copied at C speed, where a ``.get`` on the SDK's
+    read-only view would raise and catch a ``KeyError`` for every missing key."""
+    if not attributes:
+        return {}
+    copy = getattr(attributes, "copy", None)
+    return copy() if copy is not None else dict(attributes)
+
+
 class RequestGroup:
     """What is known about one request's group; applied to its root span on change."""
 
-    __slots__ = ("method", "naming", "root", "root_name", "route", "route_source")
+    __slots__ = (
+        "applied",
+        "applied_name",
+        "method",
+        "naming",
+        "root",
+        "root_name",
+        "route",
+        "route_source",
+    )
 
     def __init__(self, root: Span, naming: Naming) -> None:
         self.root = root
@@ -100,20 +128,35 @@ class RequestGroup:
         self.root_name: str | None = None
         self.route: str | None = None
         self.route_source: str | None = None
+        # what apply() last wrote to the root span: only changes are written again
+        self.applied: dict[str, str] = {}
+        self.applied_name: str | None = None
 
-    def start(self, kind: SpanKind, attributes: Attributes) -> None:
+    def start(
+        self,
+        kind: SpanKind,
+        name: str,
+        attributes: Attributes,
+        pending: tuple[str, RouteSource] | None = None,
+    ) -> None:
         """Read what the middleware put on the root span at its start; name it."""
-        attrs = attributes or {}
+        attrs = _plain(attributes)
         method = attrs.get("http.request.method") or attrs.get("http.method")
         if kind is not SpanKind.SERVER or not isinstance(method, str) or not method:
             return
         self.method = "HTTP" if method == "_OTHER" else method
+        # what the span starts with need not be written again
+        self.applied = {
+            key: value for key in _OWN_ATTRIBUTES if isinstance(value := attrs.get(key), str)
+        }
+        self.applied_name = name
         route = attrs.get(HTTP_ROUTE)
         if isinstance(route, str) and route:
             source = attrs.get(ROUTE_SOURCE)
             self.route = route
             self.route_source = source if source in ("registry", "inferred") else "framework"
-
+        elif pending is not None:
+            self.route, self.route_source = pending
         self.apply()
 
     def set_route(self, route: str, source: RouteSource, override: bool) -> None:
@@ -132,7 +175,7 @@ class RequestGroup:
 
     def _adopt_framework(self) -> bool:
         """A ``http.route`` a framework set after the span started counts as explicit."""
-        current = (self.root.attributes or {}).get(HTTP_ROUTE)
+        current = _plain(self.root.attributes).get(HTTP_ROUTE)
         if isinstance(current, str) and current and current != self._exported_route():
             self.route = current
             self.route_source = "framework"
@@ -169,5 +212,11 @@ class RequestGroup:
         if naming.action_name_attr:
             attrs[ACTION_NAME] = name
         attrs[ROUTE_SOURCE] = source
-        root.set_attributes(attrs)
-        root.update_name(name)
+        applied = self.applied
+        changed = {key: value for key, value in attrs.items() if applied.get(key) != value}
+        for key, value in changed.items():
+            root.set_attribute(key, value)  # per key: cheaper than set_attributes' mapping walk
+        applied.update(changed)
+        if name != self.applied_name:
+            root.update_name(name)
+            self.applied_name = name

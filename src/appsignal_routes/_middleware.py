@@ -24,7 +24,7 @@ from opentelemetry.util.http import sanitize_method
 
 from . import _registry
 from ._annotation import annotate_route
-from ._grouping import HTTP_ROUTE, ROUTE_SOURCE
+from ._grouping import HTTP_ROUTE, ROUTE_SOURCE, RouteSource, pending_route
 from ._infer import infer_template
 from ._lifespan import run_lifespan
 
@@ -74,14 +74,19 @@ class _Grouping:
                 return inferred, "inferred"
         return None
 
-    def annotate(self, span: Span, path: str, *, registry: bool = True) -> None:
-        """Group the request by its path at start; never raises."""
+    def find(self, path: str, *, registry: bool = True) -> tuple[str, RouteSource] | None:
+        """The route of a request by its path, at its start; never raises."""
         try:
-            found = self.match(path, registry=registry)
-            if found is not None:
-                annotate_route(found[0], span, source=found[1])
+            return self.match(path, registry=registry)
         except Exception:
             logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
+            return None
+
+    def annotate(self, span: Span, path: str, *, registry: bool = True) -> None:
+        """Group the request by its path at start; never raises."""
+        found = self.find(path, registry=registry)
+        if found is not None:
+            annotate_route(found[0], span, source=found[1])
 
 
 class WsgiMiddleware:
@@ -111,16 +116,24 @@ class WsgiMiddleware:
         )
 
     def _request_hook(self, span: Span, environ: dict[str, Any]) -> None:
-        self._grouping.annotate(span, environ.get("PATH_INFO") or "/")
+        pending = pending_route.get()
+        if pending is not None:  # no grouping processor took it: mark the span itself
+            annotate_route(pending[0], span, source=pending[1])
         if self._user_request_hook is not None:
             self._user_request_hook(span, environ)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        if self._grouping.is_excluded(environ.get("PATH_INFO") or "/"):
+        path = environ.get("PATH_INFO") or "/"
+        if self._grouping.is_excluded(path):
             return self.app(environ, start_response)
-        result: Iterable[bytes] = self._otel(environ, start_response)
+        # matched before the upstream middleware starts the span: see pending_route
+        token = pending_route.set(self._grouping.find(path))
+        try:
+            result: Iterable[bytes] = self._otel(environ, start_response)
+        finally:
+            pending_route.reset(token)
         return result
 
 

@@ -16,7 +16,7 @@ from typing import Final
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from ._grouping import Mode, Naming, RequestGroup, RouteStyle
+from ._grouping import Mode, Naming, RequestGroup, RouteStyle, pending_route
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -51,8 +51,8 @@ class _SpanIndex:
 index = _SpanIndex()
 
 
-def group_of(span_id: int) -> RequestGroup | None:
-    return index.groups.get(span_id)
+#: The group of a span id, or None (the index's dict never changes identity).
+group_of = index.groups.get
 
 
 def open_requests() -> int:
@@ -95,9 +95,12 @@ class GroupingSpanProcessor(SpanProcessor):
             parent = span.parent
             span_id = span.get_span_context().span_id
             if parent is None or parent.is_remote:
+                pending = pending_route.get()
+                if pending is not None:
+                    pending_route.set(None)  # this request's root only, not a later one
                 group = RequestGroup(span, self.naming)
                 index.add(span_id, group)
-                group.start(span.kind, span.attributes)
+                group.start(span.kind, span.name, span.attributes, pending)
             else:
                 group_ = index.groups.get(parent.span_id)
                 if group_ is not None:

@@ -26,7 +26,7 @@ BROKEN = [
     "appsignal_routes._grouping.Naming.admit",
     "appsignal_routes._route_table.RouteTable.match",
     "appsignal_routes._middleware.infer_template",
-    "appsignal_routes._annotation._recording",
+    "appsignal_routes._annotation.get_current_span",
     "appsignal_routes._annotation.group_of",
     "appsignal_routes._processor._SpanIndex.add",
 ]

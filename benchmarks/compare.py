@@ -1,0 +1,62 @@
+"""Side-by-side timing: A and B alternate within each round; the figure is the median of
+the per-round ratios A/B, with its min and max, so machine noise hits both alike."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Ratio:
+    median: float
+    low: float
+    high: float
+    a_ns: float  # median time of one A operation, in nanoseconds
+    b_ns: float
+    rounds: int
+
+    def __str__(self) -> str:
+        return f"{self.median:.3f} ({self.low:.3f}-{self.high:.3f})"
+
+
+def _time(operation: Callable[[], object], number: int) -> float:
+    started = time.perf_counter_ns()
+    for _ in range(number):
+        operation()
+    return (time.perf_counter_ns() - started) / number
+
+
+def compare(
+    a: Callable[[], object],
+    b: Callable[[], object],
+    *,
+    number: int,
+    rounds: int = 21,
+) -> Ratio:
+    """Time ``number`` calls of ``a`` and of ``b`` per round, in alternating order."""
+    for operation in (a, b):  # warm up caches, lazy imports, the first span
+        _time(operation, max(1, number // 10))
+    ratios, a_times, b_times = [], [], []
+    for index in range(rounds):
+        gc.collect()
+        if index % 2:
+            tb = _time(b, number)
+            ta = _time(a, number)
+        else:
+            ta = _time(a, number)
+            tb = _time(b, number)
+        ratios.append(ta / tb)
+        a_times.append(ta)
+        b_times.append(tb)
+    return Ratio(
+        statistics.median(ratios),
+        min(ratios),
+        max(ratios),
+        statistics.median(a_times),
+        statistics.median(b_times),
+        rounds,
+    )

@@ -1,0 +1,232 @@
+"""In-process comparisons (goals a-f): one process, A and B alternating in each round."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+from wsgiref.util import setup_testing_defaults
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.trace import SpanKind
+
+import appsignal_routes as ar
+from appsignal_routes._route_table import RouteTable
+
+from .compare import Ratio, compare
+from .variants import ROUTE, NullExporter, asgi_app, wsgi_app
+
+
+def seed_provider() -> TracerProvider:
+    provider = TracerProvider()
+    # synchronous and cheap: a batch queue would overflow in a tight loop and drop spans
+    provider.add_span_processor(SimpleSpanProcessor(NullExporter()))
+    return provider
+
+
+def toolkit_provider() -> TracerProvider:
+    """As ``start()`` builds it: the export processor, then the grouping processor."""
+    provider = seed_provider()
+    provider.add_span_processor(ar.GroupingSpanProcessor())
+    return provider
+
+
+def wsgi_request(app):
+    environ: dict = {}
+    setup_testing_defaults(environ)
+    environ.update(PATH_INFO="/users/42", REQUEST_METHOD="GET")
+
+    def start_response(status, headers, exc_info=None):
+        return None
+
+    def request():
+        result = app(dict(environ), start_response)
+        for _ in result:
+            pass
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+    return request
+
+
+def asgi_request(app, loop: asyncio.AbstractEventLoop):
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/users/42",
+        "raw_path": b"/users/42",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1:8000")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        return None
+
+    def request():
+        loop.run_until_complete(app(dict(scope), receive, send))
+
+    return request
+
+
+@dataclass(frozen=True)
+class Measured:
+    goal: str
+    what: str
+    reference: str
+    ratio: Ratio
+    limit: float
+    higher_is_better: bool = False
+
+    @property
+    def passed(self) -> bool:
+        if self.higher_is_better:
+            return self.ratio.median >= self.limit
+        return self.ratio.median <= self.limit
+
+
+def goal_a() -> Measured:
+    ours = wsgi_request(wsgi_app("toolkit", toolkit_provider()))
+    seed = wsgi_request(wsgi_app("seed", seed_provider()))
+    return Measured(
+        "a",
+        "one WSGI request in-process: instrument() + @route + processor",
+        "the seed's way",
+        compare(ours, seed, number=400),
+        1.05,
+    )
+
+
+def goal_b() -> Measured:
+    loop = asyncio.new_event_loop()
+    try:
+        ours = asgi_request(asgi_app("toolkit", toolkit_provider()), loop)
+        seed = asgi_request(asgi_app("seed", seed_provider()), loop)
+        ratio = compare(ours, seed, number=300)
+    finally:
+        loop.close()
+    return Measured(
+        "b",
+        "one ASGI request in-process: instrument() + @route + processor",
+        "the seed's way (upstream default, with send/receive spans)",
+        ratio,
+        0.60,
+    )
+
+
+def goal_c() -> Measured:
+    provider = toolkit_provider()
+    tracer = provider.get_tracer("bench")
+
+    @ar.route(ROUTE)
+    def decorated():
+        return None
+
+    def hand_written():
+        trace.get_current_span().set_attribute("http.route", ROUTE)
+
+    with tracer.start_as_current_span(
+        "GET", kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}
+    ):
+        ratio = compare(decorated, hand_written, number=20_000)
+    return Measured(
+        "c",
+        "a @route call inside a recording span",
+        "the hand-written line",
+        ratio,
+        1.15,
+    )
+
+
+def goal_d() -> Measured:
+    def handler():
+        return None
+
+    decorated = ar.route(ROUTE)(handler)
+
+    def passthrough(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    return Measured(
+        "d",
+        "a @route call with no span current",
+        "a functools.wraps pass-through wrapper",
+        compare(decorated, passthrough(handler), number=50_000),
+        3.0,
+    )
+
+
+def goal_e() -> Measured:
+    def span_cycle(provider: TracerProvider):
+        tracer = provider.get_tracer("bench")
+        attributes = {"http.request.method": "GET", "url.path": "/users/42"}
+
+        def cycle():
+            tracer.start_span("GET", kind=SpanKind.SERVER, attributes=attributes).end()
+
+        return cycle
+
+    return Measured(
+        "e",
+        "span start + end on a provider with GroupingSpanProcessor",
+        "the same provider without it",
+        compare(span_cycle(toolkit_provider()), span_cycle(seed_provider()), number=3000),
+        1.10,
+    )
+
+
+def templates(count: int) -> list[str]:
+    """A realistic mix: static prefixes, parameters, converters, a few wildcards."""
+    shapes = [
+        "/api/v{v}/r{n}/:id",
+        "/api/v{v}/r{n}/{{item_id:int}}/details",
+        "/r{n}/<name>/edit",
+        "/static{n}/*path",
+        "/r{n}/users/:user_id/posts/:post_id",
+    ]
+    return [shapes[n % len(shapes)].format(v=n % 5, n=n) for n in range(count)]
+
+
+def goal_f() -> tuple[Measured, float]:
+    target = "/api/v1/r1/42/details"  # template 1 of 1,000: /api/v1/r1/{item_id:int}/details
+    chosen = templates(1000)
+    small = RouteTable(chosen[:10])
+    large = RouteTable(chosen)
+    assert small.match(target) is not None
+    assert large.match(target) == small.match(target)
+    ratio = compare(lambda: large.match(target), lambda: small.match(target), number=20_000)
+    return Measured(
+        "f",
+        "registry matching, 1,000 templates",
+        "10 templates",
+        ratio,
+        1.5,
+    ), ratio.a_ns
+
+
+def run() -> tuple[list[Measured], dict[str, float]]:
+    results = [goal_a(), goal_b(), goal_c(), goal_d(), goal_e()]
+    f, match_ns = goal_f()
+    results.append(f)
+    request_ns = results[0].ratio.a_ns
+    extra = {
+        "match_1000_ns": match_ns,
+        "wsgi_request_ns": request_ns,
+        "match_share_of_request": match_ns / request_ns,
+    }
+    return results, extra

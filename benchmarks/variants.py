@@ -1,0 +1,93 @@
+"""The apps compared: bare, the seed's way (upstream middleware plus a hand-written
+``http.route`` line in each handler), and this toolkit (``instrument()`` + ``@route``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as OtelAsgi
+from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as OtelWsgi
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+import appsignal_routes as ar
+
+ROUTE = "/users/:user_id"
+BODY = b"ok"
+
+
+class NullExporter(SpanExporter):
+    """Exports nowhere: the benchmarks measure instrumentation, not the network."""
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
+def wsgi_bare(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [BODY]
+
+
+def wsgi_seed_handler(environ, start_response):
+    trace.get_current_span().set_attribute("http.route", ROUTE)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [BODY]
+
+
+@ar.route(ROUTE)
+def wsgi_toolkit_handler(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [BODY]
+
+
+async def _reply(send):
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain")],
+        }
+    )
+    await send({"type": "http.response.body", "body": BODY})
+
+
+async def asgi_bare(scope, receive, send):
+    if scope["type"] == "http":
+        await _reply(send)
+
+
+async def asgi_seed_handler(scope, receive, send):
+    if scope["type"] == "http":
+        trace.get_current_span().set_attribute("http.route", ROUTE)
+        await _reply(send)
+
+
+@ar.route(ROUTE)
+async def asgi_toolkit_handler(scope, receive, send):
+    if scope["type"] == "http":
+        await _reply(send)
+
+
+def wsgi_app(variant: str, provider: TracerProvider | None):
+    if variant == "bare":
+        return wsgi_bare
+    if variant == "seed":
+        return OtelWsgi(wsgi_seed_handler, tracer_provider=provider)
+    if variant == "toolkit":
+        return ar.instrument(wsgi_toolkit_handler, tracer_provider=provider)
+    raise ValueError(variant)
+
+
+def asgi_app(variant: str, provider: TracerProvider | None):
+    if variant == "bare":
+        return asgi_bare
+    if variant == "seed":
+        return OtelAsgi(asgi_seed_handler, tracer_provider=provider)
+    if variant == "seed-exclude":
+        return OtelAsgi(
+            asgi_seed_handler, tracer_provider=provider, exclude_spans=["receive", "send"]
+        )
+    if variant == "toolkit":
+        return ar.instrument(asgi_toolkit_handler, tracer_provider=provider)
+    raise ValueError(variant)
