@@ -123,20 +123,26 @@ def main() -> int:
         "",
         f"- Machine: {machine()} (shared, noisy: compare ratios, not times).",
         f"- Python {platform.python_version()}; {versions()}.",
-        "- Method: A (this toolkit) and B (the reference) alternate inside each round, "
-        "in alternating order; the figure is the median of the per-round ratios A/B, "
-        "with its min-max. The in-process goals take 21 rounds; the load goal 3 rounds "
-        "of 5 s per variant. Times are the medians of one operation.",
-        "- Both sides export: spans go to an exporter that sends nowhere (a synchronous "
-        "processor in-process, a batch processor on the servers).",
+        (
+            "- Method: A (this toolkit) and B (the reference) alternate inside each round, "
+            "in alternating order; the figure is the median of the per-round ratios A/B, "
+            "with its min-max. The in-process goals take 21 rounds; the load goal 3 rounds "
+            "of 5 s per variant. Times are the medians of one operation."
+        ),
+        (
+            "- Both sides export: spans go to an exporter that sends nowhere (a synchronous "
+            "processor in-process, a batch processor on the servers)."
+        ),
         "",
         "## In-process (goals a-f)",
         "",
         *table_in_process,
         "",
-        f"Registry matching of 1,000 templates costs {extra['match_1000_ns'] / 1000:.2f} µs, "
-        f"{share:.1%} of one toolkit WSGI request in-process "
-        f"({extra['wsgi_request_ns'] / 1000:.1f} µs); goal <= 5 %: {mark(share_ok)}.",
+        (
+            f"Registry matching of 1,000 templates costs {extra['match_1000_ns'] / 1000:.2f} µs, "
+            f"{share:.1%} of one toolkit WSGI request in-process "
+            f"({extra['wsgi_request_ns'] / 1000:.1f} µs); goal <= 5 %: {mark(share_ok)}."
+        ),
         "",
         "## Under load (goal g)",
         "",
@@ -146,12 +152,16 @@ def main() -> int:
         "",
         "## Memory (goal h)",
         "",
-        "| # | what | after 1,000 requests | after 100,000 requests | growth | goal | "
-        "processor state after | result |",
+        (
+            "| # | what | after 1,000 requests | after 100,000 requests | growth | goal | "
+            "processor state after | result |"
+        ),
         "|---|---|---:|---:|---:|---|---:|---|",
-        f"| h | resident memory, WSGI in-process | {mem['rss_after_1k'] / 2**20:.1f} MB | "
-        f"{mem['rss_after_100k'] / 2**20:.1f} MB | {growth / 2**20:+.2f} MB | <= +2 MB, state "
-        f"empty | {mem['tracked_spans']} spans | {mark(mem_ok)} |",
+        (
+            f"| h | resident memory, WSGI in-process | {mem['rss_after_1k'] / 2**20:.1f} MB | "
+            f"{mem['rss_after_100k'] / 2**20:.1f} MB | {growth / 2**20:+.2f} MB | <= +2 MB, state "
+            f"empty | {mem['tracked_spans']} spans | {mark(mem_ok)} |"
+        ),
         "",
     ]
     (HERE / "RESULTS.md").write_text("\n".join(doc), encoding="utf-8")
