@@ -38,6 +38,8 @@ def _context_probe() -> Callable[[], object] | None:
 
 #: Truthy when some OpenTelemetry context (perhaps a recording span) is current.
 context_is_set = _context_probe()
+#: The current context, by the shortest way there is.
+_current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current  # type: ignore[assignment]
 
 
 def set_route(template: str, span: trace.Span | None = None, *, override: bool = False) -> None:
@@ -69,7 +71,7 @@ def annotate_route(
     """Record a validated route on the request ``span`` belongs to; never raises."""
     try:
         # (inlined: this runs on every decorated call inside a request)
-        target = get_current_span() if span is None else span
+        target = get_current_span(_current_context()) if span is None else span
         if not target.is_recording():
             return
         group = group_of(target.get_span_context().span_id)
@@ -86,7 +88,7 @@ def annotate_root_name(
 ) -> None:
     """Record a validated root name on the request ``span`` belongs to; never raises."""
     try:
-        target = get_current_span() if span is None else span
+        target = get_current_span(_current_context()) if span is None else span
         if not target.is_recording():
             return
         group = group_of(target.get_span_context().span_id)

@@ -192,15 +192,11 @@ class RequestGroup:
             return
         naming = self.naming
         method = self.method
-        attrs: dict[str, str] = {}
         route = self._exported_route()
-        if route is not None and self.route_source != "inferred":
-            attrs[HTTP_ROUTE] = route
-        if self.root_name is not None:
-            name = naming.admit(self.root_name, method)
+        root_name = self.root_name
+        if root_name is not None:
+            name = naming.admit(root_name, method)
             source = "root_name"
-            if naming.root_name_attr:
-                attrs[ROOT_NAME] = name
         elif route is not None:
             name = naming.admit(f"{method} {route}" if method else route, method)
             source = self.route_source or "decorator"
@@ -209,14 +205,17 @@ class RequestGroup:
             source = "method"
         else:
             return  # not an HTTP request and nothing to name it by
-        if naming.action_name_attr:
-            attrs[ACTION_NAME] = name
-        attrs[ROUTE_SOURCE] = source
         applied = self.applied
-        changed = {key: value for key, value in attrs.items() if applied.get(key) != value}
-        for key, value in changed.items():
-            root.set_attribute(key, value)  # per key: cheaper than set_attributes' mapping walk
-        applied.update(changed)
+        for key, value in (
+            (HTTP_ROUTE, route if self.route_source != "inferred" else None),
+            (ROOT_NAME, name if root_name is not None and naming.root_name_attr else None),
+            (ACTION_NAME, name if naming.action_name_attr else None),
+            (ROUTE_SOURCE, source),
+        ):
+            # only what changed: each write costs the SDK a lock and a validation
+            if value is not None and applied.get(key) != value:
+                root.set_attribute(key, value)
+                applied[key] = value
         if name != self.applied_name:
             root.update_name(name)
             self.applied_name = name

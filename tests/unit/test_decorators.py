@@ -189,6 +189,35 @@ def test_outside_a_request_a_decorated_call_just_calls_through(traced):
     assert traced.spans() == ()
 
 
+def test_a_context_without_a_span_still_calls_through(traced):
+    """Some context is set (baggage) but no span: the wrapper runs, finds none, calls."""
+    from opentelemetry import baggage, context
+
+    @ar.route("/x")
+    def handler():
+        return "called"
+
+    token = context.attach(baggage.set_baggage("tenant", "a"))
+    try:
+        assert handler() == "called"
+        assert traced.spans() == ()
+        with traced.request():
+            assert handler() == "called"
+    finally:
+        context.detach(token)
+    assert [s.name for s in traced.roots()] == ["GET /x"]
+
+
+def test_with_another_runtime_context_every_call_looks_for_its_span(monkeypatch):
+    """OTEL_PYTHON_CONTEXT may name a runtime context without a context var: no probe."""
+    from opentelemetry import context
+
+    from appsignal_routes import _annotation
+
+    monkeypatch.setattr(context, "_RUNTIME_CONTEXT", object())
+    assert _annotation._context_probe() is None
+
+
 def test_an_internal_failure_is_swallowed_and_logged_once(traced, monkeypatch, caplog):
     from appsignal_routes import _annotation
 
