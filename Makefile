@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest reliability bench versions install clean
+.PHONY: demo test lint types docs pytest matrix reliability bench versions install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ docs: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests/unit tests/integration
 	WRAPT_DISABLE_EXTENSIONS=true $(BIN)/pytest -q -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py
+
+# Every example under the servers its users deploy with (frameworks x servers).
+MATRIX_FIGURES := $(VENV)/matrix-figures.jsonl
+matrix: $(STAMP)
+	rm -f $(MATRIX_FIGURES)
+	RELIABILITY_FIGURES=$(abspath $(MATRIX_FIGURES)) $(BIN)/pytest -p no:randomly tests/matrix
+	@cat $(MATRIX_FIGURES)
 
 # Load, collector faults, graceful restarts, pre-fork, hostile input, containment,
 # security: real servers and the loopback receiver. Prints the figures it measured.
@@ -62,7 +69,7 @@ versions:
 	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py tests/unit/test_template.py tests/unit/test_route_table.py; \
 	done
 
-test: lint types docs pytest versions
+test: lint types docs pytest matrix versions
 
 clean:
 	rm -rf $(VENV) .venv-3.* site .coverage .mypy_cache .pytest_cache .ruff_cache

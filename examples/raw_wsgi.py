@@ -1,6 +1,7 @@
 """A raw WSGI app grouped by appsignal-routes.
 
 Run it:  .venv/bin/python examples/raw_wsgi.py   (then open http://127.0.0.1:8000/users/1)
+Or under a server:  .venv/bin/gunicorn examples.raw_wsgi:app
 """
 
 from __future__ import annotations
@@ -10,33 +11,62 @@ from wsgiref.simple_server import make_server
 
 import appsignal_routes as ar
 
-ar.start(exporter="console")  # one line per request on stdout
+ar.start()  # the console in development; set APPSIGNAL_COLLECTOR_ENDPOINT to export
+
+
+def reply(start_response, status: str, body: bytes):
+    start_response(status, [("Content-Type", "text/plain")])
+    return [body]
 
 
 @ar.route("/users/:user_id")
 def show_user(environ, start_response, user_id):
+    return reply(start_response, "200 OK", f"user {user_id}\n".encode())
+
+
+@ar.root_name  # "Orders#show"
+class Orders:
+    def show(self, environ, start_response, order_id):
+        return reply(start_response, "200 OK", f"order {order_id}\n".encode())
+
+
+@ar.route("/admin/stats")  # never reached without a token: grouped by the registry
+def stats(environ, start_response):
+    return reply(start_response, "200 OK", b"1 request\n")
+
+
+@ar.route("/crash")
+def crash(environ, start_response):
+    raise RuntimeError("boom")
+
+
+@ar.route("/stream")
+def stream(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
-    return [f"user {user_id}\n".encode()]
-
-
-@ar.root_name
-class Health:
-    def check(self, environ, start_response):
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"ok\n"]
+    return (f"chunk {n}\n".encode() for n in range(3))
 
 
 def router(environ, start_response):
     parts = environ["PATH_INFO"].strip("/").split("/")
     if len(parts) == 2 and parts[0] == "users":
         return show_user(environ, start_response, parts[1])
-    if parts == ["health"]:
-        return Health().check(environ, start_response)
-    start_response("404 Not Found", [("Content-Type", "text/plain")])
-    return [b"not found\n"]
+    if len(parts) == 2 and parts[0] == "orders":
+        return Orders().show(environ, start_response, parts[1])
+    handlers = {"admin/stats": stats, "crash": crash, "stream": stream}
+    handler = handlers.get("/".join(parts))
+    if handler is not None:
+        return handler(environ, start_response)
+    return reply(start_response, "404 Not Found", b"not found\n")
 
 
-app = ar.instrument(router)
+def require_token(environ, start_response):
+    """Answers 401 before the router runs."""
+    if environ["PATH_INFO"].startswith("/admin") and "HTTP_AUTHORIZATION" not in environ:
+        return reply(start_response, "401 Unauthorized", b"token required\n")
+    return router(environ, start_response)
+
+
+app = ar.instrument(require_token)
 
 if __name__ == "__main__":
     with make_server("127.0.0.1", int(os.environ.get("PORT", "8000")), app) as server:

@@ -9,6 +9,7 @@ classmethod or staticmethod in either stacking order.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -42,11 +43,29 @@ class _Annotator:
         return wrapped(*args, **kwargs)
 
 
-class _RouteWrapper(_Wrapper):
+class _Copyable(_Wrapper):
+    """Copies as the handler does: ``copy`` treats functions as atomic, so a wrapped
+    function is its own copy; a wrapped object is copied and wrapped again. Frameworks
+    deep-copy their route handlers (Litestar), and ``wrapt`` proxies refuse by default.
+    """
+
+    def __copy__(self) -> Any:
+        wrapped = copy.copy(self.__wrapped__)
+        return self if wrapped is self.__wrapped__ else self._rewrap(wrapped)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        wrapped = copy.deepcopy(self.__wrapped__, memo)
+        return self if wrapped is self.__wrapped__ else self._rewrap(wrapped)
+
+    def _rewrap(self, wrapped: Any) -> Any:
+        return type(self)(wrapped, self._self_wrapper, enabled=self._self_enabled)
+
+
+class _RouteWrapper(_Copyable):
     """A handler wrapped by ``@route``."""
 
 
-class _RootNameWrapper(_Wrapper):
+class _RootNameWrapper(_Copyable):
     """A handler wrapped by ``@root_name``."""
 
 

@@ -1,0 +1,74 @@
+"""Litestar: route handlers and a Controller, grouped by appsignal-routes.
+
+Run it:  .venv/bin/uvicorn examples.litestar_app:app   (then open http://127.0.0.1:8000/users/1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from litestar import Controller, Litestar, get
+from litestar.response import Response, Stream
+
+import appsignal_routes as ar
+
+ar.start()  # the console in development; set APPSIGNAL_COLLECTOR_ENDPOINT to export
+
+
+@get("/users/{user_id:int}")
+@ar.route("/users/{user_id:int}")
+async def show_user(user_id: int) -> dict[str, int]:
+    return {"id": user_id}
+
+
+class OrderController(Controller):
+    path = "/orders"
+
+    @get("/{order_id:int}")
+    @ar.root_name("OrderController#show")  # Litestar turns methods into handler objects
+    async def show(self, order_id: int) -> dict[str, int]:
+        return {"order": order_id}
+
+
+@get("/admin/stats")
+@ar.route("/admin/stats")  # never reached without a token: grouped by the registry
+async def stats() -> dict[str, int]:
+    return {"requests": 1}
+
+
+@get("/crash")
+@ar.route("/crash")
+async def crash() -> None:
+    raise RuntimeError("boom")
+
+
+@get("/stream")
+@ar.route("/stream")
+async def stream() -> Stream:
+    async def chunks() -> AsyncIterator[str]:
+        for n in range(3):
+            yield f"chunk {n}\n"
+
+    return Stream(chunks(), media_type="text/plain")
+
+
+def require_token(app):
+    """Pure ASGI middleware: answers 401 before any handler runs."""
+
+    async def middleware(scope, receive, send):
+        headers = dict(scope.get("headers", []))
+        if scope["path"].startswith("/admin") and b"authorization" not in headers:
+            response = Response("token required", status_code=401, media_type="text/plain")
+            await response.to_asgi_response(app=None, request=None)(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    return middleware
+
+
+web = Litestar(
+    route_handlers=[show_user, OrderController, stats, crash, stream],
+    middleware=[require_token],
+)
+
+app = ar.instrument(web)

@@ -1,0 +1,191 @@
+"""Every example under the servers its users deploy with: real HTTP, concurrent requests,
+real OTLP to the loopback receiver, and the exported group of every request checked.
+
+Each example serves the same paths: a decorated route, a class handler, a 401 answered
+by the framework's auth middleware before any handler, a 404, a handler that raises,
+and a streaming response.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from ..integration.servers import serving_process
+from ..integration.traffic import by_request_id
+from ..receiver import running_receiver
+from ..reliability.figures import record
+
+WSGI_SERVERS = ["gunicorn-sync", "gunicorn-gthread", "waitress"]
+ASGI_SERVERS = ["uvicorn", "hypercorn"]
+ROUNDS = 8  # each path, 8 times, from 8 concurrent clients
+
+PATHS = ["/users/1", "/orders/7", "/admin/stats", "/missing", "/crash", "/stream"]
+STATUSES = [200, 200, 401, 404, 500, 200]
+
+#: example -> (interface, group of each path in PATHS)
+EXAMPLES: dict[str, tuple[str, list[str]]] = {
+    "raw_wsgi": (
+        "wsgi",
+        [
+            "GET /users/:user_id",
+            "Orders#show",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "falcon_app": (
+        "wsgi",
+        [
+            "GET /users/{user_id:int}",
+            "OrderResource#on_get",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "bottle_app": (
+        "wsgi",
+        [
+            "GET /users/<user_id:int>",
+            "Orders#show",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "pyramid_app": (
+        "wsgi",
+        [
+            "GET /users/{user_id}",
+            "OrderViews#show",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "flask_app": (
+        "wsgi",
+        [
+            "GET /users/<int:user_id>",
+            "Orders#get",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "raw_asgi": (
+        "asgi",
+        [
+            "GET /users/{user_id:int}",
+            "Orders#show",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "starlette_app": (
+        "asgi",
+        [
+            "GET /users/{user_id:int}",
+            "Orders#get",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "quart_app": (
+        "asgi",
+        [
+            "GET /users/<int:user_id>",
+            "Orders#get",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "litestar_app": (
+        "asgi",
+        [
+            "GET /users/{user_id:int}",
+            "OrderController#show",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+    "fastapi_app": (
+        "asgi",
+        [
+            "GET /users/{user_id}",
+            "Orders#show",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+        ],
+    ),
+}
+
+CASES = [
+    (example, server)
+    for example, (kind, _) in EXAMPLES.items()
+    for server in (WSGI_SERVERS if kind == "wsgi" else ASGI_SERVERS)
+]
+
+
+@pytest.mark.parametrize(("example", "server"), CASES)
+def test_every_request_is_grouped(example, server):
+    groups = EXAMPLES[example][1]
+    plan = [(rid, rid % len(PATHS)) for rid in range(ROUNDS * len(PATHS))]
+    with running_receiver() as receiver:
+        env = {
+            "APPSIGNAL_COLLECTOR_ENDPOINT": receiver.endpoint,
+            "APPSIGNAL_APP_NAME": f"matrix-{example}",
+        }
+        with serving_process(server, f"examples.{example}:app", receiver.endpoint, env) as srv:
+            with httpx.Client(base_url=srv.url, timeout=30) as client:
+
+                def send(item):
+                    rid, index = item
+                    headers = {"x-request-id": str(rid)}
+                    if PATHS[index] == "/crash":
+                        # servers close the connection after an app error: do not reuse it
+                        headers["connection"] = "close"
+                    response = client.get(PATHS[index], headers=headers)
+                    return response.status_code, response.text
+
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    answers = list(pool.map(send, plan))
+            roots = receiver.wait_for(len(plan), timeout=20)
+            log = srv.log()
+    assert [status for status, _ in answers] == [STATUSES[i] for _, i in plan], log
+    streamed = [
+        text for (_, text), (_, i) in zip(answers, plan, strict=True) if i == len(PATHS) - 1
+    ]
+    assert all(text == "chunk 0\nchunk 1\nchunk 2\n" for text in streamed)
+    exported = by_request_id(roots)
+    wrong = [
+        (PATHS[i], groups[i], exported[rid].name if rid in exported else None)
+        for rid, i in plan
+        if rid not in exported or exported[rid].name != groups[i]
+    ]
+    record(
+        f"matrix-{example}-{server}",
+        requests=len(plan),
+        exported=len(exported),
+        misgrouped=len(wrong),
+    )
+    assert wrong == [], log
