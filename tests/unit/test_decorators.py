@@ -362,3 +362,31 @@ def test_methods_that_do_not_exist_or_a_str_are_rejected():
 def test_decorators_declare_their_templates_in_the_registry():
     ar.route("/declared/:id")
     assert _registry.registry().match("/declared/5").text == "/declared/:id"
+
+
+def test_copies_of_a_decorated_handler_still_group(traced):
+    """Frameworks copy their handlers (Litestar deep-copies them at start-up)."""
+    import copy
+
+    @ar.route("/copied")
+    def handler():
+        return "called"
+
+    assert copy.copy(handler) is handler  # as for a plain function: atomic
+    assert copy.deepcopy(handler) is handler
+
+    class Endpoint:
+        def __init__(self):
+            self.calls = []
+
+        def __call__(self):
+            self.calls.append(1)
+            return "called"
+
+    wrapped = ar.route("/object")(Endpoint())
+    for duplicate in (copy.copy(wrapped), copy.deepcopy(wrapped)):
+        assert duplicate is not wrapped
+        assert duplicate.calls == []  # the object itself was copied
+        with traced.request():
+            assert duplicate() == "called"
+    assert [s.name for s in traced.roots()] == ["GET /object", "GET /object"]
