@@ -93,7 +93,7 @@ _PACKAGES = (
 def _config_rows(config: Config) -> list[tuple[str, str]]:
     rows = []
     for field in config.__dataclass_fields__:
-        if field == "warnings":
+        if field in ("warnings", "exporter_explicit"):
             continue
         value = config.masked_push_api_key if field == "push_api_key" else getattr(config, field)
         rows.append((field, str(value)))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextvars import ContextVar
 from typing import Final, Literal
 
 from opentelemetry.sdk.trace import Span
@@ -38,14 +37,6 @@ _RANK: Final[dict[str | None, int]] = {
 Mode = Literal["both", "agent", "collector"]
 RouteStyle = Literal["template", "appsignal"]
 _OWN_ATTRIBUTES: Final = (HTTP_ROUTE, ROUTE_SOURCE, ROOT_NAME, ACTION_NAME)
-
-#: The route the WSGI middleware matched for the request it is about to start. The
-#: processor takes it when that request's root span starts, so the first naming of
-#: the span is already the final one (the upstream WSGI middleware has no way to put
-#: it in the span's start attributes, as ``default_span_details`` does for ASGI).
-pending_route: ContextVar[tuple[str, RouteSource] | None] = ContextVar(
-    "appsignal_routes_pending_route", default=None
-)
 
 
 class Naming:
@@ -137,7 +128,6 @@ class RequestGroup:
         kind: SpanKind,
         name: str,
         attributes: Attributes,
-        pending: tuple[str, RouteSource] | None = None,
     ) -> None:
         """Read what the middleware put on the root span at its start; name it."""
         attrs = _plain(attributes)
@@ -155,8 +145,6 @@ class RequestGroup:
             source = attrs.get(ROUTE_SOURCE)
             self.route = route
             self.route_source = source if source in ("registry", "inferred") else "framework"
-        elif pending is not None:
-            self.route, self.route_source = pending
         self.apply()
 
     def set_route(self, route: str, source: RouteSource, override: bool) -> None:

@@ -19,14 +19,15 @@ from typing import Any, Literal, TypeAlias
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as _OtelAsgi
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as _OtelWsgi
 from opentelemetry.metrics import MeterProvider
-from opentelemetry.trace import Span, TracerProvider
+from opentelemetry.trace import Span, Tracer, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
 from . import _registry
 from ._annotation import annotate_route
-from ._grouping import HTTP_ROUTE, ROUTE_SOURCE, RouteSource, pending_route
+from ._grouping import HTTP_ROUTE, ROUTE_SOURCE, RouteSource
 from ._infer import infer_template
 from ._lifespan import run_lifespan
+from ._route_at_start import RouteAtStart, pending_route
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -114,10 +115,13 @@ class WsgiMiddleware:
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
         )
+        tracer = getattr(self._otel, "tracer", None)
+        if isinstance(tracer, Tracer):
+            self._otel.tracer = RouteAtStart(tracer)
 
     def _request_hook(self, span: Span, environ: dict[str, Any]) -> None:
         pending = pending_route.get()
-        if pending is not None:  # no grouping processor took it: mark the span itself
+        if pending is not None:  # an inferred route, or no RouteAtStart took it
             annotate_route(pending[0], span, source=pending[1])
         if self._user_request_hook is not None:
             self._user_request_hook(span, environ)
@@ -128,7 +132,7 @@ class WsgiMiddleware:
         path = environ.get("PATH_INFO") or "/"
         if self._grouping.is_excluded(path):
             return self.app(environ, start_response)
-        # matched before the upstream middleware starts the span: see pending_route
+        # matched before the upstream middleware starts the span: see RouteAtStart
         token = pending_route.set(self._grouping.find(path))
         try:
             result: Iterable[bytes] = self._otel(environ, start_response)

@@ -16,7 +16,7 @@ from typing import Final
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
-from ._grouping import Mode, Naming, RequestGroup, RouteStyle, pending_route
+from ._grouping import Mode, Naming, RequestGroup, RouteStyle
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -95,12 +95,9 @@ class GroupingSpanProcessor(SpanProcessor):
             parent = span.parent
             span_id = span.get_span_context().span_id
             if parent is None or parent.is_remote:
-                pending = pending_route.get()
-                if pending is not None:
-                    pending_route.set(None)  # this request's root only, not a later one
                 group = RequestGroup(span, self.naming)
                 index.add(span_id, group)
-                group.start(span.kind, span.name, span.attributes, pending)
+                group.start(span.kind, span.name, span.attributes)
             else:
                 group_ = index.groups.get(parent.span_id)
                 if group_ is not None:
