@@ -8,6 +8,7 @@ adds it to the span's start attributes and name.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -17,6 +18,8 @@ from opentelemetry.trace import Link, Span, SpanKind, Tracer
 from opentelemetry.util.types import Attributes
 
 from ._grouping import HTTP_ROUTE, ROUTE_SOURCE, RouteSource
+
+logger = logging.getLogger("appsignal_routes")
 
 #: The route a WSGI request matched, from just before the upstream middleware starts
 #: its span until the span has it (see RouteAtStart).
@@ -47,13 +50,11 @@ class RouteAtStart(Tracer):
     ) -> Span:
         found = pending_route.get()
         if found is not None and kind is SpanKind.SERVER and found[1] == "registry":
-            pending_route.set(None)  # this request's span only
-            attrs = dict(attributes or {})
-            method = attrs.get("http.request.method") or attrs.get("http.method")
-            name = f"{method} {found[0]}" if isinstance(method, str) and method else found[0]
-            attrs[HTTP_ROUTE] = found[0]
-            attrs[ROUTE_SOURCE] = "registry"
-            attributes = attrs
+            try:
+                name, attributes = with_route(attributes, found[0])
+                pending_route.set(None)  # this request's span has it
+            except Exception:  # never into the request; the request hook groups it later
+                logger.debug("appsignal-routes: adding the route at start failed", exc_info=True)
         return self._tracer.start_span(
             name,
             context,
@@ -67,3 +68,12 @@ class RouteAtStart(Tracer):
 
     def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
         return self._tracer.start_as_current_span(*args, **kwargs)
+
+
+def with_route(attributes: Attributes, route: str) -> tuple[str, Attributes]:
+    """The span's name and start attributes, with the registry's route."""
+    attrs = dict(attributes or {})
+    method = attrs.get("http.request.method") or attrs.get("http.method")
+    attrs[HTTP_ROUTE] = route
+    attrs[ROUTE_SOURCE] = "registry"
+    return (f"{method} {route}" if isinstance(method, str) and method else route), attrs
