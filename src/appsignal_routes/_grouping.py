@@ -163,7 +163,8 @@ class RequestGroup:
 
     def _adopt_framework(self) -> bool:
         """A ``http.route`` a framework set after the span started counts as explicit."""
-        current = _plain(self.root.attributes).get(HTTP_ROUTE)
+        attributes = self.root.attributes
+        current = attributes.get(HTTP_ROUTE) if attributes else None
         if isinstance(current, str) and current and current != self._exported_route():
             self.route = current
             self.route_source = "framework"
@@ -197,7 +198,8 @@ class RequestGroup:
         for key, value in (
             (HTTP_ROUTE, route if self.route_source != "inferred" else None),
             (ROOT_NAME, name if root_name is not None and naming.root_name_attr else None),
-            (ACTION_NAME, name if naming.action_name_attr else None),
+            # by the method alone: the collector falls back to the span name, the same
+            (ACTION_NAME, name if naming.action_name_attr and source != "method" else None),
             (ROUTE_SOURCE, source),
         ):
             # only what changed: each write costs the SDK a lock and a validation

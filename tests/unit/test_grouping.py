@@ -22,6 +22,8 @@ def test_method_only_when_nothing_is_known_never_the_raw_path(traced):
     assert root.name == "POST"
     assert root.attributes["appsignal_routes.route_source"] == "method"
     assert "http.route" not in root.attributes
+    # the collector falls back to the span name: no second copy of it
+    assert "appsignal.action_name" not in root.attributes
 
 
 def test_route_names_the_root_from_a_child_span(traced):
