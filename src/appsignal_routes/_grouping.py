@@ -190,7 +190,7 @@ class RequestGroup:
             name = naming.admit(f"{method} {route}" if method else route, method)
             source = self.route_source or "decorator"
         elif method is not None:
-            name = naming.admit(method, method)
+            name = method  # one per HTTP method: never a cardinality problem, not capped
             source = "method"
         else:
             return  # not an HTTP request and nothing to name it by
