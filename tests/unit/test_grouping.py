@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 
+import pytest
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
@@ -286,3 +287,46 @@ def test_annotations_after_the_root_ended_are_ignored(traced, caplog):
         pass
     ar.set_route("/late", span=span)
     assert traced.roots()[0].name == "GET"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_groups": 0}, "max_groups"),
+        ({"route_style": "express"}, "route_style"),
+        ({"mode": "both-ways"}, "mode"),
+    ],
+)
+def test_bad_processor_options_fail_at_construction(options, message):
+    with pytest.raises(ValueError, match=message):
+        ar.GroupingSpanProcessor(**options)
+
+
+def test_appsignal_style_keeps_a_route_it_cannot_parse(traced):
+    styled = make_traced(route_style="appsignal")
+    with styled.request(**{"http.route": "users/<weird"}):
+        pass
+    assert styled.roots()[0].attributes["http.route"] == "users/<weird"
+
+
+def test_requests_in_flight_are_counted_until_their_root_ends(traced):
+    from appsignal_routes._processor import open_requests
+
+    assert open_requests() == 0
+    with traced.request(), traced.tracer.start_as_current_span("child"):
+        with traced.request("POST"):  # a second request, started inside the first
+            assert open_requests() == 1  # a local root only when its parent is remote or none
+    assert open_requests() == 0
+
+
+def test_a_failure_at_span_start_is_swallowed(traced, monkeypatch, caplog):
+    from appsignal_routes import _grouping
+
+    def broken(self, *args):
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(_grouping.RequestGroup, "start", broken)
+    with caplog.at_level(logging.DEBUG, logger="appsignal_routes"), traced.request():
+        pass
+    assert len(traced.roots()) == 1
+    assert any("on_start failed" in record.getMessage() for record in caplog.records)

@@ -113,3 +113,28 @@ def test_a_failing_flush_still_ends_the_process(monkeypatch):
     chain.previous = signal.SIG_DFL
     chain(signal.SIGTERM, None)
     assert kills == [signal.SIGTERM]
+
+
+def test_a_server_handler_before_start_is_called_and_nothing_is_flushed():
+    received, flushed = [], []
+    chain = _signals._Chain(lambda: flushed.append(1), lambda: 0)
+    chain.previous = lambda signum, frame: received.append(signum)
+    chain(signal.SIGTERM, None)
+    assert received == [signal.SIGTERM]
+    assert flushed == []  # the server stops on its own; atexit flushes later
+
+
+def test_an_ignored_sigterm_neither_flushes_nor_ends_the_process():
+    flushed = []
+    chain = _signals._Chain(lambda: flushed.append(1), lambda: 0)
+    chain.previous = signal.SIG_IGN
+    chain(signal.SIGTERM, None)
+    assert flushed == []
+
+
+def test_a_refused_handler_is_reported_as_not_installed(monkeypatch):
+    def refuse(signum, handler):
+        raise ValueError("signal only works in main thread of the main interpreter")
+
+    monkeypatch.setattr(signal, "signal", refuse)
+    assert _signals.install(print, int) is False
