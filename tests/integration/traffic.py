@@ -50,10 +50,16 @@ def send(base: str, planned: list[Planned], workers: int = 32) -> list[Sent]:
             if item.traceparent:
                 headers["traceparent"] = item.traceparent
             started = time.perf_counter()
-            try:
-                status = client.get(item.path, headers=headers).status_code
-            except httpx.TransportError:
-                status = 0
+            status = 0
+            # one retry: a pooled keep-alive connection may be closed by the server just
+            # as it is reused (no request was read; a request read twice would show up
+            # as a span exported twice, which by_request_id refuses)
+            for _attempt in range(2):
+                try:
+                    status = client.get(item.path, headers=headers).status_code
+                    break
+                except httpx.TransportError:
+                    continue
             return Sent(item, status, time.perf_counter() - started)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:

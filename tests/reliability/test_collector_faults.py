@@ -8,6 +8,7 @@ again once the collector recovers, and the server still stops within a bound.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -112,7 +113,21 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
     assert exit_seconds < 15
 
 
+@pytest.fixture
+def short_exporter_timeout(monkeypatch):
+    """The exporter gives up after 1 s, and its thread is waited for, so that it does not
+    outlive the test (its retries draw on the global random module, which hypothesis,
+    later in the run, takes for a strategy's)."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "1")
+    before = set(threading.enumerate())
+    yield
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.startswith(("OtelBatch", "appsignal-routes")):
+            thread.join(timeout=15)
+
+
 @pytest.mark.parametrize("fault", ["down", "slow", "500", "429"])
+@pytest.mark.usefixtures("short_exporter_timeout")
 def test_stop_returns_within_its_bound(fault):
     with running_receiver() as receiver:
         receiver.slow_seconds = 30
