@@ -2,12 +2,14 @@
 
 Healthy and faulty rounds alternate against one running server, so machine noise
 hits both alike. Every response must still be a 200, the p99 latency of the faulty
-rounds must stay within 1.2x of the healthy ones, memory stays bounded, spans flow
+rounds must stay within 1.2x of the healthy ones (the median of the rounds' p99s, so
+that one round hit by a noisy neighbour does not decide), memory stays bounded, spans flow
 again once the collector recovers, and the server still stops within a bound.
 """
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -63,6 +65,7 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
         rss_start = rss_bytes(pid)
         healthy: list[float] = []
         faulty: list[float] = []
+        round_p99: dict[str | None, list[float]] = {None: [], fault: []}
         statuses: list[int] = []
         rid = 1000
         for _ in range(ROUNDS):
@@ -71,6 +74,7 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
                 sent = send(srv.url, requests(rid, PER_ROUND), workers=CLIENTS)
                 rid += PER_ROUND
                 latencies.extend(s.seconds for s in sent)
+                round_p99[current].append(percentile([s.seconds for s in sent], 0.99))
                 statuses.extend(s.status for s in sent)
         rss_growth = rss_bytes(pid) - rss_start
 
@@ -92,6 +96,8 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
         exit_seconds = srv.terminate(timeout=30)
 
     p99_healthy, p99_faulty = percentile(healthy, 0.99), percentile(faulty, 0.99)
+    median_healthy = statistics.median(round_p99[None])
+    median_faulty = statistics.median(round_p99[fault])
     record(
         f"collector-{fault}",
         requests=len(statuses),
@@ -101,12 +107,13 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
         p99_healthy_ms=round(p99_healthy * 1000, 2),
         p99_faulty_ms=round(p99_faulty * 1000, 2),
         p99_ratio=round(p99_faulty / p99_healthy, 2),
+        round_p99_median_ratio=round(median_faulty / median_healthy, 2),
         rss_growth_mb=round(rss_growth / 2**20, 1),
         recovered=f"{arrived}/{len(recovered)}",
         exit_seconds=round(exit_seconds, 1),
     )
     assert set(statuses) == {200}
-    assert p99_faulty <= p99_healthy * LATENCY_RATIO + LATENCY_SLACK
+    assert median_faulty <= median_healthy * LATENCY_RATIO + LATENCY_SLACK
     assert rss_growth < 32 * 2**20
     assert arrived == len(recovered)
     # lifespan flush (5 s) + stop() at the re-raised SIGTERM (5 s) + the server's own stop
