@@ -33,7 +33,7 @@ def test_concurrent_requests_are_grouped_exactly(server, app):
 
     assert [s.status for s in sent] == [EXPECTED_STATUS.get(p.path, 200) for p in planned]
     assert len(roots) == REQUESTS  # nothing lost
-    exported = by_request_id(roots)  # nothing doubled
+    exported = by_request_id(roots, sent)  # nothing doubled
     assert misgrouped(sent, exported) == []
     for item in planned:
         if item.traceparent:
@@ -68,7 +68,7 @@ def test_with_the_appsignal_package_only_the_grouping_is_added():
         roots = receiver.roots()
 
     assert [s.status for s in sent] == [EXPECTED_STATUS.get(p.path, 200) for p in planned]
-    exported = by_request_id(roots)  # fails on a span exported twice
+    exported = by_request_id(roots, sent)  # fails on a span exported twice
     assert len(exported) == len(planned), server.log()
     assert misgrouped(sent, exported) == []
     resource = roots[0].resource

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ..integration.servers import serving
-from ..integration.traffic import EXPECTED_STATUS, by_request_id, misgrouped, plan, send
+from ..integration.traffic import EXPECTED_STATUS, misgrouped, plan, send, wait_for_requests
 from ..receiver import running_receiver
 from .figures import record
 
@@ -28,10 +28,10 @@ def test_load_loses_and_misgroups_nothing(server, app):
     planned = plan(REQUESTS, seed=11)
     with running_receiver() as receiver, serving(server, app, receiver.endpoint) as base:
         sent = send(base, planned, workers=CLIENTS)
-        roots = receiver.wait_for(REQUESTS, timeout=60)
+        exported = wait_for_requests(receiver, sent)
+    resent = sum(s.attempts > 1 for s in sent)
 
     assert [s.status for s in sent] == [EXPECTED_STATUS.get(p.path, 200) for p in planned]
-    exported = by_request_id(roots)
     lost = REQUESTS - len(exported)
     wrong = misgrouped(sent, exported)
     shared = [p for p in planned if p.traceparent]
@@ -42,6 +42,7 @@ def test_load_loses_and_misgroups_nothing(server, app):
         clients=CLIENTS,
         routes=len({p.group for p in planned}),
         shared_trace_requests=len(shared),
+        resent_after_a_broken_connection=resent,
         lost=lost,
         misgrouped=len(wrong),
     )

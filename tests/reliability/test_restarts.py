@@ -104,7 +104,7 @@ def test_preforked_workers_all_export():
     ):
         sent = send(proc.url, planned, workers=32)
         roots = receiver.wait_for(len(planned), timeout=30)
-        exported = by_request_id(roots)
+        exported = by_request_id(roots, sent)
         pids = {s.attributes["test.worker_pid"] for s in roots if "test.worker_pid" in s.attributes}
         record(
             "preload-gunicorn-2-workers",
