@@ -26,6 +26,7 @@ from opentelemetry.sdk.trace.export import (
 )
 
 from . import _registry, _signals
+from ._bounded import run_within
 from ._config import Config, resolve
 from ._exporters import build_exporter
 from ._processor import GroupingSpanProcessor, group_of, open_requests
@@ -196,22 +197,15 @@ def stop(timeout: float = STOP_TIMEOUT) -> None:
     _signals.uninstall()
 
     def shut_down() -> None:
-        try:
-            if agent.owns_provider:
-                agent.tracer_provider.shutdown()  # type: ignore[union-attr]
-            else:
-                if agent.export_processor is not None:
-                    agent.export_processor.shutdown()
-                if agent.processor is not None:
-                    agent.processor.shutdown()
-        except Exception:
-            logger.debug("appsignal-routes: shutdown failed", exc_info=True)
+        if agent.owns_provider:
+            agent.tracer_provider.shutdown()  # type: ignore[union-attr]
+            return
+        if agent.export_processor is not None:
+            agent.export_processor.shutdown()
+        if agent.processor is not None:
+            agent.processor.shutdown()
 
-    worker = threading.Thread(target=shut_down, name="appsignal-routes-stop", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        logger.warning("appsignal-routes: stop() gave up flushing after %.1f s", timeout)
+    run_within(timeout, shut_down, "flushing spans in stop()")
 
 
 def current_agent() -> Agent | None:

@@ -10,12 +10,13 @@ so this is the moment to flush. An app that does not speak the lifespan protocol
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final, TypeAlias
 
 from opentelemetry import trace
 from opentelemetry.trace import TracerProvider
+
+from ._bounded import run_within
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -33,23 +34,11 @@ def flush(tracer_provider: TracerProvider | None) -> None:
     """Export what is queued, giving up after ``FLUSH_TIMEOUT_MS``; never raises."""
     provider = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
     force_flush = getattr(provider, "force_flush", None)
-    if force_flush is None:
-        return
-
-    def run() -> None:
-        try:
-            force_flush(FLUSH_TIMEOUT_MS)
-        except Exception:
-            logger.debug("appsignal-routes: flush at lifespan shutdown failed", exc_info=True)
-
-    # The SDK's batch processor ignores the timeout of force_flush (upstream issue
-    # open-telemetry/opentelemetry-python#4568): bound the wait ourselves.
-    worker = threading.Thread(target=run, name="appsignal-routes-flush", daemon=True)
-    worker.start()
-    worker.join(FLUSH_TIMEOUT_MS / 1000)
-    if worker.is_alive():
-        logger.warning(
-            "appsignal-routes: gave up flushing spans at shutdown after %d ms", FLUSH_TIMEOUT_MS
+    if force_flush is not None:
+        run_within(
+            FLUSH_TIMEOUT_MS / 1000,
+            lambda: force_flush(FLUSH_TIMEOUT_MS),
+            "flushing spans at shutdown",
         )
 
 
