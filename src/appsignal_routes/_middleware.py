@@ -24,10 +24,10 @@ from opentelemetry.util.http import sanitize_method
 
 from . import _registry
 from ._annotation import annotate_route
-from ._grouping import HTTP_ROUTE, ROUTE_SOURCE, RouteSource
+from ._grouping import RouteSource
 from ._infer import infer_template
 from ._lifespan import run_lifespan
-from ._route_at_start import RouteAtStart, pending_route
+from ._route_at_start import RouteAtStart, pending_route, registry_details
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -63,10 +63,12 @@ class _Grouping:
     def is_excluded(self, path: str) -> bool:
         return self.excluded is not None and self.excluded.search(path) is not None
 
-    def match(
-        self, path: str, *, registry: bool = True
-    ) -> tuple[str, Literal["registry", "inferred"]] | None:
-        template = _registry.registry().match(path) if registry else None
+    def is_excluded_scope(self, scope: Scope) -> bool:
+        """``is_excluded`` for an ASGI scope; its path is worked out only when needed."""
+        return self.excluded is not None and self.is_excluded(_relative_path(scope))
+
+    def match(self, path: str) -> tuple[str, Literal["registry", "inferred"]] | None:
+        template = _registry.registry().match(path)
         if template is not None:
             return template.text, "registry"
         if self.infer_routes:
@@ -75,19 +77,22 @@ class _Grouping:
                 return inferred, "inferred"
         return None
 
-    def find(self, path: str, *, registry: bool = True) -> tuple[str, RouteSource] | None:
+    def find(self, path: str) -> tuple[str, RouteSource] | None:
         """The route of a request by its path, at its start; never raises."""
         try:
-            return self.match(path, registry=registry)
+            return self.match(path)
         except Exception:
             logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
             return None
 
-    def annotate(self, span: Span, path: str, *, registry: bool = True) -> None:
-        """Group the request by its path at start; never raises."""
-        found = self.find(path, registry=registry)
-        if found is not None:
-            annotate_route(found[0], span, source=found[1])
+    @staticmethod
+    def annotate_pending(span: Span) -> None:
+        """Group the request by the route matched at its start that its span did not
+        take (an inferred one, or a registry match no RouteAtStart added)."""
+        pending = pending_route.get()
+        if pending is not None:
+            pending_route.set(None)
+            annotate_route(pending[0], span, source=pending[1])
 
 
 class WsgiMiddleware:
@@ -120,9 +125,7 @@ class WsgiMiddleware:
             self._otel.tracer = RouteAtStart(tracer)
 
     def _request_hook(self, span: Span, environ: dict[str, Any]) -> None:
-        pending = pending_route.get()
-        if pending is not None:  # an inferred route, or no RouteAtStart took it
-            annotate_route(pending[0], span, source=pending[1])
+        self._grouping.annotate_pending(span)
         if self._user_request_hook is not None:
             self._user_request_hook(span, environ)
 
@@ -180,19 +183,15 @@ class AsgiMiddleware:
     def _span_details(self, scope: Scope) -> tuple[str, dict[str, str]]:
         method = sanitize_method(str(scope.get("method", "")).strip())
         method = "HTTP" if method == "_OTHER" else method
-        try:
-            template = _registry.registry().match(_relative_path(scope))
-        except Exception:
-            template = None
-        if template is None:
-            return method or str(scope.get("type", "websocket")).upper(), {}
-        name = f"{method} {template.text}" if method else template.text
-        return name, {HTTP_ROUTE: template.text, ROUTE_SOURCE: "registry"}
+        found = self._grouping.find(_relative_path(scope))
+        if found is not None and found[1] == "registry":
+            pending_route.set(None)
+            return registry_details(method, found[0])
+        pending_route.set(found)  # an inferred route: for the request hook
+        return method or str(scope.get("type", "websocket")).upper(), {}
 
     def _request_hook(self, span: Span, scope: Scope) -> None:
-        if self._grouping.infer_routes:
-            # the registry was matched already, in _span_details
-            self._grouping.annotate(span, _relative_path(scope), registry=False)
+        self._grouping.annotate_pending(span)
         if self._user_request_hook is not None:
             self._user_request_hook(span, scope)
 
@@ -200,8 +199,8 @@ class AsgiMiddleware:
         if scope.get("type") == "lifespan":
             await run_lifespan(self.app, scope, receive, send, self._tracer_provider)
             return
-        if scope.get("type") not in ("http", "websocket") or self._grouping.is_excluded(
-            _relative_path(scope)
+        if scope.get("type") not in ("http", "websocket") or self._grouping.is_excluded_scope(
+            scope
         ):
             await self.app(scope, receive, send)
             return

@@ -1,9 +1,10 @@
-"""WSGI: the route matched at request start, handed to the server span as it starts.
+"""The route matched at request start, handed to the request's span.
 
-The upstream WSGI middleware, unlike the ASGI one, takes no ``default_span_details``.
-``WsgiMiddleware`` matches the path before calling it and leaves the match in
-``pending_route``; ``RouteAtStart``, put in place of the upstream middleware's tracer,
-adds it to the span's start attributes and name.
+A registry match goes into the server span's start attributes and name: for ASGI
+through the upstream middleware's ``default_span_details``; for WSGI, whose upstream
+middleware takes no such thing, through ``RouteAtStart``, put in place of its tracer.
+Either way the middleware leaves the match in ``pending_route`` until the span has it;
+an inferred route stays there for the request hook, which annotates the started span.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from ._grouping import HTTP_ROUTE, ROUTE_SOURCE, RouteSource
 
 logger = logging.getLogger("appsignal_routes")
 
-#: The route a WSGI request matched, from just before the upstream middleware starts
-#: its span until the span has it (see RouteAtStart).
+#: The route a request matched at its start, until its span has it.
 pending_route: ContextVar[tuple[str, RouteSource] | None] = ContextVar(
-    "appsignal_routespending_route", default=None
+    "appsignal_routes_pending_route", default=None
 )
 
 
@@ -70,10 +70,17 @@ class RouteAtStart(Tracer):
         return self._tracer.start_as_current_span(*args, **kwargs)
 
 
+def registry_details(method: object, route: str) -> tuple[str, dict[str, str]]:
+    """The name and the start attributes of a request the registry matched."""
+    name = f"{method} {route}" if isinstance(method, str) and method else route
+    return name, {HTTP_ROUTE: route, ROUTE_SOURCE: "registry"}
+
+
 def with_route(attributes: Attributes, route: str) -> tuple[str, Attributes]:
     """The span's name and start attributes, with the registry's route."""
     attrs = dict(attributes or {})
-    method = attrs.get("http.request.method") or attrs.get("http.method")
-    attrs[HTTP_ROUTE] = route
-    attrs[ROUTE_SOURCE] = "registry"
-    return (f"{method} {route}" if isinstance(method, str) and method else route), attrs
+    name, details = registry_details(
+        attrs.get("http.request.method") or attrs.get("http.method"), route
+    )
+    attrs.update(details)
+    return name, attrs
