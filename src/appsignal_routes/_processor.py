@@ -99,7 +99,7 @@ class GroupingSpanProcessor(SpanProcessor):
                 index.add(span_id, group)
                 group.start(span.kind, span.name, span.attributes)
             else:
-                group_ = index.groups.get(parent.span_id)
+                group_ = group_of(parent.span_id)
                 if group_ is not None:
                     index.add(span_id, group_)
         except Exception:
