@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final, Literal
 
 from opentelemetry.sdk.trace import Span
@@ -36,7 +38,7 @@ _RANK: Final[dict[str | None, int]] = {
 }
 Mode = Literal["both", "agent", "collector"]
 RouteStyle = Literal["template", "appsignal"]
-_OWN_ATTRIBUTES: Final = (HTTP_ROUTE, ROUTE_SOURCE, ROOT_NAME, ACTION_NAME)
+_OWN_ATTRIBUTES: Final = (HTTP_ROUTE, ROOT_NAME, ACTION_NAME, ROUTE_SOURCE)
 
 
 class Naming:
@@ -59,7 +61,7 @@ class Naming:
         self.appsignal_style = route_style == "appsignal"
         self.root_name_attr = mode in ("both", "agent")
         self.action_name_attr = mode in ("both", "collector")
-        self._groups: set[str] = set()
+        self.groups: set[str] = set()
         self._lock = threading.Lock()
         self._warned = False
 
@@ -73,11 +75,11 @@ class Naming:
 
     def admit(self, name: str, method: str | None) -> str:
         """The name itself while under the cap, else the method's overflow group."""
-        if name in self._groups:
+        if name in self.groups:
             return name
         with self._lock:
-            if len(self._groups) < self.max_groups:
-                self._groups.add(name)
+            if len(self.groups) < self.max_groups:
+                self.groups.add(name)
                 return name
             if not self._warned:
                 self._warned = True
@@ -89,69 +91,78 @@ class Naming:
         return f"{method} [other]" if method else "[other]"
 
 
-def _plain(attributes: Attributes) -> dict[str, object]:
+def _plain(attributes: Attributes) -> Mapping[str, object]:
     """A span's attributes as a dict: copied at C speed, where a ``.get`` on the SDK's
     read-only view would raise and catch a ``KeyError`` for every missing key."""
-    if not attributes:
-        return {}
-    copy = getattr(attributes, "copy", None)
-    return copy() if copy is not None else dict(attributes)
+    if isinstance(attributes, MappingProxyType):  # what an SDK span gives
+        return attributes.copy()
+    return dict(attributes or {})
 
 
 class RequestGroup:
     """What is known about one request's group; applied to its root span on change."""
 
     __slots__ = (
-        "applied",
-        "applied_name",
+        "exported",
         "method",
         "naming",
+        "on_span",
         "root",
         "root_name",
         "route",
         "route_source",
+        "span_name",
     )
 
     def __init__(self, root: Span, naming: Naming) -> None:
+        """Read what the middleware put on the root span at its start, and name it."""
         self.root = root
         self.naming = naming
-        self.method: str | None = None
         self.root_name: str | None = None
         self.route: str | None = None
+        self.exported: str | None = None  # the route as exported, in the chosen style
         self.route_source: str | None = None
-        # what apply() last wrote to the root span: only changes are written again
-        self.applied: dict[str, str] = {}
-        self.applied_name: str | None = None
-
-    def start(
-        self,
-        kind: SpanKind,
-        name: str,
-        attributes: Attributes,
-    ) -> None:
-        """Read what the middleware put on the root span at its start; name it."""
-        attrs = _plain(attributes)
+        # our four attributes as the root span has them (in _OWN_ATTRIBUTES order) and
+        # its name: apply() writes only what differs, as each write costs a lock and a
+        # validation in the SDK
+        self.span_name = root.name
+        attrs = _plain(root.attributes)
+        get = attrs.get
+        self.on_span: list[object] = [
+            get(HTTP_ROUTE),
+            get(ROOT_NAME),
+            get(ACTION_NAME),
+            get(ROUTE_SOURCE),
+        ]
         method = attrs.get("http.request.method") or attrs.get("http.method")
-        if kind is not SpanKind.SERVER or not isinstance(method, str) or not method:
-            return
-        self.method = "HTTP" if method == "_OTHER" else method
-        # what the span starts with need not be written again
-        self.applied = {
-            key: value for key in _OWN_ATTRIBUTES if isinstance(value := attrs.get(key), str)
-        }
-        self.applied_name = name
+        if root.kind is not SpanKind.SERVER or not isinstance(method, str) or not method:
+            self.method: str | None = None
+            return  # not a request: named only if annotated
+        self.method = method = "HTTP" if method == "_OTHER" else method
         route = attrs.get(HTTP_ROUTE)
+        source = attrs.get(ROUTE_SOURCE)
         if isinstance(route, str) and route:
-            source = attrs.get(ROUTE_SOURCE)
-            self.route = route
-            self.route_source = source if source in ("registry", "inferred") else "framework"
+            self._set(route, source if source in ("registry", "inferred") else "framework")
+        elif source == "method" and self.span_name == method:
+            return  # named by its method at start (RouteAtStart): nothing to write
         self.apply()
 
+    def _set(self, route: str, source: str) -> None:
+        naming = self.naming
+        self.route = route
+        self.exported = naming.style(route) if naming.appsignal_style else route
+        self.route_source = source
+
     def set_route(self, route: str, source: RouteSource, override: bool) -> None:
-        adopted = self.route_source not in ("decorator", "framework") and self._adopt_framework()
+        adopted = False
+        if self.route_source not in ("decorator", "framework"):
+            # a http.route a framework set after the span started counts as explicit
+            current = _plain(self.root.attributes).get(HTTP_ROUTE)
+            if isinstance(current, str) and current and current != self.on_span[0]:
+                self._set(current, "framework")
+                adopted = True
         if override or _RANK[source] > _RANK[self.route_source]:
-            self.route = route
-            self.route_source = source
+            self._set(route, source)
             self.apply()
         elif adopted:
             self.apply()
@@ -161,19 +172,6 @@ class RequestGroup:
             self.root_name = name
             self.apply()
 
-    def _adopt_framework(self) -> bool:
-        """A ``http.route`` a framework set after the span started counts as explicit."""
-        attributes = self.root.attributes
-        current = attributes.get(HTTP_ROUTE) if attributes else None
-        if isinstance(current, str) and current and current != self._exported_route():
-            self.route = current
-            self.route_source = "framework"
-            return True
-        return False
-
-    def _exported_route(self) -> str | None:
-        return self.naming.style(self.route) if self.route is not None else None
-
     def apply(self) -> None:
         """Name the root span and set the grouping attributes, per the precedence rules."""
         root = self.root
@@ -181,31 +179,34 @@ class RequestGroup:
             return
         naming = self.naming
         method = self.method
-        route = self._exported_route()
+        route = self.exported
         root_name = self.root_name
         if root_name is not None:
-            name = naming.admit(root_name, method)
+            name = root_name
             source = "root_name"
         elif route is not None:
-            name = naming.admit(f"{method} {route}" if method else route, method)
+            name = f"{method} {route}" if method else route
             source = self.route_source or "decorator"
         elif method is not None:
             name = method  # one per HTTP method: never a cardinality problem, not capped
             source = "method"
         else:
             return  # not an HTTP request and nothing to name it by
-        applied = self.applied
-        for key, value in (
-            (HTTP_ROUTE, route if self.route_source != "inferred" else None),
-            (ROOT_NAME, name if root_name is not None and naming.root_name_attr else None),
+        if source != "method" and name not in naming.groups:
+            name = naming.admit(name, method)
+        wanted = [
+            route if source != "inferred" else None,
+            name if root_name is not None and naming.root_name_attr else None,
             # by the method alone: the collector falls back to the span name, the same
-            (ACTION_NAME, name if naming.action_name_attr and source != "method" else None),
-            (ROUTE_SOURCE, source),
-        ):
-            # only what changed: each write costs the SDK a lock and a validation
-            if value is not None and applied.get(key) != value:
-                root.set_attribute(key, value)
-                applied[key] = value
-        if name != self.applied_name:
+            name if source != "method" and naming.action_name_attr else None,
+            source,
+        ]
+        on_span = self.on_span
+        if wanted != on_span:
+            for index, value in enumerate(wanted):
+                if value is not None and value != on_span[index]:
+                    root.set_attribute(_OWN_ATTRIBUTES[index], value)
+                    on_span[index] = value
+        if name != self.span_name:
             root.update_name(name)
-            self.applied_name = name
+            self.span_name = name

@@ -24,10 +24,10 @@ from opentelemetry.util.http import sanitize_method
 
 from . import _registry
 from ._annotation import annotate_route
-from ._grouping import RouteSource
+from ._grouping import HTTP_ROUTE, RouteSource
 from ._infer import infer_template
 from ._lifespan import run_lifespan
-from ._route_at_start import RouteAtStart, pending_route, registry_details
+from ._route_at_start import RouteAtStart, pending_route
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -60,39 +60,38 @@ class _Grouping:
             return _registry.infer_by_default()
         return self._infer_routes
 
-    def is_excluded(self, path: str) -> bool:
-        return self.excluded is not None and self.excluded.search(path) is not None
-
     def is_excluded_scope(self, scope: Scope) -> bool:
-        """``is_excluded`` for an ASGI scope; its path is worked out only when needed."""
-        return self.excluded is not None and self.is_excluded(_relative_path(scope))
-
-    def match(self, path: str) -> tuple[str, Literal["registry", "inferred"]] | None:
-        template = _registry.registry().match(path)
-        if template is not None:
-            return template.text, "registry"
-        if self.infer_routes:
-            inferred = infer_template(path)
-            if inferred is not None:
-                return inferred, "inferred"
-        return None
+        """Whether an ASGI request is excluded; its path is worked out only when needed."""
+        excluded = self.excluded
+        return excluded is not None and excluded.search(_relative_path(scope)) is not None
 
     def find(self, path: str) -> tuple[str, RouteSource] | None:
         """The route of a request by its path, at its start; never raises."""
         try:
-            return self.match(path)
+            template = _registry.registry().match(path)
+            if template is not None:
+                return template.text, "registry"
+            if self.infer_routes:
+                inferred = infer_template(path)
+                if inferred is not None:
+                    return inferred, "inferred"
         except Exception:
             logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
-            return None
+        return None
 
     @staticmethod
-    def annotate_pending(span: Span) -> None:
+    def annotate_pending(span: Span, pending: tuple[str, RouteSource]) -> None:
         """Group the request by the route matched at its start that its span did not
         take (an inferred one, or a registry match no RouteAtStart added)."""
-        pending = pending_route.get()
-        if pending is not None:
-            pending_route.set(None)
-            annotate_route(pending[0], span, source=pending[1])
+        pending_route.set(None)
+        annotate_route(pending[0], span, source=pending[1])
+
+
+def _route_at_start(otel: object, *, in_place: bool) -> None:
+    """Put ``RouteAtStart`` in place of the upstream middleware's tracer."""
+    tracer = getattr(otel, "tracer", None)
+    if isinstance(tracer, Tracer):
+        otel.tracer = RouteAtStart(tracer, in_place=in_place)  # type: ignore[attr-defined]
 
 
 class WsgiMiddleware:
@@ -120,12 +119,12 @@ class WsgiMiddleware:
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
         )
-        tracer = getattr(self._otel, "tracer", None)
-        if isinstance(tracer, Tracer):
-            self._otel.tracer = RouteAtStart(tracer)
+        _route_at_start(self._otel, in_place=True)
 
     def _request_hook(self, span: Span, environ: dict[str, Any]) -> None:
-        self._grouping.annotate_pending(span)
+        pending = pending_route.get()
+        if pending is not None:
+            self._grouping.annotate_pending(span, pending)
         if self._user_request_hook is not None:
             self._user_request_hook(span, environ)
 
@@ -133,7 +132,8 @@ class WsgiMiddleware:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
-        if self._grouping.is_excluded(path):
+        excluded = self._grouping.excluded
+        if excluded is not None and excluded.search(path) is not None:
             return self.app(environ, start_response)
         # matched before the upstream middleware starts the span: see RouteAtStart
         token = pending_route.set(self._grouping.find(path))
@@ -179,19 +179,23 @@ class AsgiMiddleware:
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
         )
+        _route_at_start(self._otel, in_place=False)
 
     def _span_details(self, scope: Scope) -> tuple[str, dict[str, str]]:
         method = sanitize_method(str(scope.get("method", "")).strip())
         method = "HTTP" if method == "_OTHER" else method
         found = self._grouping.find(_relative_path(scope))
+        pending_route.set(found)  # for RouteAtStart, or an inferred one for the request hook
         if found is not None and found[1] == "registry":
-            pending_route.set(None)
-            return registry_details(method, found[0])
-        pending_route.set(found)  # an inferred route: for the request hook
+            route = found[0]
+            # here too, so that the upstream duration metric carries it
+            return f"{method} {route}" if method else route, {HTTP_ROUTE: route}
         return method or str(scope.get("type", "websocket")).upper(), {}
 
     def _request_hook(self, span: Span, scope: Scope) -> None:
-        self._grouping.annotate_pending(span)
+        pending = pending_route.get()
+        if pending is not None:
+            self._grouping.annotate_pending(span, pending)
         if self._user_request_hook is not None:
             self._user_request_hook(span, scope)
 

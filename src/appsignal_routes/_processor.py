@@ -36,12 +36,17 @@ class _SpanIndex:
         groups = self.groups
         groups[span_id] = group
         if len(groups) > self.limit:
-            with self._lock:
-                while len(groups) > self.limit:
-                    try:
-                        del groups[next(iter(groups))]
-                    except (KeyError, RuntimeError, StopIteration):  # noqa: PERF203 - raced with an end
-                        break
+            self.trim()
+
+    def trim(self) -> None:
+        """Drop the oldest entries down to the limit."""
+        groups = self.groups
+        with self._lock:
+            while len(groups) > self.limit:
+                try:
+                    del groups[next(iter(groups))]
+                except (KeyError, RuntimeError, StopIteration):  # noqa: PERF203 - raced with an end
+                    break
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -95,9 +100,7 @@ class GroupingSpanProcessor(SpanProcessor):
             parent = span.parent
             span_id = span.get_span_context().span_id
             if parent is None or parent.is_remote:
-                group = RequestGroup(span, self.naming)
-                index.add(span_id, group)
-                group.start(span.kind, span.name, span.attributes)
+                index.add(span_id, RequestGroup(span, self.naming))
             else:
                 group_ = group_of(parent.span_id)
                 if group_ is not None:

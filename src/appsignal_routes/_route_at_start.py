@@ -1,10 +1,12 @@
-"""The route matched at request start, handed to the request's span.
+"""What a request's server span starts with: its route, or its method alone.
 
-A registry match goes into the server span's start attributes and name: for ASGI
-through the upstream middleware's ``default_span_details``; for WSGI, whose upstream
-middleware takes no such thing, through ``RouteAtStart``, put in place of its tracer.
-Either way the middleware leaves the match in ``pending_route`` until the span has it;
-an inferred route stays there for the request hook, which annotates the started span.
+``RouteAtStart`` takes the place of the upstream middleware's tracer (WSGI and ASGI)
+and gives the server span its name and grouping attributes as it starts: the route the
+middleware matched in the registry, or else the method alone (rule 5), so that the
+grouping processor has nothing left to write unless a handler says more. For ASGI the
+route also goes through ``default_span_details``, so the duration metric carries it.
+The middleware leaves its match in ``pending_route`` until the span has it; an
+inferred route stays there for the request hook, which annotates the started span.
 """
 
 from __future__ import annotations
@@ -29,13 +31,15 @@ pending_route: ContextVar[tuple[str, RouteSource] | None] = ContextVar(
 
 
 class RouteAtStart(Tracer):
-    """The upstream WSGI middleware's tracer, handing the matched route to the server
-    span as it starts: its name and ``http.route`` are then right from the first moment,
-    as ``default_span_details`` makes them for ASGI, and no attribute is written twice.
+    """The upstream middleware's tracer: names its server spans as they start.
+
+    Its name and grouping attributes are then right from the first moment, and none of
+    them is written twice. Other spans pass through unchanged.
     """
 
-    def __init__(self, tracer: Tracer) -> None:
+    def __init__(self, tracer: Tracer, *, in_place: bool) -> None:
         self._tracer = tracer
+        self._in_place = in_place
 
     def start_span(  # noqa: PLR0917 - the Tracer interface
         self,
@@ -48,13 +52,11 @@ class RouteAtStart(Tracer):
         record_exception: bool = True,
         set_status_on_exception: bool = True,
     ) -> Span:
-        found = pending_route.get()
-        if found is not None and kind is SpanKind.SERVER and found[1] == "registry":
+        if kind is SpanKind.SERVER:
             try:
-                name, attributes = with_route(attributes, found[0])
-                pending_route.set(None)  # this request's span has it
+                name, attributes = at_start(name, attributes, in_place=self._in_place)
             except Exception:  # never into the request; the request hook groups it later
-                logger.debug("appsignal-routes: adding the route at start failed", exc_info=True)
+                logger.debug("appsignal-routes: naming the span at start failed", exc_info=True)
         return self._tracer.start_span(
             name,
             context,
@@ -70,17 +72,28 @@ class RouteAtStart(Tracer):
         return self._tracer.start_as_current_span(*args, **kwargs)
 
 
-def registry_details(method: object, route: str) -> tuple[str, dict[str, str]]:
-    """The name and the start attributes of a request the registry matched."""
-    name = f"{method} {route}" if isinstance(method, str) and method else route
-    return name, {HTTP_ROUTE: route, ROUTE_SOURCE: "registry"}
+def at_start(name: str, attributes: Attributes, *, in_place: bool) -> tuple[str, Attributes]:
+    """A server span's name and start attributes: by the registry's route, if the
+    middleware matched one, else by its method, unless a route is there already.
 
-
-def with_route(attributes: Attributes, route: str) -> tuple[str, Attributes]:
-    """The span's name and start attributes, with the registry's route."""
-    attrs = dict(attributes or {})
-    name, details = registry_details(
-        attrs.get("http.request.method") or attrs.get("http.method"), route
-    )
-    attrs.update(details)
-    return name, attrs
+    ``in_place`` adds them to the caller's own dict: the upstream WSGI middleware
+    then reports ``http.route`` in its duration metric too. (The ASGI one writes its
+    dict to the span a second time, so there they go to a copy.)
+    """
+    attrs = attributes if in_place and type(attributes) is dict else dict(attributes or {})
+    method = attrs.get("http.request.method") or attrs.get("http.method")
+    if not isinstance(method, str) or not method:
+        method = None  # a WebSocket handshake, say: the middleware has named it
+    elif method == "_OTHER":
+        method = "HTTP"
+    found = pending_route.get()
+    if found is not None and found[1] == "registry":
+        pending_route.set(None)  # this request's span has it
+        route = found[0]
+        attrs[HTTP_ROUTE] = route
+        attrs[ROUTE_SOURCE] = "registry"
+        return (f"{method} {route}" if method else name), attrs
+    if method is None or HTTP_ROUTE in attrs:
+        return name, attributes  # a route the caller knows: the processor adopts it
+    attrs[ROUTE_SOURCE] = "method"
+    return method, attrs

@@ -81,6 +81,21 @@ class RouteTable:
             segments.pop()  # one trailing slash is not significant
         elif segments == [""]:
             segments = []
+        # Most paths have one way down at every segment: walk it without recursion.
+        node = self._root
+        for segment in segments:
+            if node.patterned or node.wildcard is not None:
+                break  # there are alternatives to fall back on: search them all
+            child = node.static.get(segment)
+            if child is None:
+                child = node.any_child if segment else None
+            elif node.any_child is not None:
+                break
+            if child is None:
+                return None  # nothing else could match here
+            node = child
+        else:
+            return node.end or node.wildcard
         return _match(self._root, segments, 0)
 
 

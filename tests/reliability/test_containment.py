@@ -20,7 +20,7 @@ from .inprocess import call_asgi, call_wsgi
 
 BROKEN = [
     "appsignal_routes._grouping.RequestGroup.apply",
-    "appsignal_routes._grouping.RequestGroup.start",
+    "appsignal_routes._grouping.RequestGroup.__init__",
     "appsignal_routes._grouping.RequestGroup.set_route",
     "appsignal_routes._grouping.RequestGroup.set_root_name",
     "appsignal_routes._grouping.Naming.admit",
@@ -28,7 +28,7 @@ BROKEN = [
     "appsignal_routes._middleware.infer_template",
     "appsignal_routes._annotation.get_current_span",
     "appsignal_routes._annotation.group_of",
-    "appsignal_routes._route_at_start.with_route",
+    "appsignal_routes._route_at_start.at_start",
     "appsignal_routes._processor._SpanIndex.add",
 ]
 

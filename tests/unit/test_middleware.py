@@ -167,16 +167,22 @@ def stable_http_semconv(monkeypatch):
     S._initialize()
 
 
-def test_asgi_registry_route_reaches_the_span_and_the_duration_metric(traced, stable_http_semconv):
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+def test_the_registry_route_reaches_the_span_and_the_duration_metric(
+    kind, traced, stable_http_semconv
+):
     reader = InMemoryMetricReader()
     meters = MeterProvider(metric_readers=[reader])
     app = ar.instrument(
-        asgi_app,
+        wsgi_app if kind == "wsgi" else asgi_app,
         routes=["/items/{item_id:int}"],
         tracer_provider=traced.provider,
         meter_provider=meters,
     )
-    call_asgi(app, "/items/3", root_path="/shop")
+    if kind == "wsgi":
+        call_wsgi(app, "/items/3", script_name="/shop")
+    else:
+        call_asgi(app, "/items/3", root_path="/shop")
     root = traced.roots()[0]
     assert root.name == "GET /items/{item_id:int}"
     assert root.attributes["http.route"] == "/items/{item_id:int}"
@@ -188,6 +194,8 @@ def test_asgi_registry_route_reaches_the_span_and_the_duration_metric(traced, st
     ]
     assert points
     assert all(p.get("http.route") == "/items/{item_id:int}" for p in points)
+    # the metric takes the route, not the toolkit's own marks
+    assert all("appsignal_routes.route_source" not in p for p in points)
 
 
 def test_asgi_send_and_receive_spans_are_excluded_by_default(traced):
