@@ -190,6 +190,25 @@ def goal_e() -> Measured:
     )
 
 
+def child_span_ratio() -> Ratio:
+    """Not a goal: what the processor costs on a span inside a request (a database or
+    HTTP-client call), where goal e measures the request's own root span."""
+
+    def child_cycle(provider: TracerProvider):
+        tracer = provider.get_tracer("bench")
+        root = tracer.start_span(
+            "GET", kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}
+        )
+        context = trace.set_span_in_context(root)
+
+        def cycle():
+            tracer.start_span("SELECT users", context=context, kind=SpanKind.CLIENT).end()
+
+        return cycle
+
+    return compare(child_cycle(toolkit_provider()), child_cycle(seed_provider()), number=3000)
+
+
 def templates(count: int) -> list[str]:
     """A realistic mix: static prefixes, parameters, converters, a few wildcards."""
     shapes = [
@@ -224,7 +243,12 @@ def run() -> tuple[list[Measured], dict[str, float]]:
     f, match_ns = goal_f()
     results.append(f)
     request_ns = results[0].ratio.a_ns
+    child = child_span_ratio()
     extra = {
+        "child_span_ratio": child.median,
+        "child_span_low": child.low,
+        "child_span_high": child.high,
+        "child_span_ns": child.a_ns,
         "match_1000_ns": match_ns,
         "wsgi_request_ns": request_ns,
         "match_share_of_request": match_ns / request_ns,
