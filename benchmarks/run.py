@@ -151,7 +151,8 @@ def main() -> int:
             "Not a goal, for scale: on a span inside a request (a database or HTTP-client "
             "call) the processor costs a ratio of "
             f"{extra['child_span_ratio']:.3f} ({extra['child_span_low']:.3f}-"
-            f"{extra['child_span_high']:.3f}), {extra['child_span_ns'] / 1000:.2f} µs per span; "
+            f"{extra['child_span_high']:.3f}), "
+            f"{extra['child_span_ns'] / 1000:.2f} µs per span cycle; "
             "goal e measures the request's own root span, which the processor names."
         ),
         "",
