@@ -23,6 +23,8 @@ logger = logging.getLogger("appsignal_routes")
 
 #: How long the handler waits for requests in flight to end before it flushes, seconds.
 DRAIN_TIMEOUT: Final = 2.0
+#: How long no request must be in flight before the flush: queued requests start meanwhile.
+QUIET_PERIOD: Final = 0.1
 
 _Handler = Callable[[int, FrameType | None], object] | int | None
 
@@ -43,8 +45,15 @@ class _Chain:
         if previous == signal.SIG_IGN:
             return
         try:
+            # Wait until no request has been in flight for a moment: the server's worker
+            # threads still pick up requests it queued before the signal.
             deadline = time.monotonic() + DRAIN_TIMEOUT
-            while self.in_flight() and time.monotonic() < deadline:
+            quiet_since = time.monotonic()
+            while time.monotonic() < deadline:
+                if self.in_flight():
+                    quiet_since = time.monotonic()
+                elif time.monotonic() - quiet_since >= QUIET_PERIOD:
+                    break
                 time.sleep(0.01)
             self.flush()
         except Exception:

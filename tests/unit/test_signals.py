@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -108,11 +109,31 @@ def test_a_failing_flush_still_ends_the_process(monkeypatch):
     def broken_flush():
         raise RuntimeError("exporter broke")
 
-    in_flight = iter([1, 0])  # one request still running: it is waited for
-    chain = _signals._Chain(broken_flush, lambda: next(in_flight))
+    chain = _signals._Chain(broken_flush, lambda: 0)
     chain.previous = signal.SIG_DFL
     chain(signal.SIGTERM, None)
     assert kills == [signal.SIGTERM]
+
+
+def test_the_flush_waits_until_no_request_has_been_in_flight_for_a_moment(monkeypatch):
+    monkeypatch.setattr(os, "kill", lambda pid, signum: None)
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: None)
+    # one request running, then none, then one the server had queued, then none
+    counts = iter([1, 1, 0, 1, 0])
+    seen: list[int] = []
+
+    def in_flight() -> int:
+        seen.append(next(counts, 0))
+        return seen[-1]
+
+    flushed_after = []
+    chain = _signals._Chain(lambda: flushed_after.append(list(seen)), in_flight)
+    chain.previous = signal.SIG_DFL
+    started = time.monotonic()
+    chain(signal.SIGTERM, None)
+    # flushed only once it had seen no request for the quiet period, after the late one
+    assert flushed_after[0][:5] == [1, 1, 0, 1, 0]
+    assert time.monotonic() - started >= _signals.QUIET_PERIOD
 
 
 def test_a_server_handler_before_start_is_called_and_nothing_is_flushed():
