@@ -34,7 +34,7 @@ def call_wsgi(app, path, method="GET", script_name=""):
     return statuses[0], body
 
 
-def call_asgi(app, path, root_path="", scope_type="http"):
+def call_asgi(app, path, root_path="", scope_type="http", method="GET"):
     scope = {
         "type": scope_type,
         "path": root_path + path,
@@ -47,7 +47,7 @@ def call_asgi(app, path, root_path="", scope_type="http"):
         "http_version": "1.1",
     }
     if scope_type == "http":
-        scope["method"] = "GET"
+        scope["method"] = method
     sent = []
 
     async def receive():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from wsgiref.util import setup_testing_defaults
 
 import pytest
@@ -10,6 +9,8 @@ from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
 from appsignal_routes import _route_at_start
+
+from .test_middleware import call_asgi
 
 
 def app(environ, start_response):
@@ -27,29 +28,6 @@ def call(wsgi, path, method="GET"):
 async def asgi_app(scope, receive, send):
     await send({"type": "http.response.start", "status": 401, "headers": []})
     await send({"type": "http.response.body", "body": b"no"})
-
-
-def call_asgi(asgi, path, method="GET"):
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "root_path": "",
-        "headers": [],
-        "query_string": b"",
-        "scheme": "http",
-        "server": ("127.0.0.1", 80),
-        "client": ("127.0.0.1", 5000),
-        "http_version": "1.1",
-    }
-
-    async def receive():
-        return {"type": "http.request", "body": b""}
-
-    async def send(message):
-        return None
-
-    asyncio.run(asgi(scope, receive, send))
 
 
 @pytest.mark.parametrize("kind", ["wsgi", "asgi"])
@@ -81,7 +59,7 @@ def test_the_span_starts_named_by_its_group(traced, kind, method, path, name, so
             server_request_hook=hook,
             tracer_provider=traced.provider,
         )
-        call_asgi(asgi, path, method)
+        call_asgi(asgi, path, method=method)
     ((started_as, attributes),) = seen
     assert started_as == name
     assert attributes["appsignal_routes.route_source"] == source
