@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Final, Literal
 
@@ -27,15 +28,55 @@ HTTP_ROUTE: Final = "http.route"
 ROOT_NAME: Final = "appsignal.root_name"
 ACTION_NAME: Final = "appsignal.action_name"
 
-RouteSource = Literal["decorator", "framework", "registry", "inferred"]
+RouteSource = Literal["decorator", "framework", "discovered", "registry", "inferred"]
 # A higher rank replaces a lower one; among explicit sources the first one wins.
 _RANK: Final[dict[str | None, int]] = {
     None: 0,
     "inferred": 1,
     "registry": 2,
-    "decorator": 3,
-    "framework": 3,
+    "discovered": 3,
+    "decorator": 4,
+    "framework": 4,
 }
+#: The sources a request's route can have as it starts (see ``_request_start``).
+AT_START: Final = frozenset({"discovered", "registry", "inferred"})
+
+#: The route a request matched as it started, for its server span to start with.
+#: Set by the middleware around the upstream middleware's call, read as the span starts.
+matched_at_start: ContextVar[tuple[str, RouteSource] | None] = ContextVar(
+    "appsignal_routes_matched_at_start", default=None
+)
+
+
+_WEBSOCKET_SCHEMES: Final = frozenset({"ws", "wss"})
+
+
+def request_method(raw: object) -> str | None:
+    """The method a request is named by: ``HTTP`` for one the upstream sanitised to
+    ``_OTHER``; None when there is none."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    return "HTTP" if raw == "_OTHER" else raw
+
+
+def span_method(attributes: Mapping[str, object]) -> str | None:
+    """The method of the request a server span's start attributes describe; a WebSocket
+    handshake, which has none, is ``HTTP`` (as for unknown methods). None: no request."""
+    method = request_method(attributes.get("http.request.method") or attributes.get("http.method"))
+    if method is None and (
+        attributes.get("url.scheme") in _WEBSOCKET_SCHEMES
+        or attributes.get("http.scheme") in _WEBSOCKET_SCHEMES
+    ):
+        return "HTTP"
+    return method
+
+
+def group_name(method: str | None, route: str) -> str:
+    """A request's group by its route: ``"{METHOD} {route}"`` (the route alone without
+    a method)."""
+    return f"{method} {route}" if method else route
+
+
 Mode = Literal["both", "agent", "collector"]
 RouteStyle = Literal["template", "appsignal"]
 _OWN_ATTRIBUTES: Final = (HTTP_ROUTE, ROOT_NAME, ACTION_NAME, ROUTE_SOURCE)
@@ -134,17 +175,19 @@ class RequestGroup:
             get(ACTION_NAME),
             get(ROUTE_SOURCE),
         ]
-        method = attrs.get("http.request.method") or attrs.get("http.method")
-        if root.kind is not SpanKind.SERVER or not isinstance(method, str) or not method:
-            self.method: str | None = None
+        method = span_method(attrs)
+        self.method = method
+        if root.kind is not SpanKind.SERVER or method is None:
             return  # not a request: named only if annotated
-        self.method = method = "HTTP" if method == "_OTHER" else method
-        route = attrs.get(HTTP_ROUTE)
         source = attrs.get(ROUTE_SOURCE)
-        if isinstance(route, str) and route:
-            self._set(route, source if source in ("registry", "inferred") else "framework")
+        route = attrs.get(HTTP_ROUTE)
+        found = matched_at_start.get()  # the middleware's match, if the span is its own
+        if found is not None and source in (None, found[1]) and (source or not route):
+            self._set(*found)  # (source None: naming it at start failed)
+        elif isinstance(route, str) and route:
+            self._set(route, source if source in AT_START else "framework")
         elif source == "method" and self.span_name == method:
-            return  # named by its method at start (RouteAtStart): nothing to write
+            return  # named by its method at start (_request_start): nothing to write
         self.apply()
 
     def _set(self, route: str, source: str) -> None:
@@ -167,6 +210,12 @@ class RequestGroup:
         elif adopted:
             self.apply()
 
+    def unroute_inferred(self) -> None:
+        """Forget an inferred route (a 404 is never grouped by one): by the method alone."""
+        if self.route_source == "inferred":
+            self.route = self.exported = self.route_source = None
+            self.apply()
+
     def set_root_name(self, name: str, override: bool) -> None:
         if override or self.root_name is None:
             self.root_name = name
@@ -185,7 +234,7 @@ class RequestGroup:
             name = root_name
             source = "root_name"
         elif route is not None:
-            name = f"{method} {route}" if method else route
+            name = group_name(method, route)
             source = self.route_source or "decorator"
         elif method is not None:
             name = method  # one per HTTP method: never a cardinality problem, not capped
@@ -198,7 +247,10 @@ class RequestGroup:
             route if source != "inferred" else None,
             name if root_name is not None and naming.root_name_attr else None,
             # by the method alone: the collector falls back to the span name, the same
-            name if source != "method" and naming.action_name_attr else None,
+            # (written only over an action name the span already has)
+            name
+            if naming.action_name_attr and (source != "method" or self.on_span[2] is not None)
+            else None,
             source,
         ]
         on_span = self.on_span

@@ -10,24 +10,19 @@ so this is the moment to flush. An app that does not speak the lifespan protocol
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Final, TypeAlias
+from typing import Final
 
 from opentelemetry import trace
 from opentelemetry.trace import TracerProvider
 
 from ._bounded import run_within
+from ._types import AsgiApp as App
+from ._types import Message, Receive, Scope, Send
 
 logger = logging.getLogger("appsignal_routes")
 
 #: The longest a shutdown waits for spans to be exported, in milliseconds.
 FLUSH_TIMEOUT_MS: Final = 5000
-
-Message: TypeAlias = MutableMapping[str, Any]
-Scope: TypeAlias = MutableMapping[str, Any]
-Receive: TypeAlias = Callable[[], Awaitable[Message]]
-Send: TypeAlias = Callable[[Message], Awaitable[None]]
-App: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def flush(tracer_provider: TracerProvider | None) -> None:

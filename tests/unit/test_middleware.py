@@ -41,7 +41,7 @@ def call_asgi(app, path, root_path="", scope_type="http", method="GET"):
         "root_path": root_path,
         "headers": [],
         "query_string": b"",
-        "scheme": "http",
+        "scheme": "http" if scope_type == "http" else "ws",
         "server": ("127.0.0.1", 80),
         "client": ("127.0.0.1", 5000),
         "http_version": "1.1",

@@ -8,7 +8,7 @@ import pytest
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
-from appsignal_routes import _route_at_start
+from appsignal_routes import _request_start
 
 from .test_middleware import call_asgi
 
@@ -71,7 +71,7 @@ def test_the_span_starts_named_by_its_group(traced, kind, method, path, name, so
 
 def test_a_route_already_at_start_is_left_to_the_processor():
     attributes = {"http.request.method": "GET", "http.route": "/items/{id}"}
-    assert _route_at_start.at_start("GET /items/3", attributes, in_place=False) == (
+    assert _request_start.start_naming("GET /items/3", attributes, in_place=False) == (
         "GET /items/3",
         attributes,
     )
@@ -81,7 +81,7 @@ def test_when_adding_it_fails_the_request_hook_groups_the_request(traced, monkey
     def broken(name, attributes, *, in_place):
         raise RuntimeError("broken")
 
-    monkeypatch.setattr(_route_at_start, "at_start", broken)
+    monkeypatch.setattr(_request_start, "start_naming", broken)
     call(ar.instrument(app, routes=["/users/:id"], tracer_provider=traced.provider), "/users/7")
     (root,) = traced.roots()
     assert root.name == "GET /users/:id"
@@ -89,7 +89,55 @@ def test_when_adding_it_fails_the_request_hook_groups_the_request(traced, monkey
 
 
 def test_other_spans_of_the_wrapped_tracer_pass_through(traced):
-    tracer = _route_at_start.RouteAtStart(traced.tracer, in_place=False)
+    tracer = _request_start.NamingTracer(traced.tracer, in_place=False)
     with tracer.start_as_current_span("work", kind=SpanKind.INTERNAL) as span:
         assert span.is_recording()
     assert [s.name for s in traced.spans()] == ["work"]
+
+
+def not_found(environ, start_response):
+    start_response("404 Not Found", [])
+    return [b"none"]
+
+
+async def asgi_not_found(scope, receive, send):
+    await send({"type": "http.response.start", "status": 404, "headers": []})
+    await send({"type": "http.response.body", "body": b"none"})
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+def test_a_404_is_never_grouped_by_an_inferred_route(traced, kind):
+    if kind == "wsgi":
+        call(ar.instrument(not_found, infer_routes=True, tracer_provider=traced.provider), "/p/1")
+        call(ar.instrument(app, infer_routes=True, tracer_provider=traced.provider), "/p/2")
+    else:
+        asgi = ar.instrument(asgi_not_found, infer_routes=True, tracer_provider=traced.provider)
+        call_asgi(asgi, "/p/1")
+        call_asgi(
+            ar.instrument(asgi_app, infer_routes=True, tracer_provider=traced.provider), "/p/2"
+        )
+    missing, found = traced.roots()
+    assert missing.name == "GET"
+    assert missing.attributes["appsignal_routes.route_source"] == "method"
+    assert missing.attributes.get("appsignal.action_name", "GET") == "GET"
+    assert "http.route" not in missing.attributes
+    # the 401 keeps the route inferred at start
+    assert found.attributes["appsignal_routes.route_source"] == "inferred"
+    assert found.name == found.attributes["appsignal.action_name"]
+    assert found.name.startswith("GET /p/")
+
+
+def test_a_websocket_handshake_is_a_request_with_one_group(traced):
+    async def refuse(scope, receive, send):
+        await send({"type": "websocket.close", "code": 1008})
+
+    @ar.route("/ws/:room")
+    async def handler(scope, receive, send):
+        await send({"type": "websocket.close", "code": 1000})
+
+    for target in (refuse, handler):
+        call_asgi(
+            ar.instrument(target, tracer_provider=traced.provider), "/ws/7", scope_type="websocket"
+        )
+    names = [(s.name, s.attributes.get("appsignal.action_name")) for s in traced.roots()]
+    assert names == [("HTTP /ws/:room", "HTTP /ws/:room")] * 2

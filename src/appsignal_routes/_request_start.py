@@ -1,0 +1,205 @@
+"""Request-start grouping: the one home of what a request's server span starts with.
+
+As a request arrives, the middleware asks ``RequestStart.match`` for its route: the
+route the framework's own router would dispatch it to (``frameworks``, source
+``discovered``), else a template of the registry (``registry``), else, opt-in, one
+inferred from the path (``inferred``). The match travels in the context variable
+``matched_at_start`` to the span: the upstream middleware gets its tracer from
+``NamingTracerProvider``, whose ``NamingTracer`` starts the server span already named
+by the match, or by its method alone, with the grouping attributes among its start
+attributes. The grouping processor's ``RequestGroup`` takes the match over from there;
+decorators and the framework's own ``http.route`` may still regroup the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, Span, SpanKind, Tracer, TracerProvider
+from opentelemetry.util.types import Attributes
+
+from . import _registry
+from ._grouping import (
+    ACTION_NAME,
+    HTTP_ROUTE,
+    ROUTE_SOURCE,
+    RouteSource,
+    group_name,
+    matched_at_start,
+    span_method,
+)
+from ._infer import infer_template
+from ._processor import group_of
+from .frameworks import Router, router_for
+
+logger = logging.getLogger("appsignal_routes")
+
+Match = tuple[str, RouteSource]
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def discovery_enabled(discover_routes: bool | None) -> bool:
+    """``discover_routes=`` if given, else ``APPSIGNAL_ROUTES_DISCOVER`` (default on)."""
+    if discover_routes is not None:
+        return bool(discover_routes)
+    return os.environ.get("APPSIGNAL_ROUTES_DISCOVER", "").strip().lower() not in _FALSE
+
+
+class RequestStart:
+    """How one wrapped app's requests are matched as they start, and which are excluded.
+
+    Args:
+        app: the app ``instrument()`` was given; its framework's router is asked first.
+        routes: templates to declare in the registry.
+        infer_routes: infer a template from the path when nothing else matched
+            (None: as ``start()`` configured).
+        discover_routes: ask the framework's router (None: ``APPSIGNAL_ROUTES_DISCOVER``).
+        excluded_urls: regexes of paths not traced (``OTEL_PYTHON_EXCLUDED_URLS`` too).
+    """
+
+    def __init__(
+        self,
+        app: object,
+        *,
+        routes: Iterable[str] = (),
+        infer_routes: bool | None = None,
+        discover_routes: bool | None = None,
+        excluded_urls: Iterable[str] | None = None,
+    ) -> None:
+        _registry.declare_all(routes)
+        self._infer_routes = infer_routes
+        self.router: Router | None = router_for(app) if discovery_enabled(discover_routes) else None
+        patterns = list(excluded_urls or [])
+        env = os.environ.get("OTEL_PYTHON_EXCLUDED_URLS", "")
+        patterns += [p.strip() for p in env.split(",") if p.strip()]
+        self.excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._failed = False
+
+    @property
+    def infer_routes(self) -> bool:
+        if self._infer_routes is None:
+            return _registry.infer_by_default()
+        return self._infer_routes
+
+    def match(self, method: str | None, path: str, request: Any) -> Match | None:
+        """The route a request is headed for, by its method, path (relative to the
+        app's mount point) and WSGI environ or ASGI scope; never raises."""
+        try:
+            router = self.router
+            if router is not None:
+                route = router.route(method, path, request)
+                if route is not None:
+                    return route, "discovered"
+            template = _registry.registry().match(path)
+            if template is not None:
+                return template.text, "registry"
+            if self.infer_routes:
+                inferred = infer_template(path)
+                if inferred is not None:
+                    return inferred, "inferred"
+        except Exception:
+            if not self._failed:
+                self._failed = True
+                logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
+        return None
+
+
+def response_status(status: int) -> None:
+    """The current request's response starts with ``status``: a 404 is never grouped
+    by an inferred route (the path matched no route; its ids are no group). Never raises."""
+    if status != 404:  # noqa: PLR2004 - Not Found
+        return
+    try:
+        span = trace.get_current_span()
+        group = group_of(span.get_span_context().span_id)
+        if group is not None:
+            group.unroute_inferred()
+    except Exception:
+        logger.debug("appsignal-routes: naming a 404 failed", exc_info=True)
+
+
+def start_naming(name: str, attributes: Attributes, *, in_place: bool) -> tuple[str, Attributes]:
+    """A server span's name and start attributes, by the request's match at start, else
+    by its method alone (rule 6), unless the caller knows its route already.
+
+    ``in_place`` adds them to the caller's own dict: the upstream WSGI middleware then
+    reports ``http.route`` in its duration metric too. (The ASGI one writes its dict to
+    the span a second time, so there they go to a copy.)
+    """
+    attrs = attributes if in_place and type(attributes) is dict else dict(attributes or {})
+    method = span_method(attrs)
+    found = matched_at_start.get()
+    if found is not None:
+        route, source = found
+        name = group_name(method, route)
+        if source == "inferred":
+            attrs[ACTION_NAME] = name  # a guess: never http.route, which is for real routes
+        else:
+            attrs[HTTP_ROUTE] = route
+        attrs[ROUTE_SOURCE] = source
+        return name, attrs
+    if method is None or HTTP_ROUTE in attrs:
+        return name, attributes  # a route the caller knows: the processor adopts it
+    attrs[ROUTE_SOURCE] = "method"
+    return method, attrs
+
+
+class NamingTracer(Tracer):
+    """The upstream middleware's tracer: names its server spans as they start.
+
+    Their name and grouping attributes are then right from the first moment, and none
+    of them is written twice. Other spans pass through unchanged.
+    """
+
+    def __init__(self, tracer: Tracer, *, in_place: bool) -> None:
+        self._tracer = tracer
+        self._in_place = in_place
+
+    def start_span(  # noqa: PLR0917 - the Tracer interface
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        start_time: int | None = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+    ) -> Span:
+        if kind is SpanKind.SERVER:
+            try:
+                name, attributes = start_naming(name, attributes, in_place=self._in_place)
+            except Exception:  # never into the request; the processor names it later
+                logger.debug("appsignal-routes: naming the span at start failed", exc_info=True)
+        return self._tracer.start_span(
+            name,
+            context,
+            kind,
+            attributes,
+            links,
+            start_time,
+            record_exception,
+            set_status_on_exception,
+        )
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._tracer.start_as_current_span(*args, **kwargs)
+
+
+class NamingTracerProvider(TracerProvider):
+    """Hands the upstream middleware a ``NamingTracer`` over the real provider's tracer
+    (``tracer_provider``, or the global one, resolved when a tracer is asked for)."""
+
+    def __init__(self, tracer_provider: TracerProvider | None, *, in_place: bool) -> None:
+        self._provider = tracer_provider
+        self._in_place = in_place
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> Tracer:
+        provider = self._provider or trace.get_tracer_provider()
+        return NamingTracer(provider.get_tracer(*args, **kwargs), in_place=self._in_place)

@@ -1,0 +1,98 @@
+"""Route discovery: ask the framework's own router which route a request is headed for.
+
+One adapter module per framework, each exposing ``router_for(app) -> Router | None``.
+An app is recognised by the modules of its type's classes (its MRO), so no framework is
+imported before the app itself has imported it. An adapter that does not understand
+the app (a framework version whose router it does not know) raises; the app then falls
+back to the registry, with one warning.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+logger = logging.getLogger("appsignal_routes")
+
+#: top-level package of an app's class -> the adapter module that knows its router
+ADAPTERS: dict[str, str] = {
+    "bottle": "bottle",
+    "django": "django",
+    "falcon": "falcon",
+    "fastapi": "starlette",
+    "flask": "flask",
+    "litestar": "litestar",
+    "pyramid": "pyramid",
+    "quart": "quart",
+    "starlette": "starlette",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredRoute:
+    """One route of an app as its framework declares it.
+
+    ``methods`` is empty when the route takes any method; ``template`` is written in the
+    framework's own syntax, exactly as it is exported (``http.route``).
+    """
+
+    methods: tuple[str, ...]
+    template: str
+    handler: str = ""  # the endpoint, view or resource, for people to read
+
+
+class Router(Protocol):
+    """A framework's router, as the request-start path asks it."""
+
+    #: the framework's name, for people: "Flask", "Falcon (ASGI)", ...
+    framework: str
+
+    def route(self, method: str | None, path: str, request: Any) -> str | None:
+        """The template of the route a request is headed for, or None when no route
+        matches. ``path`` is relative to the app's mount point; ``request`` is the WSGI
+        environ or the ASGI scope. A route that matches the path but not the method (a
+        405) still counts. May raise: the caller contains it."""
+        ...
+
+    def routes(self) -> Iterable[DiscoveredRoute]:
+        """Every route the router knows now, for ``appsignal-routes routes``."""
+        ...
+
+
+def framework_of(app: object) -> tuple[str, object] | None:
+    """The adapter module for ``app`` and the object it reads: the app itself, or the
+    app behind a bound method such as Flask's ``app.wsgi_app``; found by the packages
+    of its classes. None if no adapter knows it."""
+    candidates = [app]
+    if hasattr(app, "__func__") and hasattr(app, "__self__"):
+        candidates.append(app.__self__)
+    for candidate in candidates:
+        for cls in type(candidate).__mro__:
+            adapter = ADAPTERS.get(cls.__module__.partition(".")[0])
+            if adapter is not None:
+                return adapter, candidate
+    return None
+
+
+def router_for(app: object) -> Router | None:
+    """The router of a framework's app object, or None: an app of no known framework,
+    or one whose router the adapter does not understand (one warning). Never raises."""
+    found = framework_of(app)
+    if found is None:
+        return None
+    adapter, target = found
+    try:
+        module = importlib.import_module(f"{__name__}.{adapter}")
+        router: Router | None = module.router_for(target)
+    except Exception as error:
+        logger.warning(
+            "appsignal-routes: cannot read the routes of %r (%s); grouping by declared routes only",
+            app,
+            error,
+        )
+        logger.debug("appsignal-routes: route discovery failed", exc_info=True)
+        return None
+    return router
