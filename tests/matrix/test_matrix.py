@@ -1,9 +1,11 @@
 """Every example under the servers its users deploy with: real HTTP, concurrent requests,
 real OTLP to the loopback receiver, and the exported group of every request checked.
 
-Each example serves the same paths: a decorated route, a class handler, a 401 answered
-by the framework's auth middleware before any handler, a 404, a handler that raises,
-and a streaming response.
+Each example serves the same requests: an undecorated route (grouped by the route the
+framework dispatches it to), a class handler with a root name, a 401 answered by the
+framework's auth middleware before any handler, a 404, a handler that raises, a
+streaming response, a 405 (a method the route does not take) and a route of a mounted
+or included sub-router.
 """
 
 from __future__ import annotations
@@ -22,8 +24,18 @@ WSGI_SERVERS = ["gunicorn-sync", "gunicorn-gthread", "waitress"]
 ASGI_SERVERS = ["uvicorn", "hypercorn"]
 ROUNDS = 8  # each path, 8 times, from 8 concurrent clients
 
-PATHS = ["/users/1", "/orders/7", "/admin/stats", "/missing", "/crash", "/stream"]
-STATUSES = [200, 200, 401, 404, 500, 200]
+REQUESTS = [
+    ("GET", "/users/1"),
+    ("GET", "/orders/7"),
+    ("GET", "/admin/stats"),
+    ("GET", "/missing"),
+    ("GET", "/crash"),
+    ("GET", "/stream"),
+    ("DELETE", "/users/1"),
+    ("GET", "/api/items/3"),
+]
+PATHS = [path for _, path in REQUESTS]
+STATUSES = [200, 200, 401, 404, 500, 200, 405, 200]
 
 #: example -> (interface, group of each path in PATHS)
 EXAMPLES: dict[str, tuple[str, list[str]]] = {
@@ -36,6 +48,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/:user_id",
+            "GET /api/items/:item_id",
         ],
     ),
     "falcon_app": (
@@ -47,6 +61,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/{user_id:int}",
+            "GET /api/items/{item_id:int}",
         ],
     ),
     "bottle_app": (
@@ -58,6 +74,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/<user_id:int>",
+            "GET /api/items/<item_id:int>",
         ],
     ),
     "pyramid_app": (
@@ -69,6 +87,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/{user_id}",
+            "GET /api/items/{item_id}",
         ],
     ),
     "flask_app": (
@@ -80,6 +100,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/<int:user_id>",
+            "GET /api/items/<int:item_id>",
         ],
     ),
     "raw_asgi": (
@@ -91,6 +113,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/{user_id:int}",
+            "GET /api/items/{item_id:int}",
         ],
     ),
     "starlette_app": (
@@ -102,6 +126,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/{user_id:int}",
+            "GET /api/items/{item_id:int}",
         ],
     ),
     "quart_app": (
@@ -113,6 +139,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/<int:user_id>",
+            "GET /api/items/<int:item_id>",
         ],
     ),
     "litestar_app": (
@@ -124,6 +152,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/{user_id:int}",
+            "GET /api/items/{item_id:int}",
         ],
     ),
     "fastapi_app": (
@@ -135,6 +165,8 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET",
             "GET /crash",
             "GET /stream",
+            "DELETE /users/{user_id}",
+            "GET /api/items/{item_id}",
         ],
     ),
 }
@@ -160,11 +192,12 @@ def test_every_request_is_grouped(example, server):
 
                 def send(item):
                     rid, index = item
+                    method, path = REQUESTS[index]
                     headers = {"x-request-id": str(rid)}
-                    if PATHS[index] == "/crash":
+                    if path == "/crash":
                         # servers close the connection after an app error: do not reuse it
                         headers["connection"] = "close"
-                    response = client.get(PATHS[index], headers=headers)
+                    response = client.request(method, path, headers=headers)
                     return response.status_code, response.text
 
                 with ThreadPoolExecutor(max_workers=8) as pool:
@@ -173,7 +206,7 @@ def test_every_request_is_grouped(example, server):
             log = srv.log()
     assert [status for status, _ in answers] == [STATUSES[i] for _, i in plan], log
     streamed = [
-        text for (_, text), (_, i) in zip(answers, plan, strict=True) if i == len(PATHS) - 1
+        text for (_, text), (_, i) in zip(answers, plan, strict=True) if PATHS[i] == "/stream"
     ]
     assert all(text == "chunk 0\nchunk 1\nchunk 2\n" for text in streamed)
     exported = by_request_id(roots)
