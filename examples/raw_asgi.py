@@ -32,6 +32,11 @@ async def stats(scope, send):
     await reply(send, 200, b"1 request\n")
 
 
+@ar.route("/api/items/{item_id:int}")
+async def show_item(scope, send):
+    await reply(send, 200, scope["path"].encode())
+
+
 @ar.route("/crash")
 async def crash(scope, send):
     raise RuntimeError("boom")
@@ -52,8 +57,12 @@ async def router(scope, receive, send):
     if scope["type"] != "http":
         return
     path = scope["path"]
-    if path.startswith("/users/"):
+    if path.startswith("/users/") and scope["method"] not in ("GET", "HEAD"):
+        await reply(send, 405, b"GET only")  # refused before the handler, still its route
+    elif path.startswith("/users/"):
         await show_user(scope, send)
+    elif path.startswith("/api/items/"):
+        await show_item(scope, send)
     elif path.startswith("/orders/"):
         await Orders().show(scope, send)
     elif path == "/admin/stats":

@@ -35,6 +35,11 @@ def stats(environ, start_response):
     return reply(start_response, "200 OK", b"1 request\n")
 
 
+@ar.route("/api/items/:item_id")
+def show_item(environ, start_response, item_id):
+    return reply(start_response, "200 OK", f"item {item_id}\n".encode())
+
+
 @ar.route("/crash")
 def crash(environ, start_response):
     raise RuntimeError("boom")
@@ -49,7 +54,12 @@ def stream(environ, start_response):
 def router(environ, start_response):
     parts = environ["PATH_INFO"].strip("/").split("/")
     if len(parts) == 2 and parts[0] == "users":
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            # refused before the handler: grouped by the route it was headed for
+            return reply(start_response, "405 Method Not Allowed", b"GET only\n")
         return show_user(environ, start_response, parts[1])
+    if len(parts) == 3 and parts[:2] == ["api", "items"]:
+        return show_item(environ, start_response, parts[2])
     if len(parts) == 2 and parts[0] == "orders":
         return Orders().show(environ, start_response, parts[1])
     handlers = {"admin/stats": stats, "crash": crash, "stream": stream}
