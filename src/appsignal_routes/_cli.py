@@ -1,4 +1,5 @@
-"""The ``appsignal-routes`` command: ``demo``, ``diagnose`` and ``report FILE``."""
+"""The ``appsignal-routes`` command: ``demo``, ``diagnose``, ``routes MODULE:APP`` and
+``report FILE``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="serve a sample app on loopback and print its groups")
     commands.add_parser("diagnose", help="print the resolved configuration and what is wrong")
+    routes = commands.add_parser("routes", help="print the routes discovered in an app")
+    routes.add_argument("app", metavar="MODULE:APP", help="the app, as a server takes it")
     report = commands.add_parser("report", help="group the spans of a jsonl file")
     report.add_argument("file", help="a file written by exporter='jsonl'")
     args = parser.parse_args(argv)
@@ -33,7 +36,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "diagnose":
         return diagnose()
+    if args.command == "routes":
+        return print_routes(args.app)
     return report_file(args.file)
+
+
+def print_routes(target: str) -> int:
+    """Print the routes discovered in ``MODULE:APP`` and the group each gets."""
+    from ._routes_command import routes_report  # noqa: PLC0415 - imports the app only when asked
+
+    try:
+        text, status = routes_report(target)
+    except Exception as error:  # the user's module failed to import: say so, plainly
+        print(f"appsignal-routes routes: cannot load {target}: {error!r}", file=sys.stderr)
+        return 2
+    print(text)
+    return status
 
 
 def diagnose() -> int:
