@@ -1,0 +1,204 @@
+"""Route discovery's cost at request start: the framework's router asked for a request's
+route, against a registry match of the same route, per framework, side by side.
+
+Each app has 24 routes (static, parameters, converters, a nested router); the request
+goes to the 20th, a parameterised route, so that a linear walk pays for its length.
+"""
+
+# Each framework is imported only when its app is built: a benchmark of one framework
+# must not pay for importing the others.
+# ruff: noqa: PLC0415
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from wsgiref.util import setup_testing_defaults
+
+from appsignal_routes import _registry
+from appsignal_routes._request_start import RequestStart
+
+from .compare import Ratio, compare
+
+COUNT = 24
+TARGET = 19  # the 20th route
+PATH = f"/r{TARGET}/items/42"
+
+
+def _environ(method: str, path: str) -> dict[str, Any]:
+    environ: dict[str, Any] = {}
+    setup_testing_defaults(environ)
+    environ.update(PATH_INFO=path, REQUEST_METHOD=method)
+    return environ
+
+
+def _scope(method: str, path: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "scheme": "http",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:8000")],
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+    }
+
+
+def flask_app() -> tuple[object, str]:
+    from flask import Flask
+
+    app = Flask("bench")
+    for n in range(COUNT):
+        app.add_url_rule(f"/r{n}/items/<int:item_id>", f"r{n}", lambda item_id: "")
+    return app, "/items/<int:item_id>"
+
+
+def falcon_app() -> tuple[object, str]:
+    import falcon
+
+    class Items:
+        def on_get(self, req: Any, resp: Any, item_id: int) -> None:
+            resp.text = ""
+
+    app = falcon.App()
+    for n in range(COUNT):
+        app.add_route(f"/r{n}/items/{{item_id:int}}", Items())
+    return app, "/items/{item_id:int}"
+
+
+def bottle_app() -> tuple[object, str]:
+    import bottle
+
+    app = bottle.Bottle()
+    for n in range(COUNT):
+        app.route(f"/r{n}/items/<item_id:int>", callback=lambda item_id: "")
+    return app, "/items/<item_id:int>"
+
+
+def pyramid_app() -> tuple[object, str]:
+    from pyramid.config import Configurator
+
+    with Configurator() as config:
+        for n in range(COUNT):
+            config.add_route(f"r{n}", f"/r{n}/items/{{item_id}}")
+            config.add_view(lambda request: {}, route_name=f"r{n}", renderer="json")
+        return config.make_wsgi_app(), "/items/{item_id}"
+
+
+def starlette_app() -> tuple[object, str]:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def items(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("")
+
+    routes = [Route(f"/r{n}/items/{{item_id:int}}", items) for n in range(COUNT)]
+    return Starlette(routes=routes), "/items/{item_id:int}"
+
+
+def fastapi_app() -> tuple[object, str]:
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    for n in range(COUNT):
+        app.add_api_route(f"/r{n}/items/{{item_id}}", lambda item_id: {}, methods=["GET"])
+    return app, "/items/{item_id}"
+
+
+def litestar_app() -> tuple[object, str]:
+    from litestar import Litestar, get
+
+    handlers = []
+    for n in range(COUNT):
+
+        @get(f"/r{n}/items/{{item_id:int}}", name=f"r{n}", sync_to_thread=False)
+        def items(item_id: int) -> str:
+            return ""
+
+        handlers.append(items)
+    return Litestar(route_handlers=handlers), "/items/{item_id:int}"
+
+
+def django_app() -> tuple[object, str]:
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False,
+            ALLOWED_HOSTS=["*"],
+            ROOT_URLCONF=__name__,
+            SECRET_KEY="bench",
+            MIDDLEWARE=[],
+            INSTALLED_APPS=[],
+        )
+    import django
+    from django.core.handlers.wsgi import WSGIHandler
+
+    django.setup()
+    return WSGIHandler(), "/items/<int:item_id>"
+
+
+def _django_urlpatterns() -> list[Any]:
+    from django.http import HttpResponse
+    from django.urls import path
+
+    return [
+        path(f"r{n}/items/<int:item_id>", lambda request, item_id: HttpResponse())
+        for n in range(COUNT)
+    ]
+
+
+APPS: dict[str, tuple[Callable[[], tuple[object, str]], str]] = {
+    "Flask": (flask_app, "wsgi"),
+    "Falcon": (falcon_app, "wsgi"),
+    "Bottle": (bottle_app, "wsgi"),
+    "Pyramid": (pyramid_app, "wsgi"),
+    "Django": (django_app, "wsgi"),
+    "Starlette": (starlette_app, "asgi"),
+    "FastAPI": (fastapi_app, "asgi"),
+    "Litestar": (litestar_app, "asgi"),
+}
+
+
+@dataclass(frozen=True)
+class Discovery:
+    framework: str
+    route: str | None  # what discovery found (None: not discovered)
+    ratio: Ratio | None  # discovered match / registry match
+
+
+def measure(framework: str) -> Discovery:
+    build, kind = APPS[framework]
+    _registry.reset()
+    app, tail = build()
+    request = _environ("GET", PATH) if kind == "wsgi" else _scope("GET", PATH)
+    discovered = RequestStart(app, discover_routes=True)
+    found = discovered.match("GET", PATH, request)
+    if found is None or found[1] != "discovered":
+        return Discovery(framework, None, None)
+    templates = [f"/r{n}{tail}" for n in range(COUNT)]
+    registry = RequestStart(object(), routes=templates, discover_routes=False)
+    assert registry.match("GET", PATH, request) is not None
+    ratio = compare(
+        lambda: discovered.match("GET", PATH, request),
+        lambda: registry.match("GET", PATH, request),
+        number=5000,
+    )
+    return Discovery(framework, found[0], ratio)
+
+
+def run() -> list[Discovery]:
+    asyncio.set_event_loop(asyncio.new_event_loop())  # Litestar and friends want one
+    return [measure(framework) for framework in APPS]
+
+
+def __getattr__(name: str) -> Any:  # Django reads ROOT_URLCONF's urlpatterns lazily
+    if name == "urlpatterns":
+        return _django_urlpatterns()
+    raise AttributeError(name)
