@@ -184,8 +184,10 @@ def main() -> int:
             f"adds is at most {DISCOVERY_SHARE:.0%} of one toolkit WSGI request in-process."
         ),
         "",
-        "| # | framework and route found | ratio: median (min-max) | discovered vs registry | "
-        "added, share of a request | result |",
+        (
+            "| # | framework and route found | ratio: median (min-max) | "
+            "discovered vs registry | added, share of a request | result |"
+        ),
         "|---|---|---|---|---|---|",
         *discovery_rows,
         "",
