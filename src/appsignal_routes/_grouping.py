@@ -129,7 +129,26 @@ class Naming:
                     "new ones are exported as '<METHOD> [other]'",
                     self.max_groups,
                 )
-        return f"{method} [other]" if method else "[other]"
+        return f"{method} [other]" if method else OVERFLOW_ROUTE
+
+    @staticmethod
+    def is_overflow(name: object) -> bool:
+        """Whether ``name`` is an overflow group (``"GET [other]"``, ``"[other]"``)."""
+        return isinstance(name, str) and name.endswith(OVERFLOW_ROUTE)
+
+
+#: What an overflowed request's ``http.route`` becomes, if it carries one: the public
+#: API cannot remove an attribute, and a backend grouping by method and route (the
+#: AppSignal agent, a generic one) then shows it as ``"{METHOD} [other]"`` too.
+OVERFLOW_ROUTE: Final = "[other]"
+
+
+def _overflow_route(root: Span, route: str | None) -> str | None:
+    """An overflowed request's ``http.route``: ``[other]`` over any it has (its own,
+    or one a framework set after the span started), else none."""
+    if route is not None or _plain(root.attributes).get(HTTP_ROUTE) is not None:
+        return OVERFLOW_ROUTE
+    return None
 
 
 def _plain(attributes: Attributes) -> Mapping[str, object]:
@@ -241,11 +260,21 @@ class RequestGroup:
             source = "method"
         else:
             return  # not an HTTP request and nothing to name it by
+        overflow = False
         if source != "method" and name not in naming.groups:
-            name = naming.admit(name, method)
+            admitted = naming.admit(name, method)
+            overflow = admitted != name
+            name = admitted
+        on_span = self.on_span
         wanted = [
-            route if source != "inferred" else None,
-            name if root_name is not None and naming.root_name_attr else None,
+            _overflow_route(root, route) if overflow else route if source != "inferred" else None,
+            # over the cap, the agent must not group by method and http.route: the root
+            # name beats them (and hoists, whatever lands on the span later); once
+            # written, it follows the request's name
+            name
+            if naming.root_name_attr
+            and (root_name is not None or overflow or naming.is_overflow(on_span[1]))
+            else None,
             # by the method alone: the collector falls back to the span name, the same
             # (written only over an action name the span already has)
             name
@@ -253,7 +282,6 @@ class RequestGroup:
             else None,
             source,
         ]
-        on_span = self.on_span
         if wanted != on_span:
             for index, value in enumerate(wanted):
                 if value is not None and value != on_span[index]:
