@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from wsgiref.util import setup_testing_defaults
-
 import pytest
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as OtelAsgi
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as OtelWsgi
@@ -13,6 +10,8 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 import appsignal_routes as ar
 from appsignal_routes._middleware import AsgiMiddleware, WsgiMiddleware, detect_interface
+
+from ..calls import call_asgi, call_wsgi
 
 
 def wsgi_app(environ, start_response):
@@ -23,41 +22,6 @@ def wsgi_app(environ, start_response):
 async def asgi_app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"ok"})
-
-
-def call_wsgi(app, path, method="GET", script_name=""):
-    environ = {}
-    setup_testing_defaults(environ)
-    environ.update(PATH_INFO=path, REQUEST_METHOD=method, SCRIPT_NAME=script_name)
-    statuses = []
-    body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
-    return statuses[0], body
-
-
-def call_asgi(app, path, root_path="", scope_type="http", method="GET"):
-    scope = {
-        "type": scope_type,
-        "path": root_path + path,
-        "root_path": root_path,
-        "headers": [],
-        "query_string": b"",
-        "scheme": "http" if scope_type == "http" else "ws",
-        "server": ("127.0.0.1", 80),
-        "client": ("127.0.0.1", 5000),
-        "http_version": "1.1",
-    }
-    if scope_type == "http":
-        scope["method"] = method
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b""}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent
 
 
 class AsgiClass:

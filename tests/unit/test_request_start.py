@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from wsgiref.util import setup_testing_defaults
-
 import pytest
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
 from appsignal_routes import _request_start
 
-from .test_middleware import call_asgi
+from ..calls import call_asgi, call_wsgi
 
 
 def app(environ, start_response):
     start_response("401 Unauthorized", [])
     return [b"no"]
-
-
-def call(wsgi, path, method="GET"):
-    environ = {}
-    setup_testing_defaults(environ)
-    environ.update(PATH_INFO=path, REQUEST_METHOD=method)
-    return b"".join(wsgi(environ, lambda status, headers, exc_info=None: None))
 
 
 async def asgi_app(scope, receive, send):
@@ -51,7 +42,7 @@ def test_the_span_starts_named_by_its_group(traced, kind, method, path, name, so
         wsgi = ar.instrument(
             app, routes=["/users/:id"], request_hook=hook, tracer_provider=traced.provider
         )
-        call(wsgi, path, method)
+        call_wsgi(wsgi, path, method)
     else:
         asgi = ar.instrument(
             asgi_app,
@@ -82,7 +73,9 @@ def test_when_adding_it_fails_the_request_hook_groups_the_request(traced, monkey
         raise RuntimeError("broken")
 
     monkeypatch.setattr(_request_start, "start_naming", broken)
-    call(ar.instrument(app, routes=["/users/:id"], tracer_provider=traced.provider), "/users/7")
+    call_wsgi(
+        ar.instrument(app, routes=["/users/:id"], tracer_provider=traced.provider), "/users/7"
+    )
     (root,) = traced.roots()
     assert root.name == "GET /users/:id"
     assert root.attributes["appsignal_routes.route_source"] == "registry"
@@ -108,8 +101,10 @@ async def asgi_not_found(scope, receive, send):
 @pytest.mark.parametrize("kind", ["wsgi", "asgi"])
 def test_a_404_is_never_grouped_by_an_inferred_route(traced, kind):
     if kind == "wsgi":
-        call(ar.instrument(not_found, infer_routes=True, tracer_provider=traced.provider), "/p/1")
-        call(ar.instrument(app, infer_routes=True, tracer_provider=traced.provider), "/p/2")
+        call_wsgi(
+            ar.instrument(not_found, infer_routes=True, tracer_provider=traced.provider), "/p/1"
+        )
+        call_wsgi(ar.instrument(app, infer_routes=True, tracer_provider=traced.provider), "/p/2")
     else:
         asgi = ar.instrument(asgi_not_found, infer_routes=True, tracer_provider=traced.provider)
         call_asgi(asgi, "/p/1")

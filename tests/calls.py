@@ -1,0 +1,74 @@
+"""Requests made in-process, as a server makes them: one WSGI and one ASGI call helper for
+every test that needs no real server (and for inputs a real HTTP client refuses to send)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from wsgiref.util import setup_testing_defaults
+
+
+def call_wsgi(
+    app: Any,
+    path: str,
+    method: str = "GET",
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    script_name: str = "",
+) -> tuple[str, bytes]:
+    """The status line and body. ``PATH_INFO`` holds the path's UTF-8 bytes as latin-1
+    (PEP 3333)."""
+    environ: dict[str, Any] = {}
+    setup_testing_defaults(environ)
+    wsgi_path = path.encode("utf-8", "surrogatepass").decode("latin-1")
+    environ.update(
+        PATH_INFO=wsgi_path, REQUEST_METHOD=method, QUERY_STRING=query, SCRIPT_NAME=script_name
+    )
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    statuses: list[str] = []
+    result = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return statuses[0], body
+
+
+def call_asgi(
+    app: Any,
+    path: str,
+    method: str = "GET",
+    *,
+    query: str = "",
+    root_path: str = "",
+    scope_type: str = "http",
+) -> list[dict[str, Any]]:
+    """The messages the app sent. A ``websocket`` scope has no method and a ``ws`` scheme."""
+    scope: dict[str, Any] = {
+        "type": scope_type,
+        "path": root_path + path,
+        "raw_path": (root_path + path).encode("utf-8", "surrogatepass"),
+        "root_path": root_path,
+        "headers": [],
+        "query_string": query.encode(),
+        "scheme": "http" if scope_type == "http" else "ws",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+        "http_version": "1.1",
+    }
+    if scope_type == "http":
+        scope["method"] = method
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent
