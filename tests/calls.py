@@ -7,6 +7,11 @@ import asyncio
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+import appsignal_routes as ar
+
 
 def call_wsgi(
     app: Any,
@@ -72,3 +77,35 @@ def call_asgi(
 
     asyncio.run(app(scope, receive, send))
     return sent
+
+
+#: The environment variables start() reads, cleared by tests of configuration and export.
+APPSIGNAL_ENV = (
+    "APPSIGNAL_ACTIVE",
+    "APPSIGNAL_APP_NAME",
+    "APPSIGNAL_APP_ENV",
+    "APPSIGNAL_PUSH_API_KEY",
+    "APP_REVISION",
+    "APPSIGNAL_COLLECTOR_ENDPOINT",
+    "APPSIGNAL_OPENTELEMETRY_PORT",
+    "APPSIGNAL_SERVICE_NAME",
+    "OTEL_SERVICE_NAME",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "APPSIGNAL_ROUTES_EXPORTER",
+)
+
+
+def clear_appsignal_env(monkeypatch: Any) -> None:
+    for key in APPSIGNAL_ENV:
+        monkeypatch.delenv(key, raising=False)
+
+
+def server_request(name: str = "GET /raw", route: str | None = None) -> None:
+    """A request as the upstream middleware traces it, on the global provider."""
+    tracer = trace.get_tracer("t")
+    with tracer.start_as_current_span(
+        name, kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}
+    ):
+        if route:
+            ar.set_route(route)
