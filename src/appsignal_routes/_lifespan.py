@@ -21,18 +21,19 @@ from ._types import Message, Receive, Scope, Send
 
 logger = logging.getLogger("appsignal_routes")
 
-#: The longest a shutdown waits for spans to be exported, in milliseconds.
-FLUSH_TIMEOUT_MS: Final = 5000
+#: The longest a shutdown waits for spans to be exported, in seconds (as every
+#: timeout of the toolkit; the SDK's own calls take milliseconds).
+FLUSH_TIMEOUT: Final = 5.0
 
 
 def flush(tracer_provider: TracerProvider | None) -> None:
-    """Export what is queued, giving up after ``FLUSH_TIMEOUT_MS``; never raises."""
+    """Export what is queued, giving up after ``FLUSH_TIMEOUT`` seconds; never raises."""
     provider = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
     force_flush = getattr(provider, "force_flush", None)
     if force_flush is not None:
         run_within(
-            FLUSH_TIMEOUT_MS / 1000,
-            lambda: force_flush(FLUSH_TIMEOUT_MS),
+            FLUSH_TIMEOUT,
+            lambda: force_flush(int(FLUSH_TIMEOUT * 1000)),
             "flushing spans at shutdown",
         )
 
