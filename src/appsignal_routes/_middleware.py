@@ -21,6 +21,7 @@ from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
 from ._grouping import HTTP_ROUTE, group_name, matched_at_start, request_method
+from ._isolation import clean_context, restore_context, same_request, serving
 from ._lifespan import run_lifespan
 from ._request_start import NamingTracerProvider, RequestStart, response_status
 from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
@@ -70,12 +71,20 @@ class WsgiMiddleware:
             return self.app(environ, start_response)
         if start.infer_routes:
             start_response = _noting_status(start_response)
+        # another request's context (see _isolation; an ASGI server's, through a WSGI
+        # adapter that copies it into the thread): the span's parent is in the headers
+        owner = serving.get()
+        clean = clean_context() if owner is not None and not same_request(owner, environ) else None
+        mark = serving.set(environ)
         # matched before the upstream middleware starts the span: see _request_start
         token = matched_at_start.set(start.match(environ.get("REQUEST_METHOD"), path, environ))
         try:
             result: Iterable[bytes] = self._otel(environ, start_response)
         finally:
             matched_at_start.reset(token)
+            serving.reset(mark)
+            if clean is not None:
+                restore_context(clean)
         return result
 
 
@@ -149,11 +158,18 @@ class AsgiMiddleware:
             return
         if start.infer_routes:
             send = _noting_status_asgi(send)
+        # another request's context (see _isolation): the span's parent is in the headers
+        owner = serving.get()
+        clean = clean_context() if owner is not None and not same_request(owner, scope) else None
+        mark = serving.set(scope)
         token = matched_at_start.set(start.match(scope.get("method"), path, scope))
         try:
             await self._otel(scope, receive, send)
         finally:
             matched_at_start.reset(token)
+            serving.reset(mark)
+            if clean is not None:
+                restore_context(clean)
 
 
 def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:

@@ -1,0 +1,50 @@
+"""A request's server span takes its parent from the request's headers or nowhere.
+
+Some servers start a request in a context left over from another request: under
+uvicorn, once flow control paused and resumed reading inside a request (a body over
+64 KiB), every later request on that keep-alive connection inherits that request's
+context, current span included, and the upstream middleware then makes its span an
+INTERNAL child of the other request's span. The middleware marks each request it
+serves in ``serving``; a request that starts while another request's mark is set runs
+in an empty OpenTelemetry context. A request nested in itself (an app wrapped twice,
+a framework that hands the same scope on) keeps its context, and so does a span that
+a user's own outer middleware started for the same request.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar, Token
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry.context import Context
+
+#: The WSGI environ or ASGI scope of the request the middleware is serving.
+serving: ContextVar[Any] = ContextVar("appsignal_routes_serving", default=None)
+
+#: What a copy of a request's scope or environ still shares with the original.
+_SHARED = ("headers", "wsgi.input")
+
+
+def same_request(owner: Any, request: Any) -> bool:
+    """Whether ``request`` is ``owner`` or a shallow copy of it (same headers or input)."""
+    if owner is request:
+        return True
+    try:
+        for key in _SHARED:
+            value = owner.get(key)
+            if value is not None and value is request.get(key):
+                return True
+    except Exception:
+        return False
+    return False
+
+
+def clean_context() -> Token[Context]:
+    """Make the empty context current; returns the token for ``otel_context.detach``."""
+    return otel_context.attach(Context())
+
+
+def restore_context(token: Token[Context]) -> None:
+    """Undo ``clean_context``."""
+    otel_context.detach(token)
