@@ -1,0 +1,111 @@
+"""Falcon (``falcon.App``, ``falcon.asgi.App``): ask the app's compiled router.
+
+A request's path is prepared as Falcon prepares ``req.path`` (PATH_INFO decoded from
+its latin-1 tunnel, or the ASGI scope's ``path``; a trailing slash stripped when
+``req_options.strip_url_path_trailing_slash`` says so), then ``CompiledRouter.find``
+answers with the ``uri_template`` as written. Routing in Falcon depends on the path
+alone, so a method the resource has no responder for (a 405) gets the same template.
+When no route matches, sinks and static routes are tried in Falcon's own order: a sink
+whose prefix is a plain string (no regex syntax) and a static route are grouped by
+that prefix; a sink with a regex prefix gives no template (a regex is no route).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import falcon
+import falcon.asgi
+from falcon.routing import CompiledRouter
+from falcon.routing.compiled import CompiledRouterNode
+from falcon.routing.static import StaticRoute
+
+from . import DiscoveredRoute, Router
+from ._names import dotted_name
+
+_REGEX_SYNTAX = re.compile(r"[.^$*+?{}\[\]\\|()]")
+
+
+class FalconRouter:
+    """Routes a request as ``App._get_responder`` does; reads the router every time,
+    so routes, sinks and static routes added after ``instrument()`` count."""
+
+    def __init__(self, app: falcon.App[Any, Any], router: CompiledRouter) -> None:
+        self._app = app
+        self._find = router.find
+        self._roots = router._roots
+        self._asgi = isinstance(app, falcon.asgi.App)
+        self.framework = "Falcon (ASGI)" if self._asgi else "Falcon"
+
+    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - Falcon routes by path alone
+        if self._asgi:
+            path = request.get("path") or "/"  # Falcon's req.path keeps the root_path
+        elif not path.isascii():
+            path = path.encode("iso-8859-1").decode("utf-8", "replace")
+        if (
+            self._app.req_options.strip_url_path_trailing_slash
+            and len(path) != 1
+            and path.endswith("/")
+        ):
+            path = path[:-1]
+        found = self._find(path)
+        if found is not None:
+            template: str | None = found[3]
+            return template
+        for matcher, _, is_sink in self._app._sink_and_static_routes:
+            if matcher.match(path):
+                return _sink_prefix(matcher) if is_sink else _static_prefix(matcher)
+        return None
+
+    def routes(self) -> Iterable[DiscoveredRoute]:
+        yield from self._walk(self._roots)
+        for matcher, handler, is_sink in self._app._sink_and_static_routes:
+            prefix = _sink_prefix(matcher) if is_sink else _static_prefix(matcher)
+            if prefix is not None:
+                methods = () if is_sink else ("GET", "HEAD")
+                yield DiscoveredRoute(methods, prefix, dotted_name(handler))
+
+    def _walk(self, nodes: list[CompiledRouterNode]) -> Iterator[DiscoveredRoute]:
+        for node in nodes:
+            resource = node.resource
+            if resource is not None and node.uri_template is not None:
+                methods = tuple(
+                    sorted(
+                        method
+                        for method, responder in (node.method_map or {}).items()
+                        if getattr(responder, "__self__", None) is resource
+                    )
+                )
+                yield DiscoveredRoute(methods, node.uri_template, dotted_name(resource))
+            yield from self._walk(node.children)
+
+
+def _sink_prefix(matcher: object) -> str | None:
+    """A sink's prefix as written when it is a plain path, else None."""
+    prefix = getattr(matcher, "pattern", None)
+    if not isinstance(prefix, str) or _REGEX_SYNTAX.search(prefix):
+        return None
+    return prefix
+
+
+def _static_prefix(matcher: object) -> str | None:
+    prefix = getattr(matcher, "_prefix", None) if isinstance(matcher, StaticRoute) else None
+    return prefix if isinstance(prefix, str) else None
+
+
+def router_for(app: object) -> Router | None:
+    """A router for a Falcon app; None for other Falcon objects.
+
+    Raises:
+        TypeError: the app has a custom router (not a ``CompiledRouter``), whose
+            ``find`` may need the request Falcon builds.
+    """
+    if not isinstance(app, falcon.App):
+        return None
+    router = getattr(app, "_router", None)
+    if not isinstance(router, CompiledRouter):
+        msg = f"Falcon app with a router Falcon does not compile: {type(router).__name__}"
+        raise TypeError(msg)
+    return FalconRouter(app, router)

@@ -1,0 +1,141 @@
+"""Pyramid (the ``pyramid.router.Router`` that ``config.make_wsgi_app()`` returns).
+
+Routes are tried as ``RoutesMapper.__call__`` tries them: in the order they were
+added, the first whose pattern matches ``request.path_info`` and whose route
+predicates all hold. A route predicate gets a Pyramid request built as the router
+builds one, and only when a route with predicates matches the path. A route that
+matches the path but not the method (its ``request_method`` is the one predicate
+that fails: Pyramid then answers 404, or a later route) still groups the request
+when no route matches fully; a view predicate that fails (Pyramid's 404 or a view
+answering 405) never changes the route. The pattern is exported as written, with
+the leading "/" that Pyramid's matcher adds when it lacks one (``config.include(...,
+route_prefix="api")`` stores "api/items/{item_id}"). An app without routes
+(traversal) is never grouped by discovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pyramid.predicates import RequestMethodPredicate
+from pyramid.request import Request, apply_request_extensions
+from pyramid.router import Router as PyramidApp
+
+from . import DiscoveredRoute, Router
+from ._names import dotted_name
+from ._route_cache import MISS, RouteCache
+
+
+def _template(route: Any) -> str:
+    pattern = str(route.pattern)
+    return pattern if pattern.startswith("/") else "/" + pattern
+
+
+class PyramidRouter:
+    """Routes a request as Pyramid's routes mapper does; the route list is read on
+    every request, so routes added (and committed) after ``instrument()`` count."""
+
+    framework = "Pyramid"
+
+    def __init__(self, app: PyramidApp) -> None:
+        self._app = app
+        # path -> template, for paths whose route no predicate decided
+        self._cache: RouteCache[str] = RouteCache()
+
+    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - the method is read from the request, as predicates do
+        mapper = self._app.routes_mapper
+        if mapper is None:  # a traversal app: Pyramid never asks for routes
+            return None
+        if not path.isascii():
+            try:
+                path = path.encode("latin-1").decode("utf-8")  # as request.path_info
+            except UnicodeError:  # Pyramid answers 400 before routing
+                return None
+        routes = mapper.get_routes()
+        # a route added, or replaced under its name, is appended to the list
+        cached = self._cache.entries((len(routes), routes[-1] if routes else None))
+        found = cached.get(path, MISS)
+        if found is not MISS:
+            return found
+        template, by_path_alone = self._match(routes, path, request)
+        if by_path_alone:
+            self._cache.store(cached, path, template)
+        return template
+
+    def _match(self, routes: list[Any], path: str, environ: Any) -> tuple[str | None, bool]:
+        """The template of the route Pyramid picks, and whether the path alone decided
+        it (no route with predicates matched the path)."""
+        request: Request | None = None
+        method_mismatch = None
+        for route in routes:
+            match = route.match(path)
+            if match is None:
+                continue
+            predicates = route.predicates
+            if not predicates:
+                return _template(route), request is None
+            if request is None:
+                request = self._request(environ)
+            info = {"match": match, "route": route}
+            if all(p(info, request) for p in predicates):
+                return _template(route), False
+            if method_mismatch is None and all(
+                p(info, request) for p in predicates if not isinstance(p, RequestMethodPredicate)
+            ):
+                method_mismatch = route  # only its request_method failed
+        return (None if method_mismatch is None else _template(method_mismatch)), request is None
+
+    def _request(self, environ: dict[str, Any]) -> Request:
+        """A Pyramid request for route predicates, built as ``Router.request_context``
+        builds one (the request factory, the registry, the request extensions)."""
+        app = self._app
+        request: Request = app.request_factory(environ)
+        request.registry = app.registry
+        if app.request_extensions is not None:
+            apply_request_extensions(request, extensions=app.request_extensions)
+        return request
+
+    def routes(self) -> Iterable[DiscoveredRoute]:
+        mapper = self._app.routes_mapper
+        return () if mapper is None else self._described(mapper.get_routes())
+
+    def _described(self, routes: list[Any]) -> Iterator[DiscoveredRoute]:
+        introspector = self._app.registry.introspector
+        for route in routes:
+            methods: set[str] = set()
+            views: list[str] = []
+            intr = introspector.get("routes", route.name)
+            if intr is not None:
+                methods.update(_as_tuple(intr["request_methods"] or ()))
+                view_methods: list[Any] = []  # a view's request_method(s), None for any
+                for related in introspector.related(intr):
+                    if related.category_name == "views" and related.get("callable"):
+                        attr = related.get("attr")
+                        views.append(
+                            dotted_name(related["callable"]) + (f".{attr}" if attr else "")
+                        )
+                        view_methods.append(related.get("request_methods"))
+                if not methods and view_methods and None not in view_methods:
+                    for view_method in view_methods:
+                        methods.update(_as_tuple(view_method))
+            yield DiscoveredRoute(tuple(sorted(methods)), _template(route), ", ".join(views))
+
+
+def _as_tuple(methods: str | Iterable[str]) -> tuple[str, ...]:
+    return (methods,) if isinstance(methods, str) else tuple(methods)
+
+
+def router_for(app: object) -> Router | None:
+    """A router for a Pyramid WSGI app; None for other Pyramid objects.
+
+    Raises:
+        AttributeError: the app lacks the ``routes_mapper`` Pyramid 2 routers have.
+    """
+    if not isinstance(app, PyramidApp):
+        return None
+    mapper = app.routes_mapper  # AttributeError on a router unlike Pyramid 2's
+    if mapper is not None and not hasattr(mapper, "get_routes"):
+        msg = f"Pyramid routes mapper without get_routes: {type(mapper).__name__}"
+        raise TypeError(msg)
+    return PyramidRouter(app)
