@@ -106,7 +106,8 @@ def _step(
     try:
         rule: Rule = adapter.match(path, method, return_rule=True, websocket=websocket)[0]
     except MethodNotAllowed as error:  # the rule of an allowed method, to group the 405
-        return (min(error.valid_methods), path, websocket) if error.valid_methods else None
+        allowed = sorted(error.valid_methods or ())
+        return next(((allowed_method, path, websocket) for allowed_method in allowed), None)
     except WebsocketMismatch:
         return method, path, not websocket
     except RequestRedirect as error:
