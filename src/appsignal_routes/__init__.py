@@ -7,6 +7,7 @@ from ._agent import Agent, start, stop
 from ._annotation import set_root_name, set_route
 from ._config import Config
 from ._decorators import root_name, route
+from ._jobs import job, set_namespace
 from ._middleware import instrument, instrument_asgi, instrument_wsgi
 from ._processor import GroupingSpanProcessor
 
@@ -20,8 +21,10 @@ __all__ = [
     "instrument",
     "instrument_asgi",
     "instrument_wsgi",
+    "job",
     "root_name",
     "route",
+    "set_namespace",
     "set_root_name",
     "set_route",
     "start",

@@ -1,0 +1,340 @@
+"""Background work grouped like requests: the ``@job`` decorator and ``set_namespace``.
+
+A job called outside every request and job in progress is a local root span of its
+own, named by the job and put in its namespace (``background`` by default), so an
+AppSignal agent or collector groups it as it groups requests. Called inside a request
+or another job, it is a child span that regroups nothing. The span covers the work:
+a plain call, a coroutine until it completes, a generator or async generator until it
+is exhausted or closed. Built on ``wrapt`` as ``@route`` is, so the decorated callable
+keeps its signature, names, types and ``inspect`` predicates.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Iterable
+from typing import Any, Final, TypeVar, overload
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, get_current_span
+
+from ._annotation import _log_failure
+from ._decorators import _already, _Copyable, _handler_names
+from ._grouping import ACTION_NAME, ROOT_NAME
+from ._processor import group_of
+from ._template import check_name
+
+_T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: The attribute the AppSignal agent and collector read a root span's namespace from.
+NAMESPACE: Final = "appsignal.namespace"
+#: Marks a job's root span (the console exporter prints it as it prints requests).
+JOB: Final = "appsignal_routes.job"
+DEFAULT_NAMESPACE: Final = "background"
+
+#: A context without a span: a job's root never descends from a request that has ended.
+_NO_PARENT: Final = otel_context.Context()
+
+_SYNC, _COROUTINE, _GENERATOR, _ASYNC_GENERATOR = range(4)
+
+_tracer_of: tuple[object, trace.Tracer] | None = None  # (provider, its tracer)
+
+
+class _JobWrapper(_Copyable):
+    """A callable wrapped by ``@job``."""
+
+
+@overload
+def job(target: _F, /) -> _F: ...
+@overload
+def job(
+    name: str | None = None,
+    /,
+    *,
+    namespace: str = DEFAULT_NAMESPACE,
+    methods: Iterable[str] | None = None,
+) -> Callable[[_T], _T]: ...
+def job(
+    name: Any = None,
+    /,
+    *,
+    namespace: str = DEFAULT_NAMESPACE,
+    methods: Iterable[str] | None = None,
+) -> Any:
+    """Trace each call of the decorated callable as a background job named ``name``.
+
+    ``@job("Mailer#deliver")`` on a function or method; bare ``@job`` (or ``@job()``)
+    names a function by its qualified name and each public method of a class (and
+    ``__call__``, or the ``methods`` named) ``"Class#method"``; ``@job("Mailer")`` on a
+    class gives ``"Mailer#method"``. Outside any request or job in progress a call is
+    a root span in ``namespace``; inside one, a child span. An exception is recorded
+    on the span with an error status and re-raised unchanged.
+
+    Raises:
+        TypeError: ``name`` or ``namespace`` is not a ``str``, or the target is not
+            callable.
+        ValueError: ``name`` or ``namespace`` is empty or has whitespace or control
+            characters.
+    """
+    space = check_name(namespace, "namespace")
+    if name is not None and not isinstance(name, str):  # bare @job on its target
+        return _decorate(name, None, space, None)
+    prefix = None if name is None else check_name(name, "job name")
+
+    def decorate(target: _T) -> _T:
+        return _decorate(target, prefix, space, methods)
+
+    return decorate
+
+
+def _decorate(target: _T, name: str | None, namespace: str, methods: Iterable[str] | None) -> _T:
+    if inspect.isclass(target):
+        base = name if name is not None else target.__name__
+        for method in _handler_names(target, methods):
+            member = target.__dict__[method]
+            if not _already(member, _JobWrapper):  # a method's own @job is more specific
+                setattr(target, method, _wrap(member, f"{base}#{method}", namespace))
+        return target
+    if methods is not None:
+        raise TypeError(f"@job(methods=...) applies to classes only, not to {target!r}")
+    wrapped: _T = _wrap(target, name if name is not None else _qualname(target), namespace)
+    return wrapped
+
+
+def _wrap(target: Any, name: str, namespace: str) -> Any:
+    if not (callable(target) or isinstance(target, (classmethod, staticmethod))):
+        raise TypeError(f"@job decorates callables and classes, not {target!r}")
+    wrapped: Any = target  # a function, method descriptor or callable object
+    return _JobWrapper(wrapped, _Job(name, namespace, _kind_of(target)))
+
+
+def _function_of(target: Any) -> Any:
+    if isinstance(target, (classmethod, staticmethod)):
+        return target.__func__
+    if inspect.isfunction(target) or inspect.ismethod(target):
+        return target
+    return type(target).__call__  # a callable object: its class's __call__ does the work
+
+
+def _qualname(target: Any) -> str:
+    function = _function_of(target)
+    name = getattr(function, "__qualname__", None)
+    if function is not target and not isinstance(target, (classmethod, staticmethod)):
+        name = type(target).__qualname__  # a callable object: its class names the job
+    return check_name(name, "job name")
+
+
+def _kind_of(target: Any) -> int:
+    function = _function_of(target)
+    if inspect.isasyncgenfunction(function):
+        return _ASYNC_GENERATOR
+    if inspect.iscoroutinefunction(function):
+        return _COROUTINE
+    if inspect.isgeneratorfunction(function):
+        return _GENERATOR
+    return _SYNC
+
+
+class _Job:
+    """The wrapper function ``wrapt`` calls: one span around the work of each call."""
+
+    __slots__ = ("kind", "name", "namespace")
+
+    def __init__(self, name: str, namespace: str, kind: int) -> None:
+        self.name = name
+        self.namespace = namespace
+        self.kind = kind
+
+    def __call__(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG002
+        kind = self.kind
+        if kind == _SYNC:
+            span, context = self.begin()
+            token = otel_context.attach(context) if context is not None else None
+            try:
+                return wrapped(*args, **kwargs)
+            except Exception as error:
+                _fail(span, error)
+                raise
+            finally:
+                _end(span, token)
+        work = wrapped(*args, **kwargs)  # its body runs, and its span starts, when driven
+        if kind == _COROUTINE:
+            runner: Any = _run_coroutine(work, self)
+        elif kind == _GENERATOR:
+            runner = _run_generator(work, self)
+        else:
+            runner = _run_async_generator(work, self)
+        try:  # named as the work itself, for task names and reprs
+            runner.__name__ = work.__name__
+            runner.__qualname__ = work.__qualname__
+        except (AttributeError, TypeError):  # not a native coroutine or generator
+            pass
+        return runner
+
+    def begin(self) -> tuple[Span | None, otel_context.Context | None]:
+        """Start the job's span; the context to run its work in. Never raises."""
+        try:
+            current_context = otel_context.get_current()
+            current = get_current_span(current_context)
+            tracer = _tracer()
+            if _in_progress(current):  # inside a request or job: a child span
+                span = tracer.start_span(self.name, current_context)
+            else:
+                # a remote parent (a trace context a message carried) is kept; a span
+                # that has ended (a request already answered) never becomes the parent
+                parent = current_context if current.get_span_context().is_remote else _NO_PARENT
+                span = tracer.start_span(
+                    self.name,
+                    parent,
+                    kind=SpanKind.CONSUMER,
+                    attributes={NAMESPACE: self.namespace, JOB: True},
+                )
+                group = group_of(span.get_span_context().span_id)
+                if group is not None:
+                    group.set_root_name(self.name, override=False)  # the cap, the mode's attributes
+                elif span.is_recording():  # no grouping processor: name it as AppSignal reads
+                    span.set_attributes({ROOT_NAME: self.name, ACTION_NAME: self.name})
+            if not span.is_recording():
+                return None, None
+            return span, trace.set_span_in_context(span, current_context)
+        except Exception:
+            _log_failure()
+            return None, None
+
+
+def _in_progress(span: Span) -> bool:
+    """Is ``span`` part of a request or job still in progress?"""
+    if not span.is_recording():
+        return False
+    group = group_of(span.get_span_context().span_id)
+    return group is None or group.root.is_recording()
+
+
+def _tracer() -> trace.Tracer:
+    global _tracer_of  # noqa: PLW0603 - one tracer per global provider, made once
+    provider = trace.get_tracer_provider()
+    cached = _tracer_of
+    if cached is not None and cached[0] is provider:
+        return cached[1]
+    tracer = provider.get_tracer("appsignal_routes")
+    _tracer_of = (provider, tracer)
+    return tracer
+
+
+def _fail(span: Span | None, error: BaseException) -> None:
+    if span is None:
+        return
+    try:
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+    except Exception:
+        _log_failure()
+
+
+def _end(span: Span | None, token: object) -> None:
+    try:
+        if token is not None:
+            otel_context.detach(token)  # type: ignore[arg-type]
+        if span is not None:
+            span.end()
+    except Exception:
+        _log_failure()
+
+
+async def _run_coroutine(work: Coroutine[Any, Any, _T], job_: _Job) -> _T:
+    span, context = job_.begin()
+    token = otel_context.attach(context) if context is not None else None
+    try:
+        return await work
+    except Exception as error:
+        _fail(span, error)
+        raise
+    finally:
+        _end(span, token)
+
+
+def _run_generator(work: Generator[Any, Any, _T], job_: _Job) -> Generator[Any, Any, _T]:
+    """Drives ``work`` as ``yield from`` would, in the job's context at each step only:
+    a generator that set it across a ``yield`` would leak it into its consumer."""
+    span, context = job_.begin()
+    sent: Any = None
+    thrown: BaseException | None = None
+    try:
+        while True:
+            token = otel_context.attach(context) if context is not None else None
+            try:
+                value = work.send(sent) if thrown is None else work.throw(thrown)
+            except StopIteration as stop:
+                result: _T = stop.value
+                return result
+            finally:
+                if token is not None:
+                    otel_context.detach(token)
+            sent = thrown = None
+            try:
+                sent = yield value
+            except GeneratorExit:
+                work.close()
+                raise
+            except BaseException as error:  # thrown in by the consumer: into the work
+                thrown = error
+    except Exception as error:
+        _fail(span, error)
+        raise
+    finally:
+        _end(span, None)
+
+
+async def _run_async_generator(
+    work: AsyncGenerator[Any, Any], job_: _Job
+) -> AsyncGenerator[Any, Any]:
+    """Drives ``work`` step by step in the job's context, as ``_run_generator`` does."""
+    span, context = job_.begin()
+    sent: Any = None
+    thrown: BaseException | None = None
+    try:
+        while True:
+            token = otel_context.attach(context) if context is not None else None
+            try:
+                value = await (work.asend(sent) if thrown is None else work.athrow(thrown))
+            except StopAsyncIteration:
+                return
+            finally:
+                if token is not None:
+                    otel_context.detach(token)
+            sent = thrown = None
+            try:
+                sent = yield value
+            except GeneratorExit:
+                await work.aclose()
+                raise
+            except BaseException as error:
+                thrown = error
+    except Exception as error:
+        _fail(span, error)
+        raise
+    finally:
+        _end(span, None)
+
+
+def set_namespace(name: str, span: trace.Span | None = None) -> None:
+    """Put the current request or job (or ``span``'s) in the namespace ``name``.
+
+    As ``appsignal.set_namespace`` does: ``set_namespace("admin")`` in an admin
+    handler groups those requests apart. The last call wins. Does nothing outside a
+    recording span. Raises ``TypeError``/``ValueError`` for a bad name, and nothing
+    else.
+    """
+    namespace = check_name(name, "namespace")
+    try:
+        target = get_current_span() if span is None else span
+        if not target.is_recording():
+            return
+        group = group_of(target.get_span_context().span_id)
+        root = group.root if group is not None else target
+        if root.is_recording():
+            root.set_attribute(NAMESPACE, namespace)
+    except Exception:
+        _log_failure()
