@@ -29,6 +29,7 @@ from . import _registry, _signals
 from ._bounded import run_within
 from ._config import Config, resolve
 from ._exporters import build_exporter
+from ._infer import LEARN_THRESHOLD, set_learning
 from ._processor import GroupingSpanProcessor, group_of, open_requests
 
 logger = logging.getLogger("appsignal_routes")
@@ -66,6 +67,7 @@ def start(
     ignore_actions: list[str] | tuple[str, ...] | None = None,
     routes: list[str] | tuple[str, ...] | None = None,
     infer_routes: bool | None = None,
+    learn_routes: bool | None = None,
     max_groups: int | None = None,
     route_style: str | None = None,
     exporter: str | SpanExporter | None = None,
@@ -100,7 +102,9 @@ def _install(config: Config) -> Agent:
     _registry.declare_all(config.routes)
     if not config.active:
         return Agent(config, None, None, None, None, owns_provider=False)
-    _registry.set_infer_by_default(config.infer_routes)
+    # learning is a mode of inference: it turns inference on
+    _registry.set_infer_by_default(config.infer_routes or config.learn_routes)
+    set_learning(LEARN_THRESHOLD if config.learn_routes else None)
     current = trace.get_tracer_provider()
     owns = not isinstance(current, TracerProvider)
     provider = TracerProvider(resource=_resource(config)) if owns else current

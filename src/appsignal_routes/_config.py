@@ -31,6 +31,7 @@ ENV: Final[dict[str, tuple[str, ...]]] = {
     "ignore_actions": ("APPSIGNAL_IGNORE_ACTIONS",),
     "routes": ("APPSIGNAL_ROUTES",),
     "infer_routes": ("APPSIGNAL_ROUTES_INFER",),
+    "learn_routes": ("APPSIGNAL_ROUTES_LEARN",),
     "max_groups": ("APPSIGNAL_ROUTES_MAX_GROUPS",),
     "route_style": ("APPSIGNAL_ROUTES_STYLE",),
     "exporter": ("APPSIGNAL_ROUTES_EXPORTER",),
@@ -57,6 +58,7 @@ class Config:
     ignore_actions: tuple[str, ...] = ()
     routes: tuple[str, ...] = ()
     infer_routes: bool = False
+    learn_routes: bool = False
     max_groups: int = 1000
     route_style: str = "template"
     exporter: str | SpanExporter = "console"
@@ -96,7 +98,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
 
 
 def _from_env(option: str, name: str, raw: str) -> Any:
-    if option in ("active", "infer_routes"):
+    if option in ("active", "infer_routes", "learn_routes"):
         lowered = raw.lower()
         if lowered not in _TRUE | _FALSE:
             raise ValueError(f"{name}={raw!r}: {option} must be true or false")
@@ -115,7 +117,7 @@ def _check(option: str, value: Any) -> Any:  # noqa: C901, PLR0912 - one branch 
     def bad(why: str) -> ValueError:
         return ValueError(f"start({option}={value!r}): {why}")
 
-    if option in ("active", "infer_routes"):
+    if option in ("active", "infer_routes", "learn_routes"):
         if not isinstance(value, bool):
             raise bad("must be True or False")
     elif option in ("opentelemetry_port", "max_groups"):

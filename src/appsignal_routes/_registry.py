@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ._infer import set_learning
 from ._route_table import RouteTable
 from ._template import RouteTemplate
 
@@ -43,10 +44,12 @@ def set_infer_by_default(infer: bool) -> None:
 
 
 def reset() -> None:
-    """Forget every declared route and the inference default (for tests)."""
+    """Forget every declared route, the inference default and what inference learned
+    (for tests)."""
     global _table  # noqa: PLW0603 - the one process-wide table, replaced whole
     _table = RouteTable()
     set_infer_by_default(False)
+    set_learning(None)
 
 
 _infer_by_default = False
