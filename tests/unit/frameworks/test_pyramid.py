@@ -1,0 +1,278 @@
+"""Pyramid: ``ar.instrument(config.make_wsgi_app())`` groups each request by the pattern
+of the route Pyramid's routes mapper picks, includes with a route prefix too."""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from pyramid.config import Configurator
+from pyramid.events import NewRequest
+from pyramid.httpexceptions import HTTPMethodNotAllowed, HTTPUnauthorized
+from pyramid.request import Request
+from pyramid.response import Response
+
+import appsignal_routes as ar
+from appsignal_routes.frameworks import DiscoveredRoute, router_for
+
+from ...calls import call_wsgi
+
+
+def grouped(traced):
+    """(span name, http.route, route source) of each exported root span."""
+    return [
+        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
+        for s in traced.roots()
+    ]
+
+
+def show_user(request):
+    return {"id": request.matchdict["user_id"]}
+
+
+def method_not_allowed(request):
+    raise HTTPMethodNotAllowed
+
+
+@ar.route("/orders/:order_id")
+def show_order(request):
+    return {"order": request.matchdict["order_id"]}
+
+
+def ok(request):
+    return Response("ok")
+
+
+class Files:
+    def __init__(self, request):
+        self.request = request
+
+    def show(self):
+        return Response("/".join(self.request.matchdict["subpath"]))
+
+
+def require_token(event):
+    if event.request.path.startswith("/admin") and "Authorization" not in event.request.headers:
+        raise HTTPUnauthorized
+
+
+def api_routes(config):
+    config.add_route("item", "/items/{item_id:\\d+}")
+    config.add_view(ok, route_name="item")
+
+
+def make_app(extra=None):
+    with Configurator() as config:
+        config.add_subscriber(require_token, NewRequest)
+        config.add_route("user", "/users/{user_id}")
+        config.add_view(show_user, route_name="user", renderer="json", request_method="GET")
+        config.add_view(method_not_allowed, route_name="user")  # other methods: 405
+        config.add_route("order", "/orders/{order_id}")
+        config.add_view(show_order, route_name="order", renderer="json")
+        config.add_route("stats", "admin/stats")  # no leading slash, as Pyramid allows
+        config.add_view(ok, route_name="stats")
+        config.add_route("form", "/form", request_method="POST")
+        config.add_view(ok, route_name="form")
+        config.add_route("files", "/files/*subpath")
+        config.add_view(Files, attr="show", route_name="files")
+        config.include(api_routes, route_prefix="api")
+        if extra is not None:
+            extra(config)
+        return config.make_wsgi_app()
+
+
+def test_requests_are_grouped_by_the_route_pyramid_picks(traced):
+    app = ar.instrument(make_app(), tracer_provider=traced.provider)
+    assert call_wsgi(app, "/users/7")[0] == "200 OK"
+    assert call_wsgi(app, "/api/items/3")[0] == "200 OK"  # include(route_prefix="api")
+    assert call_wsgi(app, "/files/a/b.css")[0] == "200 OK"
+    assert call_wsgi(app, "/admin/stats")[0] == "401 Unauthorized"  # a subscriber, before routing
+    assert call_wsgi(app, "/users/7", "DELETE")[0] == "405 Method Not Allowed"  # a view says so
+    assert call_wsgi(app, "/form")[0] == "404 Not Found"  # its route predicate refuses GET
+    assert call_wsgi(app, "/api/items/x")[0] == "404 Not Found"  # the regex refuses it
+    assert grouped(traced) == [
+        ("GET /users/{user_id}", "/users/{user_id}", "discovered"),
+        ("GET /api/items/{item_id:\\d+}", "/api/items/{item_id:\\d+}", "discovered"),
+        ("GET /files/*subpath", "/files/*subpath", "discovered"),
+        ("GET /admin/stats", "/admin/stats", "discovered"),
+        ("DELETE /users/{user_id}", "/users/{user_id}", "discovered"),
+        ("GET /form", "/form", "discovered"),
+        ("GET", None, "method"),
+    ]
+
+
+def test_routes_are_tried_in_order_with_their_predicates(traced):
+    def extra(config):
+        # the first route whose pattern and predicates match wins, as in Pyramid
+        config.add_route("search_xhr", "/search", xhr=True)
+        config.add_view(ok, route_name="search_xhr")
+        config.add_route("search_post", "/search", request_method="POST")
+        config.add_view(ok, route_name="search_post")
+        config.add_route("search_any", "/{anything}")
+        config.add_view(ok, route_name="search_any")
+
+    app = ar.instrument(make_app(extra), tracer_provider=traced.provider)
+    headers = {"X-Requested-With": "XMLHttpRequest"}
+    assert call_wsgi(app, "/search", headers=headers)[0] == "200 OK"
+    assert call_wsgi(app, "/search", "POST")[0] == "200 OK"
+    assert call_wsgi(app, "/search")[0] == "200 OK"
+    assert call_wsgi(app, "/search")[0] == "200 OK"  # predicates decided: never remembered
+    assert [name for name, _, _ in grouped(traced)] == [
+        "GET /search",
+        "POST /search",
+        "GET /{anything}",
+        "GET /{anything}",
+    ]
+
+
+def test_a_route_predicate_other_than_the_method_that_fails_is_no_route(traced):
+    def extra(config):
+        config.add_route("ajax", "/ajax", xhr=True)
+        config.add_view(ok, route_name="ajax")
+
+    app = ar.instrument(make_app(extra), tracer_provider=traced.provider)
+    assert call_wsgi(app, "/ajax")[0] == "404 Not Found"
+    assert grouped(traced) == [("GET", None, "method")]
+
+
+class TenantIs:
+    """A custom route predicate, as Pyramid documents them."""
+
+    seen: ClassVar[list[tuple[Request, bool, str]]] = []
+
+    def __init__(self, value, config):
+        self.value = value
+
+    def text(self):
+        return f"tenant_is = {self.value}"
+
+    phash = text
+
+    def __call__(self, info, request):
+        self.seen.append((request, request.registry is not None, request.tenant))
+        return request.tenant == self.value
+
+
+def test_route_predicates_see_the_request_as_pyramid_builds_it(traced):
+    class OwnRequest(Request):
+        pass
+
+    def extra(config):
+        config.set_request_factory(OwnRequest)
+        config.add_request_method(lambda request: "acme", "tenant", reify=True)
+        config.add_route_predicate("tenant_is", TenantIs)
+        config.add_route("tenant", "/tenant", tenant_is="acme")
+        config.add_view(ok, route_name="tenant")
+
+    app = ar.instrument(make_app(extra), tracer_provider=traced.provider)
+    assert call_wsgi(app, "/tenant")[0] == "200 OK"
+    ours, pyramids = TenantIs.seen
+    for request, has_registry, tenant in (ours, pyramids):
+        assert isinstance(request, OwnRequest)
+        assert has_registry
+        assert tenant == "acme"
+    assert ours[0] is not pyramids[0]
+    assert [name for name, _, _ in grouped(traced)] == ["GET /tenant"]
+
+
+def test_a_decorator_on_the_view_wins(traced):
+    app = ar.instrument(make_app(), tracer_provider=traced.provider)
+    assert call_wsgi(app, "/orders/3")[0] == "200 OK"
+    assert grouped(traced) == [("GET /orders/:order_id", "/orders/:order_id", "decorator")]
+
+
+def test_routes_added_after_instrument_are_seen(traced):
+    config = Configurator()
+    config.add_route("user", "/users/{user_id}")
+    config.add_view(show_user, route_name="user", renderer="json")
+    config.commit()
+    app = ar.instrument(config.make_wsgi_app(), tracer_provider=traced.provider)
+    assert call_wsgi(app, "/late/x")[0] == "404 Not Found"
+    config.add_route("late", "/late/{name}")
+    config.add_view(ok, route_name="late")
+    config.commit()
+    assert call_wsgi(app, "/late/x")[0] == "200 OK"
+    assert call_wsgi(app, "/late/x")[0] == "200 OK"  # remembered
+    assert [name for name, _, _ in grouped(traced)] == ["GET", *["GET /late/{name}"] * 2]
+
+
+def test_a_non_ascii_path_is_decoded_as_pyramid_decodes_it(traced):
+    def extra(config):
+        config.add_route("cafe", "/café/{name}")
+        config.add_view(ok, route_name="cafe")
+
+    app = ar.instrument(make_app(extra), tracer_provider=traced.provider)
+    assert call_wsgi(app, "/café/x")[0] == "200 OK"
+    assert [name for name, _, _ in grouped(traced)] == ["GET /café/{name}"]
+    # PATH_INFO that is not UTF-8: no route (Pyramid cannot decode it either)
+    assert router_for(make_app(extra)).route("GET", "/\xff", {}) is None
+
+
+def test_a_traversal_app_is_not_grouped_by_discovery(traced):
+    class Root:
+        pass
+
+    with Configurator(root_factory=lambda request: Root()) as config:
+        config.add_view(ok, context=Root)
+        app = config.make_wsgi_app()
+    wrapped = ar.instrument(app, tracer_provider=traced.provider)
+    assert call_wsgi(wrapped, "/")[0] == "200 OK"
+    assert grouped(traced) == [("GET", None, "method")]
+    assert list(router_for(app).routes()) == []
+
+
+def test_discover_routes_false_leaves_the_registry(traced):
+    app = ar.instrument(
+        make_app(), tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
+    )
+    assert call_wsgi(app, "/users/1")[0] == "200 OK"
+    assert call_wsgi(app, "/api/items/1")[0] == "200 OK"
+    assert grouped(traced) == [
+        ("GET /users/:id", "/users/:id", "registry"),
+        ("GET", None, "method"),
+    ]
+
+
+def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
+    app = make_app()
+    app.routes_mapper = object()  # not a routes mapper Pyramid 2 has
+    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
+        wrapped = ar.instrument(app, tracer_provider=traced.provider, routes=["/admin/stats"])
+    assert call_wsgi(wrapped, "/admin/stats")[0] == "401 Unauthorized"
+    assert grouped(traced) == [("GET /admin/stats", "/admin/stats", "registry")]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "get_routes" in warnings[0].getMessage()
+
+
+def test_other_pyramid_objects_are_not_apps():
+    assert router_for(Configurator()) is None
+
+
+def test_routes_lists_patterns_methods_and_views():
+    def extra(config):
+        config.add_route("things", "/things", factory=lambda request: None)
+        config.add_view(ok, route_name="things", request_method="GET")
+        config.add_view(ok, route_name="things", request_method=("PUT", "PATCH"))
+
+    module = __name__
+    assert list(router_for(make_app(extra)).routes()) == [
+        DiscoveredRoute(
+            (),  # one of its views takes any method
+            "/users/{user_id}",
+            f"{module}.show_user, {module}.method_not_allowed",
+        ),
+        DiscoveredRoute((), "/orders/{order_id}", f"{module}.show_order"),
+        DiscoveredRoute((), "/admin/stats", f"{module}.ok"),
+        DiscoveredRoute(("POST",), "/form", f"{module}.ok"),
+        DiscoveredRoute((), "/files/*subpath", f"{module}.Files.show"),
+        DiscoveredRoute((), "/api/items/{item_id:\\d+}", f"{module}.ok"),
+        DiscoveredRoute(("GET", "PATCH", "PUT"), "/things", f"{module}.ok, {module}.ok"),
+    ]
+
+
+def test_routes_without_introspection_lists_patterns():
+    with Configurator(introspection=False) as config:
+        config.add_route("user", "/users/{user_id}")
+        app = config.make_wsgi_app()
+    assert list(router_for(app).routes()) == [DiscoveredRoute((), "/users/{user_id}", "")]
