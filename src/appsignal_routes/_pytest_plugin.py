@@ -1,0 +1,49 @@
+"""The pytest plugin (entry point ``pytest11``): the ``route_groups`` fixture.
+
+pytest imports this module when it loads its plugins, before any ``conftest.py`` or
+test module: so an app that calls ``ar.start()`` at import already finds the export
+guard in place, and a network exporter never sends the spans of a test that uses
+``route_groups``. ``import appsignal_routes`` never imports this module or pytest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+
+import pytest
+from opentelemetry import context
+
+from . import _agent, _capture
+from ._capture import RouteGroups
+
+_agent.export_guard = _capture.guard_export
+
+
+@pytest.fixture
+def route_groups() -> Iterator[RouteGroups]:
+    """The groups of the requests served in this process during the test, in the order
+    they finished: records with ``method``, ``path``, ``status``, ``name``, ``route``
+    and ``source``; ``.names``, ``.clear()``."""
+    capture = _capture.begin()
+    # The test starts with no current span, as a request from a client does: the
+    # upstream WSGI middleware leaves a request's span current until its response is
+    # closed (a 404 of Flask's test client sits in a reference cycle until the garbage
+    # collector runs), and would make the next test's requests spans inside it.
+    token = context.attach(context.Context())
+    try:
+        yield capture
+    finally:
+        _capture.end(capture)
+        context.detach(token)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test that used ``route_groups`` shows the requests it captured."""
+    report = yield
+    capture = getattr(item, "funcargs", {}).get("route_groups")
+    if report.failed and call.when == "call" and isinstance(capture, RouteGroups):
+        report.sections.append(("Captured route groups", repr(capture)))
+    return report
