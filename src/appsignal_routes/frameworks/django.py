@@ -1,0 +1,124 @@
+"""Django: ask Django's own URL resolver, at request start, which route a path resolves to.
+
+The route is ``ResolverMatch.route``, exactly as Django joins it across ``include()``
+(``"api/items/<int:item_id>"``; a ``re_path`` gives its regex): the value the
+OpenTelemetry Django instrumentor writes to ``http.route`` too, so both name a request
+alike. Only the root's empty route is exported as ``"/"`` (an empty ``http.route`` is no
+route; the instrumentor writes none there).
+
+The URLconf is ``settings.ROOT_URLCONF``: a ``request.urlconf`` set by a middleware
+cannot be known before that middleware runs. Under ``i18n_patterns`` a path resolves in
+the language its prefix names (else ``LANGUAGE_CODE``), as ``LocaleMiddleware`` would
+activate it; translated routes outside ``i18n_patterns`` resolve in ``LANGUAGE_CODE``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from inspect import signature
+from typing import Any, cast
+
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.wsgi import WSGIHandler, get_path_info
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import ResolverMatch
+from django.utils import translation
+
+from . import DiscoveredRoute
+
+#: resolved paths kept per process (a hit costs a dict lookup instead of a regex walk)
+CACHE_SIZE = 1024
+
+
+def _join(route1: str, route2: str) -> str:
+    """Two routes joined as ``URLResolver.resolve`` joins them (the second loses its ``^``)."""
+    return route2 if not route1 else route1 + route2.removeprefix("^")
+
+
+def _exported(route: str) -> str:
+    return route or "/"
+
+
+class DjangoRouter:
+    """Django's URL resolver, asked for each request's route (misses are not cached:
+    a route added later is seen the first time a path needs it)."""
+
+    def __init__(self, framework: str) -> None:
+        self.framework = framework
+        # keyed by the resolver too: clear_url_caches() or a new ROOT_URLCONF gives a new one
+        self._resolved = functools.lru_cache(maxsize=CACHE_SIZE)(self._resolve)
+        self._resolver: object = None
+
+    def route(self, method: str | None, path: str, request: Any) -> str | None:
+        if method is None:
+            return None  # a WebSocket: Django's handlers serve HTTP only
+        resolver = get_resolver()
+        if resolver is not self._resolver:
+            self._resolver = resolver
+            self._resolved.cache_clear()
+        if not path.isascii() and type(request) is dict:
+            path = get_path_info(request)  # WSGI's latin-1 PATH_INFO, decoded as Django does
+        try:
+            return self._resolved(resolver, path)
+        except Resolver404:
+            return None
+
+    @staticmethod
+    def _resolve(resolver: URLResolver, path: str) -> str:
+        with _language_of(path):
+            match: ResolverMatch = resolver.resolve(path)
+        return _exported(match.route or "")
+
+    def routes(self) -> Iterable[DiscoveredRoute]:
+        patterns = cast("Iterable[Any]", get_resolver().url_patterns)
+        with _language_of("/"):
+            return list(_walk(patterns, ""))
+
+
+def _language_of(path: str) -> AbstractContextManager[object]:
+    """The language ``LocaleMiddleware`` would resolve ``path`` in (see the module doc)."""
+    if not settings.USE_I18N:
+        return nullcontext()
+    language = None
+    if is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]:
+        language = translation.get_language_from_path(path)
+    override: AbstractContextManager[object] = translation.override(
+        language or settings.LANGUAGE_CODE
+    )
+    return override
+
+
+def _walk(patterns: Iterable[Any], prefix: str) -> Iterator[DiscoveredRoute]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            included = cast("Iterable[Any]", pattern.url_patterns)
+            yield from _walk(included, _join(prefix, str(pattern.pattern)))
+        else:  # a URLPattern: Django's URLconfs hold nothing else
+            route = _exported(_join(prefix, str(pattern.pattern)))
+            yield DiscoveredRoute(_methods(pattern), route, str(pattern.lookup_str))
+
+
+def _methods(pattern: URLPattern) -> tuple[str, ...]:
+    """A class-based view's methods; () (any method) for a function view."""
+    view = getattr(pattern.callback, "view_class", None)
+    if view is None:
+        return ()
+    return tuple(m.upper() for m in view.http_method_names if hasattr(view, m))
+
+
+def router_for(app: object) -> DjangoRouter | None:
+    """A router for Django's WSGI or ASGI handler (``get_wsgi_application()``,
+    ``get_asgi_application()``); None for any other object.
+
+    Raises:
+        TypeError: a Django whose ``ResolverMatch`` carries no ``route`` (before 2.2).
+    """
+    if not isinstance(app, (WSGIHandler, ASGIHandler)):
+        return None
+    if "route" not in signature(ResolverMatch).parameters:
+        raise TypeError("this Django's ResolverMatch has no route")
+    return DjangoRouter("Django (ASGI)" if isinstance(app, ASGIHandler) else "Django")
