@@ -231,9 +231,14 @@ def instrument(app: Any, **options: Any) -> Any:
             "it to instrument(), so that requests are not traced twice"
         )
     kind = detect_interface(app)
+    from .frameworks import prepare  # noqa: PLC0415 - once per app; kept beside its one use
+
+    prepared: Any = prepare(app)  # the framework's own server span, if any, made way for ours
+    if prepared is None:  # the app makes its own server spans (an instrumentor's)
+        return app
     if kind == "asgi":
-        return AsgiMiddleware(app, **options)
-    return WsgiMiddleware(app, **options)
+        return AsgiMiddleware(prepared, **options)
+    return WsgiMiddleware(prepared, **options)
 
 
 def detect_interface(app: Any) -> Literal["wsgi", "asgi"]:

@@ -22,7 +22,7 @@ ADAPTERS: dict[str, str] = {
     "bottle": "bottle",
     "django": "django",
     "falcon": "falcon",
-    "fastapi": "starlette",
+    "fastapi": "fastapi",
     "flask": "flask",
     "litestar": "litestar",
     "pyramid": "pyramid",
@@ -96,3 +96,21 @@ def router_for(app: object) -> Router | None:
         logger.debug("appsignal-routes: route discovery failed", exc_info=True)
         return None
     return router
+
+
+def prepare(app: object) -> object | None:
+    """What ``instrument()`` wraps for ``app``, as the adapter's optional
+    ``prepare(app)`` says: the app itself; a stand-in that calls it and keeps the
+    framework's own tracing from starting a second server span; or None when the app
+    already makes its own server spans (a contrib instrumentor), so that wrapping it
+    would trace each request twice. Never raises: on a failure, the app itself."""
+    found = framework_of(app)
+    if found is None:
+        return app
+    try:
+        module = importlib.import_module(f"{__name__}.{found[0]}")
+        hook = getattr(module, "prepare", None)
+        return app if hook is None else hook(app)
+    except Exception:
+        logger.debug("appsignal-routes: preparing %r failed", app, exc_info=True)
+        return app
