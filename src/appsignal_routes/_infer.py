@@ -118,7 +118,7 @@ def _singular(word: str) -> str:
     ``category``, ``addresses`` -> ``address``, ``users`` -> ``user``)."""
     if word.endswith("ies") and len(word) > 4:  # noqa: PLR2004
         return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+    if word.endswith(("sses", "uses", "shes", "ches", "xes", "zes")):
         return word[:-2]
     if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:  # noqa: PLR2004
         return word[:-1]
@@ -142,6 +142,10 @@ class PathLearner:
         # prefix -> the distinct values seen after it (None once it is a parameter)
         self._seen: OrderedDict[str, set[str] | None] = OrderedDict()
 
+    def __len__(self) -> int:
+        """How many prefixes it holds (at most ``max_prefixes``)."""
+        return len(self._seen)
+
     def is_parameter(self, before: list[str], segment: str) -> bool:
         """Record ``segment`` after ``before``; whether that position is a parameter."""
         if not before or not segment:
@@ -154,7 +158,7 @@ class PathLearner:
             if not seen:
                 seen = self._seen[prefix] = set()
                 if len(self._seen) > self.max_prefixes:
-                    self._forget_one()
+                    self._forget_one(prefix)
             seen.add(segment)
             self._seen.move_to_end(prefix)
             if len(seen) > self.threshold:
@@ -162,14 +166,14 @@ class PathLearner:
                 return True
         return False
 
-    def _forget_one(self) -> None:
+    def _forget_one(self, keep: str) -> None:
         # the least recently seen prefix that is still learning: a learned parameter
         # is kept as long as a learning one can go instead
         for prefix, seen in self._seen.items():
-            if seen is not None:
+            if seen is not None and prefix != keep:
                 del self._seen[prefix]
                 return
-        self._seen.popitem(last=False)
+        self._seen.popitem(last=False)  # all learned: the oldest (never ``keep``, the newest)
 
 
 _learner: PathLearner | None = None
