@@ -169,6 +169,32 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET /api/items/{item_id}",
         ],
     ),
+    "django_app": (
+        "wsgi",
+        [
+            "GET users/<int:user_id>",
+            "Orders#get",
+            "GET admin/stats",
+            "GET",
+            "GET crash",
+            "GET stream",
+            "DELETE users/<int:user_id>",
+            "GET api/items/<int:item_id>",
+        ],
+    ),
+    "django_asgi": (
+        "asgi",
+        [
+            "GET users/<int:user_id>",
+            "Orders#get",
+            "GET admin/stats",
+            "GET",
+            "GET crash",
+            "GET stream",
+            "DELETE users/<int:user_id>",
+            "GET api/items/<int:item_id>",
+        ],
+    ),
 }
 
 CASES = [
