@@ -1,4 +1,5 @@
-"""Bottle: ``<name:filter>`` routes, grouped by appsignal-routes.
+"""Bottle: each request grouped by the rule Bottle routes it to (``/users/<user_id:int>``),
+found in the app's router, mounted apps included; one class with a root name.
 
 Run it:  .venv/bin/gunicorn examples.bottle_app:app   (then open http://127.0.0.1:8000/users/1)
 """
@@ -14,8 +15,7 @@ ar.start()  # the console in development; set APPSIGNAL_COLLECTOR_ENDPOINT to ex
 web = bottle.Bottle()
 
 
-@web.get("/users/<user_id:int>")
-@ar.route("/users/<user_id:int>")
+@web.get("/users/<user_id:int>")  # GET only: a DELETE is a 405, grouped by this rule too
 def show_user(user_id):
     return {"id": user_id}
 
@@ -29,23 +29,31 @@ class Orders:
 web.get("/orders/<order_id:int>")(Orders().show)
 
 
-@web.get("/admin/stats")
-@ar.route("/admin/stats")  # never reached without a token: grouped by the registry
+@web.get("/admin/stats")  # never reached without a token, still grouped by its rule
 def stats():
     return {"requests": 1}
 
 
 @web.get("/crash")
-@ar.route("/crash")
 def crash():
     raise RuntimeError("boom")
 
 
 @web.get("/stream")
-@ar.route("/stream")
 def stream():
     bottle.response.content_type = "text/plain"
     return (f"chunk {n}\n" for n in range(3))
+
+
+api = bottle.Bottle()
+
+
+@api.get("/items/<item_id:int>")  # grouped as "GET /api/items/<item_id:int>"
+def show_item(item_id):
+    return {"item": item_id}
+
+
+web.mount("/api/", api)
 
 
 @web.hook("before_request")

@@ -1,4 +1,5 @@
-"""Falcon: resource classes, grouped by appsignal-routes.
+"""Falcon: resource classes, each request grouped by the URI template Falcon routes it
+to (``/users/{user_id:int}``), found in the app's router; one class with a root name.
 
 Run it:  .venv/bin/gunicorn examples.falcon_app:app   (then open http://127.0.0.1:8000/users/1)
 """
@@ -12,9 +13,8 @@ import appsignal_routes as ar
 ar.start()  # the console in development; set APPSIGNAL_COLLECTOR_ENDPOINT to export
 
 
-@ar.route("/users/{user_id:int}")  # every responder of the class: on_get, on_post, ...
 class UserResource:
-    def on_get(self, req, resp, user_id):
+    def on_get(self, req, resp, user_id):  # GET only: a DELETE is a 405, grouped by it too
         resp.media = {"id": user_id}
 
 
@@ -25,22 +25,24 @@ class OrderResource:
 
 
 class StatsResource:
-    @ar.route("/admin/stats")  # never reached without a token: grouped by the registry
-    def on_get(self, req, resp):
+    def on_get(self, req, resp):  # never reached without a token, still grouped by its route
         resp.media = {"requests": 1}
 
 
 class CrashResource:
-    @ar.route("/crash")
     def on_get(self, req, resp):
         raise RuntimeError("boom")
 
 
 class StreamResource:
-    @ar.route("/stream")
     def on_get(self, req, resp):
         resp.content_type = falcon.MEDIA_TEXT
         resp.stream = (f"chunk {n}\n".encode() for n in range(3))
+
+
+class ItemResource:
+    def on_get(self, req, resp, item_id):
+        resp.media = {"item": item_id}
 
 
 class RequireToken:
@@ -51,11 +53,17 @@ class RequireToken:
             raise falcon.HTTPUnauthorized(title="token required")
 
 
+def add_api_routes(app: falcon.App, prefix: str) -> None:
+    """Falcon has no sub-routers: a group of routes is added under a common prefix."""
+    app.add_route(f"{prefix}/items/{{item_id:int}}", ItemResource())  # "/api/items/{item_id:int}"
+
+
 api = falcon.App(middleware=[RequireToken()])
 api.add_route("/users/{user_id:int}", UserResource())
 api.add_route("/orders/{order_id:int}", OrderResource())
 api.add_route("/admin/stats", StatsResource())
 api.add_route("/crash", CrashResource())
 api.add_route("/stream", StreamResource())
+add_api_routes(api, "/api")
 
 app = ar.instrument(api)
