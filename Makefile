@@ -30,6 +30,8 @@ docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 
 pytest: $(STAMP)
+	command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) \
+	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq redis-server'
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests/unit tests/integration
 	WRAPT_DISABLE_EXTENSIONS=true $(BIN)/pytest -q -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py
 

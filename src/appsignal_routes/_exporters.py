@@ -32,6 +32,18 @@ def duration_ms(span: ReadableSpan) -> float:
     return (span.end_time - span.start_time) / 1e6
 
 
+#: Marks a job's root span (see ``_jobs``).
+JOB = "appsignal_routes.job"
+
+
+def job_line(span: ReadableSpan) -> str:
+    """A background job: ``Mailer#deliver [background]  ERR  3.1 ms``."""
+    namespace = (span.attributes or {}).get("appsignal.namespace")
+    name = f"{span.name} [{namespace}]"
+    error = "ERR" if span.status.status_code is StatusCode.ERROR else "-"
+    return f"{name:<40} {error:>3}  {duration_ms(span):.1f} ms\n"
+
+
 class ConsoleExporter(SpanExporter):
     """One readable line per request: ``GET /users/:user_id  200  3.1 ms``."""
 
@@ -42,8 +54,11 @@ class ConsoleExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         lines = [
             f"{span.name:<40} {status_code(span) or '-':>3}  {duration_ms(span):.1f} ms\n"
+            if span.kind is SpanKind.SERVER
+            else job_line(span)
             for span in spans
-            if span.kind is SpanKind.SERVER and is_local_root(span)
+            if is_local_root(span)
+            and (span.kind is SpanKind.SERVER or (span.attributes or {}).get(JOB))
         ]
         if lines:
             stream = self._stream or sys.stdout

@@ -783,3 +783,31 @@ def test_a_coroutine_returned_by_something_else_is_not_renamed(jobs):
 
     runner = job_(lambda: NotNative(), None, (), {})
     assert asyncio.run(await_it(runner)) == 1
+
+
+def test_the_console_prints_job_roots_with_namespace_and_error(jobs):
+    import io
+
+    from appsignal_routes._exporters import ConsoleExporter
+
+    @ar.job("Mailer#deliver")
+    def deliver():
+        return 1
+
+    @ar.job("Mailer#fail", namespace="mail")
+    def fail():
+        raise ValueError("x")
+
+    with jobs.request():
+        deliver()  # a child: not a line of its own
+    deliver()
+    with pytest.raises(ValueError, match="x"):
+        fail()
+    stream = io.StringIO()
+    ConsoleExporter(stream).export(jobs.spans())
+    lines = [line.rsplit("  ", 1)[0].split() for line in stream.getvalue().splitlines()]
+    assert lines == [
+        ["GET", "-"],  # the request, by its method alone
+        ["Mailer#deliver", "[background]", "-"],
+        ["Mailer#fail", "[mail]", "ERR"],
+    ]
