@@ -4,6 +4,7 @@ with the real Flask app and its test client (or werkzeug's, around the middlewar
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -366,3 +367,32 @@ def test_objects_that_are_not_a_flask_app_have_no_router():
     from appsignal_routes.frameworks import flask as adapter
 
     assert adapter.router_for(Blueprint("bp", __name__)) is None
+
+
+def test_threads_asking_at_once_each_get_their_own_rule():
+    app = make_app()
+    router = router_for(app)
+    assert router is not None
+    cases = {
+        "/users/1": "/users/<int:user_id>",
+        "/users/me": "/users/me",
+        "/files/x": "/files/<path:rest>",
+        "/api/items/3": "/api/items/<int:item_id>",
+        "/missing": None,
+    }
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "localhost"}
+
+    def ask(n: int) -> list[bool]:
+        paths = list(cases)
+        answers = []
+        for i in range(300):
+            path = paths[(n + i) % len(paths)]
+            if i == 150 and n == 0:  # a rule appears while the others are asking
+                app.url_map.add(app.url_rule_class("/more/<n>", endpoint="more"))
+            answers.append(router.route("GET", path, environ) == cases[path])
+        return answers
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [answer for answers in pool.map(ask, range(8)) for answer in answers]
+    assert all(results)
+    assert router.route("GET", "/more/1", environ) == "/more/<n>"
