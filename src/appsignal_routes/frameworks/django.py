@@ -103,11 +103,16 @@ def _walk(patterns: Iterable[Any], prefix: str) -> Iterator[DiscoveredRoute]:
 
 
 def _methods(pattern: URLPattern) -> tuple[str, ...]:
-    """A class-based view's methods; () (any method) for a function view."""
+    """A class-based view's methods (``View.setup`` answers HEAD with ``get``); () (any
+    method) for a function view, whose methods Django cannot tell."""
     view = getattr(pattern.callback, "view_class", None)
     if view is None:
         return ()
-    return tuple(m.upper() for m in view.http_method_names if hasattr(view, m))
+    return tuple(
+        m.upper()
+        for m in view.http_method_names
+        if hasattr(view, m) or (m == "head" and hasattr(view, "get"))
+    )
 
 
 def router_for(app: object) -> DjangoRouter | None:

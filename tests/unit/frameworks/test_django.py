@@ -335,7 +335,7 @@ def test_routes_lists_every_route():
     assert routes[:3] == [
         DiscoveredRoute((), "/", f"{HERE}.plain"),
         DiscoveredRoute((), "users/<int:user_id>", f"{HERE}.show_user"),
-        DiscoveredRoute(("GET", "OPTIONS"), "orders/<int:order_id>", f"{HERE}.Orders"),
+        DiscoveredRoute(("GET", "HEAD", "OPTIONS"), "orders/<int:order_id>", f"{HERE}.Orders"),
     ]
     templates = [r.template for r in routes]
     assert "api/items/<int:item_id>" in templates
