@@ -4,8 +4,10 @@ matches.
 ``MapAdapter.match`` takes ~5 µs on a 30-rule map, so its answers are kept in a
 bounded LRU cache keyed by what the match depends on: method, path, the domain the
 app binds to (a constant unless host or subdomain matching is on) and whether it is a
-WebSocket. The cache is emptied whenever the map changes (a new rule, a new map), so a
-rule added after ``instrument()`` is seen by the next request.
+WebSocket. The cache is emptied whenever the map changes (werkzeug's own flag that
+rules were added, a new endpoint, a new map), so a rule added after ``instrument()`` is
+seen by the next request. (One case is missed: a rule added to an existing endpoint
+while another thread's match clears werkzeug's flag before the next request here.)
 
 The exported template is ``rule.rule``, the rule as werkzeug holds it (a blueprint's
 ``url_prefix`` included). A request werkzeug answers with a 405 or a WebSocket
@@ -45,7 +47,7 @@ class WerkzeugApp(Protocol):
 class WerkzeugRouter:
     """Asks the app's ``url_map`` (read on every request) which rule a request matches.
 
-    Subclasses say how a request binds: ``where(request)`` gives its path, domain and
+    Subclasses say how a request binds: ``where(path, request)`` gives its path, domain and
     whether it is a WebSocket, as the framework itself would bind it.
     """
 
