@@ -71,10 +71,10 @@ class RequireToken:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["path"].startswith("/admin"):
-            if b"authorization" not in dict(scope["headers"]):
-                await PlainTextResponse("token required", status_code=401)(scope, receive, send)
-                return
+        headers = dict(scope.get("headers") or [])
+        if scope["path"].startswith("/admin") and b"authorization" not in headers:
+            await PlainTextResponse("token required", status_code=401)(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -239,10 +239,14 @@ def test_starlettes_own_telemetry_stands_aside(traced, tmp_path, caplog):
     servers = [s for s in traced.spans() if s.kind is SpanKind.SERVER]
     assert len(servers) == 4
     assert len({s.context.trace_id for s in servers}) == 4
-    assert grouped(traced) == [
-        ("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
-        ("GET /admin/stats", "/admin/stats", "discovered"),
-    ] * 2
+    assert (
+        grouped(traced)
+        == [
+            ("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
+            ("GET /admin/stats", "/admin/stats", "discovered"),
+        ]
+        * 2
+    )
 
 
 def test_plain_app_is_not_replaced(tmp_path):
