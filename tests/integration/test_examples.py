@@ -12,7 +12,7 @@ import subprocess
 import httpx
 import pytest
 
-from ..matrix.test_matrix import EXAMPLES, PATHS, STATUSES
+from ..matrix.test_matrix import EXAMPLES, REQUESTS, STATUSES
 from .servers import ROOT, free_port, wait_until_listening
 
 RUN_IT = re.compile(r"Run it:\s+(.+?)\s+\(then open")
@@ -47,7 +47,8 @@ def test_example_runs_with_its_documented_command(example):
         wait_until_listening(port, process)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             statuses = [
-                client.get(path, headers={"connection": "close"}).status_code for path in PATHS
+                client.request(method, path, headers={"connection": "close"}).status_code
+                for method, path in REQUESTS
             ]
     finally:
         process.send_signal(signal.SIGINT)
