@@ -95,5 +95,8 @@ def routes_report(target: str) -> tuple[str, int]:
     if declared:
         out.append("\ndeclared routes (decorators and routes=), matched when no route above is:")
         out.extend(f"  {text}" for text in declared)
-    out.append("\nAny other path is grouped by its method alone (e.g. GET).")
+    out.append(
+        "\nA @ar.root_name or @ar.route on a handler replaces the group shown for its route."
+        "\nAny other path is grouped by its method alone (e.g. GET)."
+    )
     return "\n".join(out), status
