@@ -86,8 +86,8 @@ def test_query_strings_never_reach_group_names():
     assert names == [
         "GET",
         "GET",
-        "GET /orders/:id",
-        "GET /orders/:id",
+        "GET /orders/:order_id",
+        "GET /orders/:order_id",
         "GET /users/:id",
         "GET /users/:id",
     ]

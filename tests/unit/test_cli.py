@@ -79,7 +79,7 @@ def test_report_groups_and_lists_ungrouped_paths_with_suggestions(tmp_path, caps
     assert lines[3].split() == ["GET", "/users/:id", "2", "1", "2.0", "10.0"]
     assert "ungrouped paths" in out
     ungrouped = out.split("ungrouped paths")[1].splitlines()[1:]
-    assert "/orders/17" in ungrouped[0] and "@route('/orders/:id')" in ungrouped[0]
+    assert "/orders/17" in ungrouped[0] and "@route('/orders/:order_id')" in ungrouped[0]
     assert "/favicon.ico" in out and "@route('/favicon.ico')" in out
 
 

@@ -195,10 +195,10 @@ def test_inferred_routes_are_opt_in_and_never_http_route(traced):
     plain = ar.instrument(wsgi_app, tracer_provider=traced.provider)
     call_wsgi(plain, "/orders/123")
     first, second, third = traced.roots()
-    assert first.name == "GET /orders/:id/lines/:uuid"
+    assert first.name == "GET /orders/:order_id/lines/:line_id"
     assert first.attributes["appsignal_routes.route_source"] == "inferred"
     assert "http.route" not in first.attributes
-    assert second.name == "GET /users/:email/:date"
+    assert second.name == "GET /users/:user_id/:id"
     assert third.name == "GET"
 
 
