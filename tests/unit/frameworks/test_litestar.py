@@ -1,0 +1,196 @@
+"""Litestar: ``ar.instrument(app)`` groups each request by the route Litestar's router
+hands it to, Controllers and Routers included, as the path is declared."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Controller, Litestar, Router, WebSocket, asgi, get, post, websocket
+from litestar.params import FromPath
+from litestar.response import Response
+from litestar.testing import TestClient
+from litestar.types import Receive, Scope, Send
+
+import appsignal_routes as ar
+from appsignal_routes.frameworks import DiscoveredRoute, router_for
+
+
+def grouped(traced):
+    return [
+        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
+        for s in traced.roots()
+    ]
+
+
+@get("/users/{user_id:int}")
+async def show_user(user_id: FromPath[int]) -> dict[str, int]:
+    return {"id": user_id}
+
+
+@post("/users")
+async def create_user() -> dict[str, int]:
+    return {"id": 1}
+
+
+class OrderController(Controller):
+    path = "/orders"
+
+    @get("/{order_id:int}")
+    @ar.root_name("OrderController#show")
+    async def show(self, order_id: FromPath[int]) -> dict[str, int]:
+        return {"order": order_id}
+
+
+@get("/admin/stats")
+async def stats() -> dict[str, int]:
+    return {"requests": 1}
+
+
+@get("/reports/{report_id:int}")
+@ar.route("/reports/:report_id")
+async def report(report_id: FromPath[int]) -> dict[str, int]:
+    return {}
+
+
+@get("/items/{item_id:int}")
+async def item(item_id: FromPath[int]) -> dict[str, int]:
+    return {"id": item_id}
+
+
+@asgi("/static", is_mount=True, copy_scope=True)
+async def static(scope: Scope, receive: Receive, send: Send) -> None:
+    await Response("static", media_type="text/plain").to_asgi_response(app=None, request=None)(  # type: ignore[arg-type]
+        scope, receive, send
+    )
+
+
+@websocket("/ws/{room:str}")
+async def chat(socket: WebSocket) -> None:
+    await socket.accept()
+    await socket.close()
+
+
+def require_token(app):
+    async def middleware(scope, receive, send):
+        headers = dict(scope.get("headers", []))
+        if scope["path"].startswith("/admin") and b"authorization" not in headers:
+            response = Response("token required", status_code=401, media_type="text/plain")
+            await response.to_asgi_response(app=None, request=None)(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def make_app():
+    return Litestar(
+        route_handlers=[
+            show_user,
+            create_user,
+            OrderController,
+            stats,
+            report,
+            Router(path="/api", route_handlers=[item]),
+            static,
+            chat,
+        ],
+        middleware=[require_token],
+        openapi_config=None,
+        logging_config=None,
+    )
+
+
+def test_routes_are_discovered_as_declared(traced):
+    app = make_app()
+    with TestClient(ar.instrument(app, tracer_provider=traced.provider)) as client:
+        assert client.get("/users/1").status_code == 200
+        assert client.post("/users").status_code == 201
+        assert client.get("/orders/7").status_code == 200
+        assert client.get("/admin/stats").status_code == 401
+        assert client.get("/missing").status_code == 404
+        assert client.delete("/users/1").status_code == 405
+        assert client.get("/api/items/3").status_code == 200
+        assert client.get("/reports/2").status_code == 200
+        assert client.get("/static/site.css").status_code == 200
+        with client.websocket_connect("/ws/lobby"):
+            pass
+
+        @get("/later/{n:int}")
+        async def later(n: FromPath[int]) -> dict[str, int]:
+            return {}
+
+        assert client.get("/later/1").status_code == 404
+        app.register(later)
+        assert client.get("/later/1").status_code == 200
+    assert grouped(traced) == [
+        ("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
+        ("POST /users", "/users", "discovered"),
+        ("OrderController#show", "/orders/{order_id:int}", "root_name"),
+        ("GET /admin/stats", "/admin/stats", "discovered"),
+        ("GET", None, "method"),
+        ("DELETE /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
+        ("GET /api/items/{item_id:int}", "/api/items/{item_id:int}", "discovered"),
+        ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
+        ("GET /static", "/static", "discovered"),
+        ("HTTP /ws/{room:str}", "/ws/{room:str}", "discovered"),
+        ("GET", None, "method"),
+        ("GET /later/{n:int}", "/later/{n:int}", "discovered"),
+    ]
+
+
+def test_root_path(traced):
+    app = ar.instrument(make_app(), tracer_provider=traced.provider)
+    with TestClient(app, root_path="/svc") as client:
+        client.get("/svc/users/1")
+    assert grouped(traced)[0][0] == "GET /users/{user_id:int}"
+
+
+def test_discovery_off_gives_registry_behaviour(traced):
+    app = ar.instrument(make_app(), tracer_provider=traced.provider, discover_routes=False)
+    with TestClient(app) as client:
+        client.get("/users/1")
+        client.get("/reports/1")
+    assert grouped(traced) == [
+        ("GET", None, "method"),
+        ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
+    ]
+
+
+def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
+    app = make_app()
+    app.asgi_router = object()
+    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
+        wrapped = ar.instrument(app, tracer_provider=traced.provider)
+    assert wrapped.start.router is None
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert router_for(show_user) is None
+
+
+def test_a_failing_router_never_reaches_the_request(traced):
+    app = make_app()
+    wrapped = ar.instrument(app, tracer_provider=traced.provider)
+
+    def broken(**_):
+        raise RuntimeError
+
+    wrapped.start.router._handle_routing = broken
+    with TestClient(wrapped) as client:
+        assert client.get("/users/1").status_code == 200
+    assert grouped(traced) == [("GET", None, "method")]
+
+
+def test_routes_listing():
+    router = router_for(make_app())
+    assert router.framework == "Litestar"
+    listed = list(router.routes())
+    assert listed[0] == DiscoveredRoute(("GET",), "/users/{user_id:int}", f"{__name__}.show_user")
+    assert [(r.methods, r.template) for r in listed] == [
+        (("GET",), "/users/{user_id:int}"),
+        (("POST",), "/users"),
+        (("GET",), "/orders/{order_id:int}"),
+        (("GET",), "/admin/stats"),
+        (("GET",), "/reports/{report_id:int}"),
+        (("GET",), "/api/items/{item_id:int}"),
+        ((), "/static"),
+        ((), "/ws/{room:str}"),
+    ]
