@@ -32,13 +32,13 @@ def duration_ms(span: ReadableSpan) -> float:
     return (span.end_time - span.start_time) / 1e6
 
 
-#: Marks a job's root span (see ``_jobs``).
-JOB = "appsignal_routes.job"
+#: A root span that is not a request but carries a namespace is a job (see ``_jobs``).
+NAMESPACE = "appsignal.namespace"
 
 
 def job_line(span: ReadableSpan) -> str:
     """A background job: ``Mailer#deliver [background]  ERR  3.1 ms``."""
-    namespace = (span.attributes or {}).get("appsignal.namespace")
+    namespace = (span.attributes or {}).get(NAMESPACE)
     name = f"{span.name} [{namespace}]"
     error = "ERR" if span.status.status_code is StatusCode.ERROR else "-"
     return f"{name:<40} {error:>3}  {duration_ms(span):.1f} ms\n"
@@ -58,7 +58,7 @@ class ConsoleExporter(SpanExporter):
             else job_line(span)
             for span in spans
             if is_local_root(span)
-            and (span.kind is SpanKind.SERVER or (span.attributes or {}).get(JOB))
+            and (span.kind is SpanKind.SERVER or NAMESPACE in (span.attributes or {}))
         ]
         if lines:
             stream = self._stream or sys.stdout

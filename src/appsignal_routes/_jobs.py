@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar, overload
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, get_current_span
+from opentelemetry.util.types import AttributeValue
 
 from ._annotation import _log_failure
 from ._decorators import _already, _Copyable, _handler_names
@@ -30,8 +31,6 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 #: The attribute the AppSignal agent and collector read a root span's namespace from.
 NAMESPACE: Final = "appsignal.namespace"
-#: Marks a job's root span (the console exporter prints it as it prints requests).
-JOB: Final = "appsignal_routes.job"
 DEFAULT_NAMESPACE: Final = "background"
 
 #: A context without a span: a job's root never descends from a request that has ended.
@@ -39,7 +38,7 @@ _NO_PARENT: Final = otel_context.Context()
 
 _SYNC, _COROUTINE, _GENERATOR, _ASYNC_GENERATOR = range(4)
 
-_tracer_of: tuple[object, trace.Tracer] | None = None  # (provider, its tracer)
+_tracer_of: tuple[trace.TracerProvider, trace.Tracer] | None = None  # the global one's
 
 
 class _JobWrapper(_Copyable):
@@ -140,12 +139,16 @@ def _kind_of(target: Any) -> int:
 class _Job:
     """The wrapper function ``wrapt`` calls: one span around the work of each call."""
 
-    __slots__ = ("kind", "name", "namespace")
+    __slots__ = ("kind", "name", "namespace", "start_attributes", "started")
 
     def __init__(self, name: str, namespace: str, kind: int) -> None:
         self.name = name
         self.namespace = namespace
         self.kind = kind
+        self.start_attributes: dict[str, AttributeValue] = {NAMESPACE: namespace}
+        #: (provider, the attributes its grouping gave a root of this job once admitted):
+        #: a root that starts with them has nothing left to write
+        self.started: tuple[trace.TracerProvider, dict[str, AttributeValue]] | None = None
 
     def __call__(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG002
         kind = self.kind
@@ -178,22 +181,24 @@ class _Job:
         try:
             current_context = otel_context.get_current()
             current = get_current_span(current_context)
-            tracer = _tracer()
+            provider, tracer = _tracer()
             if _in_progress(current):  # inside a request or job: a child span
                 span = tracer.start_span(self.name, current_context)
             else:
                 # a remote parent (a trace context a message carried) is kept; a span
                 # that has ended (a request already answered) never becomes the parent
                 parent = current_context if current.get_span_context().is_remote else _NO_PARENT
+                started = self.started
+                known = started is not None and started[0] is provider
+                attributes = started[1] if started is not None and known else self.start_attributes
                 span = tracer.start_span(
-                    self.name,
-                    parent,
-                    kind=SpanKind.CONSUMER,
-                    attributes={NAMESPACE: self.namespace, JOB: True},
+                    self.name, parent, kind=SpanKind.CONSUMER, attributes=attributes
                 )
                 group = group_of(span.get_span_context().span_id)
                 if group is not None:
                     group.set_root_name(self.name, override=False)  # the cap, the mode's attributes
+                    if not known and group.span_name == self.name:  # admitted under the cap
+                        self.started = (provider, dict(group.root.attributes or {}))
                 elif span.is_recording():  # no grouping processor: name it as AppSignal reads
                     span.set_attributes({ROOT_NAME: self.name, ACTION_NAME: self.name})
             if not span.is_recording():
@@ -212,15 +217,15 @@ def _in_progress(span: Span) -> bool:
     return group is None or group.root.is_recording()
 
 
-def _tracer() -> trace.Tracer:
+def _tracer() -> tuple[trace.TracerProvider, trace.Tracer]:
+    """The global provider and its tracer for jobs, made once per provider."""
     global _tracer_of  # noqa: PLW0603 - one tracer per global provider, made once
     provider = trace.get_tracer_provider()
     cached = _tracer_of
     if cached is not None and cached[0] is provider:
-        return cached[1]
-    tracer = provider.get_tracer("appsignal_routes")
-    _tracer_of = (provider, tracer)
-    return tracer
+        return cached
+    _tracer_of = cached = (provider, provider.get_tracer("appsignal_routes"))
+    return cached
 
 
 def _fail(span: Span | None, error: BaseException) -> None:

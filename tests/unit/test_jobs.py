@@ -45,7 +45,6 @@ def assert_job_root(span, name, namespace="background"):
     assert attrs["appsignal.root_name"] == name
     assert attrs["appsignal.action_name"] == name
     assert attrs["appsignal_routes.route_source"] == "root_name"
-    assert attrs["appsignal_routes.job"] is True
 
 
 # -- naming -----------------------------------------------------------------------------
@@ -811,3 +810,30 @@ def test_the_console_prints_job_roots_with_namespace_and_error(jobs):
         ["Mailer#deliver", "[background]", "-"],
         ["Mailer#fail", "[mail]", "ERR"],
     ]
+
+
+def test_a_job_named_once_starts_named_and_each_provider_keeps_its_mode():
+    @ar.job("Mode#job")
+    def run():
+        ar.set_route("/not/a/regroup")  # a route inside a job never renames it
+        return 1
+
+    both = make_traced()
+    trace.set_tracer_provider(both.provider)
+    run()
+    run()  # starts with the attributes the first call was given
+    collector = make_traced(mode="collector")
+    from opentelemetry.util._once import Once
+
+    trace._TRACER_PROVIDER_SET_ONCE = Once()
+    trace.set_tracer_provider(collector.provider)
+    run()
+    first, second = both.spans()
+    assert first.attributes == second.attributes
+    assert second.name == "Mode#job"
+    assert second.attributes["appsignal.root_name"] == "Mode#job"
+    assert second.attributes["appsignal_routes.route_source"] == "root_name"
+    (third,) = collector.spans()
+    assert third.name == "Mode#job"
+    assert "appsignal.root_name" not in third.attributes
+    assert third.attributes["appsignal.action_name"] == "Mode#job"
