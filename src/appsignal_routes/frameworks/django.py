@@ -86,9 +86,10 @@ def _language_of(path: str) -> AbstractContextManager[object]:
     language = None
     if is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]:
         language = translation.get_language_from_path(path)
-    override: AbstractContextManager[object] = translation.override(
-        language or settings.LANGUAGE_CODE
-    )
+    language = language or settings.LANGUAGE_CODE
+    if translation.get_language() == language:
+        return nullcontext()  # mostly so: activating costs more than most resolves
+    override: AbstractContextManager[object] = translation.override(language)
     return override
 
 
