@@ -1,44 +1,49 @@
-"""FastAPI with the contrib FastAPIInstrumentor: its ``http.route`` naming is kept, and a
-``root_name`` still wins. No ``instrument()`` here: the instrumentor already traces.
+"""FastAPI with ``instrument()`` alone: every path operation grouped by its path
+(``/users/{user_id}``, ``/api/items/{item_id}`` through an included router), found by
+asking the app's router, and a root name on a class's handler. FastAPI's native
+telemetry adopts the server span of ``instrument()``: one span per request.
 
 Run it:  .venv/bin/uvicorn examples.fastapi_app:app   (then open http://127.0.0.1:8000/users/1)
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 import appsignal_routes as ar
 
 ar.start()  # the console in development; set APPSIGNAL_COLLECTOR_ENDPOINT to export
 
-app = FastAPI()
+web = FastAPI()
 
 
-@app.get("/users/{user_id}")
-async def show_user(user_id: int):  # the instrumentor names it "GET /users/{user_id}"
+@web.get("/users/{user_id}")  # GET only: a DELETE is a 405, grouped by this path too
+async def show_user(user_id: int):
     return {"id": user_id}
 
 
-@app.get("/orders/{order_id}")
-@ar.root_name("Orders#show")  # a root name wins over the instrumentor's route
-async def show_order(order_id: int):
-    return {"order": order_id}
+@ar.root_name  # "Orders#show"
+class Orders:
+    @staticmethod
+    async def show(order_id: int):
+        return {"order": order_id}
 
 
-@app.get("/admin/stats")
+web.add_api_route("/orders/{order_id}", Orders.show, methods=["GET"])
+
+
+@web.get("/admin/stats")  # never reached without a token: still its path's group
 async def stats():
     return {"requests": 1}
 
 
-@app.get("/crash")
+@web.get("/crash")
 async def crash():
     raise RuntimeError("boom")
 
 
-@app.get("/stream")
+@web.get("/stream")
 async def stream():
     async def chunks():
         for n in range(3):
@@ -47,7 +52,18 @@ async def stream():
     return StreamingResponse(chunks(), media_type="text/plain")
 
 
-@app.middleware("http")
+items = APIRouter(prefix="/items")
+
+
+@items.get("/{item_id}")
+async def show_item(item_id: int):
+    return {"id": item_id}
+
+
+web.include_router(items, prefix="/api")
+
+
+@web.middleware("http")
 async def require_token(request: Request, call_next):
     """Answers 401 before any endpoint runs."""
     if request.url.path.startswith("/admin") and "authorization" not in request.headers:
@@ -55,4 +71,4 @@ async def require_token(request: Request, call_next):
     return await call_next(request)
 
 
-FastAPIInstrumentor.instrument_app(app)
+app = ar.instrument(web)

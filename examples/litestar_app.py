@@ -1,4 +1,6 @@
-"""Litestar: route handlers and a Controller, grouped by appsignal-routes.
+"""Litestar without any decorator: every route grouped by its path as declared, types
+included (``/users/{user_id:int}``, ``/api/items/{item_id:int}`` through a Router),
+found by asking the app's router, and a Controller handler with a root name.
 
 Run it:  .venv/bin/uvicorn examples.litestar_app:app   (then open http://127.0.0.1:8000/users/1)
 """
@@ -7,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from litestar import Controller, Litestar, get
+from litestar import Controller, Litestar, Router, get
+from litestar.params import FromPath
 from litestar.response import Response, Stream
 
 import appsignal_routes as ar
@@ -15,9 +18,8 @@ import appsignal_routes as ar
 ar.start()  # the console in development; set APPSIGNAL_COLLECTOR_ENDPOINT to export
 
 
-@get("/users/{user_id:int}")
-@ar.route("/users/{user_id:int}")
-async def show_user(user_id: int) -> dict[str, int]:
+@get("/users/{user_id:int}")  # GET only: a DELETE is a 405, grouped by this route too
+async def show_user(user_id: FromPath[int]) -> dict[str, int]:
     return {"id": user_id}
 
 
@@ -26,30 +28,32 @@ class OrderController(Controller):
 
     @get("/{order_id:int}")
     @ar.root_name("OrderController#show")  # Litestar turns methods into handler objects
-    async def show(self, order_id: int) -> dict[str, int]:
+    async def show(self, order_id: FromPath[int]) -> dict[str, int]:
         return {"order": order_id}
 
 
-@get("/admin/stats")
-@ar.route("/admin/stats")  # never reached without a token: grouped by the registry
+@get("/admin/stats")  # never reached without a token: still its route's group
 async def stats() -> dict[str, int]:
     return {"requests": 1}
 
 
 @get("/crash")
-@ar.route("/crash")
 async def crash() -> None:
     raise RuntimeError("boom")
 
 
 @get("/stream")
-@ar.route("/stream")
 async def stream() -> Stream:
     async def chunks() -> AsyncIterator[str]:
         for n in range(3):
             yield f"chunk {n}\n"
 
     return Stream(chunks(), media_type="text/plain")
+
+
+@get("/items/{item_id:int}")
+async def show_item(item_id: FromPath[int]) -> dict[str, int]:
+    return {"id": item_id}
 
 
 def require_token(app):
@@ -67,7 +71,14 @@ def require_token(app):
 
 
 web = Litestar(
-    route_handlers=[show_user, OrderController, stats, crash, stream],
+    route_handlers=[
+        show_user,
+        OrderController,
+        stats,
+        crash,
+        stream,
+        Router(path="/api", route_handlers=[show_item]),
+    ],
     middleware=[require_token],
 )
 

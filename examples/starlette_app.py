@@ -1,5 +1,6 @@
-"""Starlette without any contrib instrumentor: function endpoints, an HTTPEndpoint class
-and a streaming response, grouped by appsignal-routes.
+"""Starlette without any decorator: every route grouped by its path as written, found by
+asking the app's router (``/users/{user_id:int}``, ``/api/items/{item_id:int}`` through
+a Mount), and an HTTPEndpoint class with a root name.
 
 Run it:  .venv/bin/uvicorn examples.starlette_app:app   (then open http://127.0.0.1:8000/users/1)
 """
@@ -10,15 +11,14 @@ from starlette.applications import Starlette
 from starlette.endpoints import HTTPEndpoint
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 import appsignal_routes as ar
 
 ar.start()  # the console in development; set APPSIGNAL_COLLECTOR_ENDPOINT to export
 
 
-@ar.route("/users/{user_id:int}")
-async def show_user(request):
+async def show_user(request):  # GET only: a DELETE is a 405, grouped by this route too
     return JSONResponse({"id": request.path_params["user_id"]})
 
 
@@ -28,23 +28,24 @@ class Orders(HTTPEndpoint):
         return JSONResponse({"order": request.path_params["order_id"]})
 
 
-@ar.route("/admin/stats")  # never reached without a token: grouped by the registry
-async def stats(request):
+async def stats(request):  # never reached without a token: still its route's group
     return JSONResponse({"requests": 1})
 
 
-@ar.route("/crash")
 async def crash(request):
     raise RuntimeError("boom")
 
 
-@ar.route("/stream")
 async def stream(request):
     async def chunks():
         for n in range(3):
             yield f"chunk {n}\n"
 
     return StreamingResponse(chunks(), media_type="text/plain")
+
+
+async def show_item(request):
+    return JSONResponse({"id": request.path_params["item_id"]})
 
 
 class RequireToken:
@@ -73,6 +74,7 @@ web = Starlette(
         Route("/admin/stats", stats),
         Route("/crash", crash),
         Route("/stream", stream),
+        Mount("/api", routes=[Route("/items/{item_id:int}", show_item)]),
     ],
     middleware=[Middleware(RequireToken)],
 )
