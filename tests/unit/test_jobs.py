@@ -750,8 +750,14 @@ def test_internal_failures_are_swallowed_and_the_work_still_runs(jobs, monkeypat
     def gen():
         yield "g"
 
+    @ar.job("Broken#fail")
+    def fail():
+        raise KeyError("still raised")
+
     assert run() == "ok"
     assert list(gen()) == ["g"]
+    with pytest.raises(KeyError, match="still raised"):
+        fail()
     with jobs.request():
         ar.set_namespace("admin")  # no raise
     assert [r.message for r in caplog.records].count("appsignal-routes: annotation failed") == 1
