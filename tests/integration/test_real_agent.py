@@ -36,6 +36,7 @@ REASON = unavailable()
 if REASON is not None:
     pytest.skip(f"real AppSignal agent not run: {REASON}", allow_module_level=True)
 
+# the appsignal package's Agent.start leaves the pipes of the process it runs open
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 #: (path, headers) of the requests every main scenario sends, and the groups the agent
@@ -215,9 +216,20 @@ def run() -> Iterator[Run]:
                 scenario.upstream_group = after.get(log_trace_id(scenario.upstream_trace))
         processed = time.time()
         agent.wait_for_push(after=processed)
-        yield Run(agent, SCENARIOS, agent.pushed(), time.monotonic() - started)
+        result = Run(agent, SCENARIOS, agent.pushed(), time.monotonic() - started)
+        _print_figures(result)
+        yield result
     finally:
         agent.stop()
+
+
+def _print_figures(result: Run) -> None:
+    """The agent's groups per scenario, for ``pytest -s`` and the issue's report."""
+    print(f"\nreal AppSignal agent: {result.seconds:.1f} s")
+    for scenario in result.scenarios:
+        counts = ", ".join(f"{name!r}: {n}" for name, n in sorted(Counter(scenario.groups).items()))
+        print(f"  {scenario.id:<20} {counts}")
+    print(f"  pushed (requests, errors): {dict(sorted(result.pushed.items()))}")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
