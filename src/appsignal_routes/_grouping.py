@@ -204,7 +204,8 @@ class RequestGroup:
         if found is not None and source in (None, found[1]) and (source or not route):
             self._set(*found)  # (source None: naming it at start failed)
         elif isinstance(route, str) and route:
-            self._set(route, source if source in AT_START else "framework")
+            known = isinstance(source, str) and source in AT_START
+            self._set(route, source if known and isinstance(source, str) else "framework")
         elif source == "method" and self.span_name == method:
             return  # named by its method at start (_request_start): nothing to write
         self.apply()

@@ -67,8 +67,9 @@ def framework_of(app: object) -> tuple[str, object] | None:
     app behind a bound method such as Flask's ``app.wsgi_app``; found by the packages
     of its classes. None if no adapter knows it."""
     candidates = [app]
-    if hasattr(app, "__func__") and hasattr(app, "__self__"):
-        candidates.append(app.__self__)
+    bound_to = getattr(app, "__self__", None) if hasattr(app, "__func__") else None
+    if bound_to is not None:
+        candidates.append(bound_to)
     for candidate in candidates:
         for cls in type(candidate).__mro__:
             adapter = ADAPTERS.get(cls.__module__.partition(".")[0])
