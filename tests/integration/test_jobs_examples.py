@@ -243,3 +243,47 @@ def test_the_agent_pushes_the_jobs_with_their_errors(agent_run):
     assert {key: errors for key, (_, errors) in agent_run.pushed.items() if errors} == {
         ("Mailer#deliver", "background"): failed["Mailer#deliver"]
     }
+
+
+# -- jobs started by a real server's request handlers ------------------------------------
+
+
+def test_jobs_started_by_a_request_handler_under_uvicorn():
+    """Inline: a child of the request. On a thread, as a task, as a background task
+    after the response: each its own root, never a child of the request."""
+    from .servers import serving
+
+    receiver = Receiver()
+    receiver.start()
+    try:
+        with serving("uvicorn", "tests.integration.apps.jobs_app:app", receiver.endpoint) as url:
+            import httpx
+
+            for user in ("ann", "bob"):
+                assert httpx.get(f"{url}/signup?user={user}", timeout=10).status_code == 200
+            deadline = time.monotonic() + 20
+            while len(receiver.spans) < 10 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        spans = list(receiver.spans)
+    finally:
+        receiver.stop()
+    by_id = {s.span_id: s for s in spans}
+    requests = [s for s in spans if s.name == "GET /signup"]
+    assert len(requests) == 2
+    request_traces = {s.trace_id for s in requests}
+    for span in spans:
+        if span.name == "Audit#record":  # inline: a child of its request, no namespace
+            assert by_id[span.parent_span_id].name == "GET /signup"
+            assert "appsignal.namespace" not in span.attributes
+        elif span.name != "GET /signup":
+            assert not span.parent_span_id, span
+            assert span.trace_id not in request_traces
+    roots = Counter(
+        (s.name, s.attributes.get("appsignal.namespace")) for s in spans if not s.parent_span_id
+    )
+    assert roots == {
+        ("GET /signup", None): 2,
+        ("Search#index", "background"): 2,
+        ("Stats#count", "stats"): 2,
+        ("Mailer#welcome", "background"): 2,
+    }
