@@ -267,3 +267,48 @@ def test_unknown_fastapi_internals_fall_back(traced, caplog):
     assert wrapped.app is app
     assert wrapped.start.router is not None
     assert "preparing" in caplog.text
+
+
+def test_adopted_span_takes_what_fastapi_writes_while_it_records(traced):
+    from opentelemetry.trace import StatusCode
+
+    from appsignal_routes.frameworks.fastapi import _AdoptedSpan
+
+    with traced.tracer.start_as_current_span("GET", kind=SpanKind.SERVER) as span:
+        adopted = _AdoptedSpan(span)
+        adopted.set_attribute("error.type", "RuntimeError")
+        adopted.set_attribute("http.route", "/elsewhere")
+        adopted.set_attributes({"http.route": "/elsewhere", "url.scheme": "http"})
+        adopted.set_status(StatusCode.ERROR)
+        adopted.update_name("GET /elsewhere")
+        adopted.end()
+        assert span.is_recording()
+    adopted.set_attribute("late", 1)
+    adopted.set_attributes({"late": 1})
+    adopted.set_status(StatusCode.OK)
+    (exported,) = traced.spans()
+    assert exported.name == "GET"
+    assert "http.route" not in exported.attributes
+    assert exported.attributes["error.type"] == "RuntimeError"
+    assert exported.attributes["url.scheme"] == "http"
+    assert "late" not in exported.attributes
+    assert exported.status.status_code is StatusCode.ERROR
+
+
+def test_adoption_is_once_and_direct_calls_trace_natively(native):
+    from fastapi.exceptions import FastAPIDeprecationWarning
+
+    with pytest.warns(FastAPIDeprecationWarning):
+        app = make_app(root_path="/v1")
+    ar.instrument(app, tracer_provider=native.provider)
+    wrapped = ar.instrument(app, tracer_provider=native.provider)
+    with TestClient(wrapped) as client:
+        assert client.get("/v1/users/1").status_code == 200
+    with TestClient(app) as client:  # not through instrument(): FastAPI's own span
+        assert client.get("/users/1").status_code == 200
+    one_server_span_each(native, 2)
+    # FastAPI's own name includes its root_path; ours is relative to the mount point
+    assert [name for name, _, _ in grouped(native)] == [
+        "GET /users/{user_id}",
+        "GET /v1/users/{user_id}",
+    ]

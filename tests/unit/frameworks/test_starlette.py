@@ -118,7 +118,9 @@ def test_routes_nesting_and_early_answers_are_grouped(traced, tmp_path):
         assert client.get("/users/abc").status_code == 404
         with client.websocket_connect("/ws/lobby"):
             pass
-    assert grouped(traced) == [
+    *http, handshake = grouped(traced)
+    assert handshake[1:] == ("/ws/{room}", "discovered")  # its name: the WebSocket rule's
+    assert http == [
         ("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
         ("POST /users/new", "/users/new", "discovered"),
         ("GET /api/items/{item_id:int}", "/api/items/{item_id:int}", "discovered"),
@@ -130,7 +132,6 @@ def test_routes_nesting_and_early_answers_are_grouped(traced, tmp_path):
         ("DELETE /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
         ("OPTIONS /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
         ("GET", None, "method"),
-        ("HTTP /ws/{room}", "/ws/{room}", "discovered"),
     ]
 
 
@@ -288,3 +289,69 @@ def test_mount_of_a_foreign_app_at_the_root(traced, path):
     router = router_for(web)
     scope = {"type": "http", "method": "GET", "path": f"{path}/a", "headers": []}
     assert router.route("GET", f"{path}/a", scope) == (path or None)
+
+
+def ask(router, path, method="GET", root_path="", headers=()):
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": root_path,
+        "headers": list(headers),
+    }
+    return router.route(method, path, scope)
+
+
+def test_the_routers_own_order_decides():
+    class Custom(Route):  # not a plain Route: asked through matches()
+        pass
+
+    web = Starlette(
+        routes=[
+            Route("/x", stats, methods=["GET"]),
+            Route("/x", stats, methods=["POST"]),
+            Custom("/c/{n}", stats, methods=["GET"]),
+            Route("/c/{n}", stats, methods=["POST"]),
+            Host("h.example.com", PlainTextResponse("x")),
+        ]
+    )
+    router = router_for(web)
+    assert ask(router, "/x", "PUT") == "/x"  # the first PARTIAL
+    assert ask(router, "/c/1", "PUT") == "/c/{n}"
+    assert ask(router, "/c/1", "POST") == "/c/{n}"
+    assert ask(router, "/deep/1") is None
+    assert ask(router, "/svc", root_path="/svc") is None  # the path is the root path
+    assert ask(router, "/svcx", root_path="/svc") is None
+    assert ask(router, "/svc/x", root_path="/svc") == "/x"
+    assert [r.template for r in router.routes()] == ["/x", "/x", "/c/{n}", "/c/{n}"]
+    # a Mount at the root takes every path: Starlette tries no route after it
+    web.router.routes.insert(0, Mount("", routes=[Route("/deep/{n}", stats)]))
+    assert ask(router, "/deep/1") == "/deep/{n}"
+    assert ask(router, "/x", "PUT") is None
+
+
+def test_unknown_fastapi_routers_and_odd_objects(monkeypatch, tmp_path):
+    from fastapi import APIRouter, FastAPI
+
+    from appsignal_routes.frameworks import fastapi as fastapi_adapter
+    from appsignal_routes.frameworks import prepare
+    from appsignal_routes.frameworks import starlette as adapter
+
+    app = FastAPI()
+    app.include_router(APIRouter(), prefix="/api")
+    monkeypatch.delattr("fastapi.routing.iter_route_contexts")
+    with pytest.raises(TypeError, match="iter_route_contexts"):
+        adapter.router_for(app)
+    assert adapter.router_for(object()) is None
+    deep = make_app(tmp_path)
+    for _ in range(20):
+        deep = CORSMiddleware(deep, allow_origins=["*"])
+    assert adapter.find_app(deep) is None
+    plain = CORSMiddleware(stats, allow_origins=["*"])
+    assert adapter.prepare(plain) is plain
+    assert prepare(object()) is not None
+    web = make_app(tmp_path)
+    assert fastapi_adapter.prepare(web) is web  # not a FastAPI app: Starlette's preparation
+    monkeypatch.delitem(__import__("sys").modules, "starlette.middleware.opentelemetry")
+    otel = OpenTelemetryMiddleware(web)
+    assert adapter.prepare(otel) is otel  # the middleware's module not loaded: none in use
