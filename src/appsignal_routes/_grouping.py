@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Final, Literal
+from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import Span
 from opentelemetry.trace import SpanKind
@@ -159,6 +160,18 @@ def _plain(attributes: Attributes) -> Mapping[str, object]:
     return dict(attributes or {})
 
 
+def _raw(name: str, attributes: Mapping[str, object]) -> bool:
+    """Whether a span name carries the request's raw path (never a group)."""
+    path = attributes.get("url.path") or attributes.get("http.target")
+    if not path:
+        url = attributes.get("url.full") or attributes.get("http.url")
+        path = urlsplit(url).path if isinstance(url, str) else None
+    if not isinstance(path, str) or not path:
+        return True  # nothing to tell by: take the name as raw
+    path = path.partition("?")[0]
+    return name == path or name.endswith(f" {path}")
+
+
 class RequestGroup:
     """What is known about one request's group; applied to its root span on change."""
 
@@ -208,6 +221,13 @@ class RequestGroup:
             self._set(route, source if known and isinstance(source, str) else "framework")
         elif source == "method" and self.span_name == method:
             return  # named by its method at start (_request_start): nothing to write
+        elif source is None and self.span_name != method and not _raw(self.span_name, attrs):
+            # An instrumentation named it by its route and sets http.route only later
+            # (Django's, in process_view), when no processor hook could still write:
+            # keep its name, which the AppSignal backends group by as they would by ours.
+            root.set_attribute(ROUTE_SOURCE, "framework")
+            self.on_span[3] = "framework"
+            return
         self.apply()
 
     def _set(self, route: str, source: str) -> None:

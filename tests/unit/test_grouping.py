@@ -27,6 +27,30 @@ def test_method_only_when_nothing_is_known_never_the_raw_path(traced):
     assert "appsignal.action_name" not in root.attributes
 
 
+@pytest.mark.parametrize(
+    ("name", "attributes", "exported", "source"),
+    [
+        # Django's instrumentor: named by its route at start, http.route set only later
+        ("GET users/<int:id>", {"http.url": "http://h/users/7"}, "GET users/<int:id>", "framework"),
+        # a raw path is never kept, whichever attribute says it is one
+        ("GET /users/7", {"http.url": "http://h/users/7"}, "GET", "method"),
+        ("GET /users/7", {"url.path": "/users/7"}, "GET", "method"),
+        ("GET /users/7", {"http.target": "/users/7?page=2"}, "GET", "method"),
+        ("GET /users/7", {}, "GET", "method"),  # nothing to tell by: taken as raw
+    ],
+)
+def test_another_instrumentations_own_name_is_kept_unless_it_is_the_raw_path(
+    traced, name, attributes, exported, source
+):
+    tracer = traced.tracer
+    attributes = {"http.method": "GET", **attributes}
+    with tracer.start_as_current_span(name, kind=SpanKind.SERVER, attributes=attributes):
+        pass
+    (root,) = traced.roots()
+    assert root.name == exported
+    assert root.attributes["appsignal_routes.route_source"] == source
+
+
 def test_route_names_the_root_from_a_child_span(traced):
     with traced.request(), traced.tracer.start_as_current_span("db"):
         ar.set_route("/users/:user_id")

@@ -397,11 +397,6 @@ def test_with_the_instrumentor_i18n_routes_agree(traced):
 
 
 @pytest.mark.usefixtures("instrumentor")
-@pytest.mark.xfail(
-    reason="the instrumentor sets http.route in process_view, after its span started; "
-    "the processor names the span by its method at start and sees the route only when "
-    "an annotation is made (lead: _grouping.RequestGroup)"
-)
 def test_the_instrumentor_alone_is_grouped_by_its_route(traced):
     call_wsgi(get_wsgi_application(), "/users/7")
     assert exported(traced) == ("GET users/<int:user_id>", "users/<int:user_id>", "framework")
