@@ -33,7 +33,7 @@ pytest: $(STAMP)
 	command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) \
 	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq redis-server'
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests/unit tests/integration
-	WRAPT_DISABLE_EXTENSIONS=true $(BIN)/pytest -q -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py
+	WRAPT_DISABLE_EXTENSIONS=true $(BIN)/pytest -q -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py tests/unit/test_jobs.py
 
 # Every example under the servers its users deploy with (frameworks x servers).
 MATRIX_FIGURES := $(VENV)/matrix-figures.jsonl
@@ -68,7 +68,7 @@ versions:
 	  test -x .venv-$$v/bin/python || $$py -m venv .venv-$$v; \
 	  .venv-$$v/bin/python -m pip install --quiet -e . pytest; \
 	  echo "== Python $$v"; \
-	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py tests/unit/test_template.py tests/unit/test_route_table.py; \
+	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py tests/unit/test_jobs.py tests/unit/test_template.py tests/unit/test_route_table.py; \
 	done
 
 test: lint types docs pytest matrix versions
