@@ -1,9 +1,9 @@
-"""The pytest plugin (entry point ``pytest11``): the ``route_groups`` fixture.
+"""The ``route_groups`` fixture, registered by the pytest plugin (``_appsignal_routes_pytest``).
 
-pytest imports this module when it loads its plugins, before any ``conftest.py`` or
-test module: so an app that calls ``ar.start()`` at import already finds the export
-guard in place, and a network exporter never sends the spans of a test that uses
-``route_groups``. ``import appsignal_routes`` never imports this module or pytest.
+It is registered before any ``conftest.py`` or test module is imported: so an app that
+calls ``ar.start()`` at import already finds the export guard in place, and a network
+exporter never sends the spans of a test that uses ``route_groups``.
+``import appsignal_routes`` never imports this module or pytest.
 """
 
 from __future__ import annotations

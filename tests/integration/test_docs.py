@@ -38,8 +38,11 @@ def test_snippet_runs(snippet, tmp_path):
     env["PYTHONPATH"] = str(ROOT)
     script = tmp_path / "snippet.py"
     script.write_text(snippet, encoding="utf-8")
+    # a snippet that defines tests (docs/testing.md) is a test module: pytest runs it
+    tests = re.search(r"^(async )?def test_", snippet, re.MULTILINE)
+    runner = ["-m", "pytest", "-q", "-p", "no:cacheprovider"] if tests else []
     result = subprocess.run(
-        [sys.executable, str(script)],
+        [sys.executable, *runner, str(script)],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -47,4 +50,4 @@ def test_snippet_runs(snippet, tmp_path):
         timeout=60,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr + result.stdout

@@ -11,7 +11,6 @@ import textwrap
 
 import pytest
 
-import appsignal_routes as ar
 from tests.receiver import Receiver
 
 pytest_plugins = ["pytester"]
@@ -468,8 +467,9 @@ def test_with_start_and_a_collector_nothing_is_sent(pytester):
         app.test_client().get("/users/7").close()
     """
         )
-        run_suite(pytester, source).assert_outcomes(passed=2)
-        ar.stop()  # flushes the batch exporter that start() built
+        pytester.makepyfile(test_app=textwrap.dedent(source))
+        # a process of its own, which flushes the batch exporter at its exit
+        pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)
         roots = receiver.wait_for(1)
         assert [r.attributes["http.target"] for r in roots] == ["/users/7"]
     finally:
