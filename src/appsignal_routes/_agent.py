@@ -99,7 +99,7 @@ def start(
         if _agent.tracer_provider is not None:
             atexit.register(stop)
             # atexit does not run when SIGTERM kills the process by default
-            _signals.install(stop, open_requests)
+            _signals.install(stop, open_requests, _agent.tracer_provider.force_flush)
         return _agent
 
 

@@ -16,6 +16,7 @@ from typing import Final
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from . import _signals
 from ._grouping import Mode, Naming, RequestGroup, RouteStyle
 
 logger = logging.getLogger("appsignal_routes")
@@ -111,7 +112,10 @@ class GroupingSpanProcessor(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         context = span.context
         if context is not None:
-            index.groups.pop(context.span_id, None)
+            group = index.groups.pop(context.span_id, None)
+            # a server's graceful stop: the last request to end flushes (see _signals)
+            if _signals.draining and group is not None and group.root.context == context:
+                _signals.request_ended()
 
     @property
     def active(self) -> bool:

@@ -1,11 +1,21 @@
-"""Flush before a SIGTERM that would end the process without running ``atexit``.
+"""No span lost at a graceful stop, whatever order the server installs its handlers in.
 
 A process whose SIGTERM handler is the default dies at once: ``atexit`` never runs, and
-spans still queued for export are lost (``python app.py``, waitress, and uvicorn, which
-restores the previous handler and re-raises the signal after its graceful shutdown).
-``start()`` installs a handler that passes the signal on to whatever handled it
-before; only where that was the default does it first wait briefly for the requests in
-flight, flush, and then re-raise the signal, so the process still ends as it would have.
+spans still queued for export are lost. ``start()`` chains a handler in front of the
+SIGTERM handler it finds, and what it does depends on what that was:
+
+- The default (``python app.py``, waitress, single-process uvicorn once it restored
+  ours): wait briefly for the requests in flight, flush, then re-raise the signal, so
+  the process still ends as it would have.
+- A server's own graceful stop (gunicorn's workers, uvicorn ``--workers``, which imports
+  the app inside its signal capture): call it, then *drain*. The server finishes the
+  requests in flight and may then end the process without ``atexit`` (uvicorn restores
+  the default handler past ours and re-raises), so from then on each request that ends
+  with no other in flight flushes, before the server gets control back. If none is in
+  flight at the signal, the flush happens at once. The last request to finish before the
+  server re-raises the signal has flushed everything, in either order of handlers.
+
+The hot path pays for this with one module-level flag check per span end (``draining``).
 """
 
 from __future__ import annotations
@@ -19,28 +29,86 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Final
 
+from ._bounded import run_within
+
 logger = logging.getLogger("appsignal_routes")
 
 #: How long the handler waits for requests in flight to end before it flushes, seconds.
 DRAIN_TIMEOUT: Final = 2.0
 #: How long no request must be in flight before the flush: queued requests start meanwhile.
 QUIET_PERIOD: Final = 0.1
+#: The longest one flush during a drain may take, seconds.
+FLUSH_TIMEOUT: Final = 5.0
+#: The most time all flushes of one drain may take together: a broken collector must
+#: not hold every request that ends during a shutdown.
+FLUSH_BUDGET: Final = 5.0
 
 _Handler = Callable[[int, FrameType | None], object] | int | None
+
+#: True once a server's own graceful stop began: each request that ends may flush.
+draining = False
+
+
+class _Drain:
+    """The flushes of one graceful stop, bounded in total by ``FLUSH_BUDGET``."""
+
+    def __init__(self, flush: Callable[[int], object], in_flight: Callable[[], int]) -> None:
+        self.flush = flush
+        self.in_flight = in_flight
+        self.started = time.monotonic()
+        self.budget = FLUSH_BUDGET
+
+    def flush_now(self) -> None:
+        """Export what is queued, within what is left of the budget; never raises."""
+        timeout = min(self.budget, FLUSH_TIMEOUT)
+        if timeout <= 0:
+            return
+        started = time.monotonic()
+        done = run_within(
+            timeout, lambda: self.flush(int(timeout * 1000)), "flushing spans at a graceful stop"
+        )
+        self.budget = self.budget - (time.monotonic() - started) if done else 0.0
+
+    def request_ended(self) -> None:
+        """A request ended: flush if it was the last in flight. Past ``DRAIN_TIMEOUT``
+        every request flushes: one that never ends must not hold the others' spans."""
+        try:
+            if not self.in_flight() or time.monotonic() - self.started > DRAIN_TIMEOUT:
+                self.flush_now()
+        except Exception:
+            logger.debug("appsignal-routes: flush at a graceful stop failed", exc_info=True)
+
+
+_drain: _Drain | None = None
+
+
+def request_ended() -> None:
+    """Called by the grouping processor as a request's root span ends, while ``draining``."""
+    drain = _drain
+    if drain is not None:
+        drain.request_ended()
 
 
 class _Chain:
     """The handler ``start()`` installed, and the one it replaced."""
 
-    def __init__(self, flush: Callable[[], None], in_flight: Callable[[], int]) -> None:
-        self.flush = flush
+    def __init__(
+        self,
+        stop: Callable[[], None],
+        in_flight: Callable[[], int],
+        flush: Callable[[int], object] | None = None,
+    ) -> None:
+        self.stop = stop
         self.in_flight = in_flight
+        self.flush = flush
         self.previous: _Handler = None
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         previous = self.previous
         if callable(previous):
-            previous(signum, frame)  # the server's own graceful stop; atexit runs later
+            previous(signum, frame)  # the server's own graceful stop
+            if self.flush is not None:
+                _start_draining(self.flush, self.in_flight)
             return
         if previous == signal.SIG_IGN:
             return
@@ -55,27 +123,45 @@ class _Chain:
                 elif time.monotonic() - quiet_since >= QUIET_PERIOD:
                     break
                 time.sleep(0.01)
-            self.flush()
+            self.stop()
         except Exception:
             logger.debug("appsignal-routes: flush on SIGTERM failed", exc_info=True)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
 
+def _start_draining(flush: Callable[[int], object], in_flight: Callable[[], int]) -> None:
+    global draining, _drain  # noqa: PLW0603 - one process stops once
+    try:
+        if _drain is None:
+            _drain = _Drain(flush, in_flight)
+            draining = True
+        if not in_flight():
+            _drain.flush_now()  # nothing left to end: the server may exit at any moment
+    except Exception:
+        logger.debug("appsignal-routes: flush at a graceful stop failed", exc_info=True)
+
+
 _installed: _Chain | None = None
 
 
-def install(flush: Callable[[], None], in_flight: Callable[[], int]) -> bool:
+def install(
+    stop: Callable[[], None],
+    in_flight: Callable[[], int],
+    flush: Callable[[int], object] | None = None,
+) -> bool:
     """Chain the flushing handler in front of the current SIGTERM handler.
 
-    Only the main thread can set signal handlers; elsewhere this does nothing and
-    returns False.
+    ``stop`` flushes and shuts down before the process dies; ``flush(timeout_millis)``
+    exports what is queued while a server's own stop drains; ``in_flight`` counts the
+    requests in flight. Only the main thread can set signal handlers; elsewhere this
+    does nothing and returns False.
     """
     global _installed  # noqa: PLW0603 - one process has one SIGTERM handler
     if threading.current_thread() is not threading.main_thread():
         logger.debug("appsignal-routes: start() outside the main thread; no SIGTERM flush")
         return False
-    chain = _Chain(flush, in_flight)
+    chain = _Chain(stop, in_flight, flush)
     try:
         chain.previous = signal.signal(signal.SIGTERM, chain)
     except (ValueError, OSError):
@@ -86,8 +172,10 @@ def install(flush: Callable[[], None], in_flight: Callable[[], int]) -> bool:
 
 
 def uninstall() -> None:
-    """Put the replaced handler back, unless someone replaced ours since."""
-    global _installed  # noqa: PLW0603
+    """Stop draining; put the replaced handler back, unless someone replaced ours since."""
+    global _installed, draining, _drain  # noqa: PLW0603
+    draining = False
+    _drain = None
     chain = _installed
     _installed = None
     if chain is None or threading.current_thread() is not threading.main_thread():

@@ -95,7 +95,49 @@ COMMANDS = {
         "--no-access-log",
         app,
     ],
+    # the deployments of issue 16: uvicorn's other parser and protocol, its workers
+    # (the app imported inside its own signal capture), lifespan off, gunicorn's worker
+    "uvicorn-h11": lambda app, port: [
+        *_uvicorn(app, port),
+        "--http",
+        "h11",
+        "--ws",
+        "wsproto",
+    ],
+    "uvicorn-no-lifespan": lambda app, port: [*_uvicorn(app, port), "--lifespan", "off"],
+    "uvicorn-workers": lambda app, port: [*_uvicorn(app, port), "--workers", "2"],
+    "uvicorn-workers-no-lifespan": lambda app, port: [
+        *_uvicorn(app, port),
+        "--workers",
+        "2",
+        "--lifespan",
+        "off",
+    ],
+    "gunicorn-uvicorn": lambda app, port: [
+        str(BIN / "gunicorn"),
+        "--worker-class",
+        "uvicorn.workers.UvicornWorker",
+        "-w",
+        "2",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--graceful-timeout",
+        "5",
+        app,
+    ],
 }
+
+
+def _uvicorn(app: str, port: int) -> list[str]:
+    return [
+        str(BIN / "uvicorn"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        app,
+    ]
 
 
 @dataclass

@@ -24,17 +24,26 @@ SCRIPT = textwrap.dedent(
     from opentelemetry.trace import SpanKind
     import appsignal_routes as ar
 
+    captured = []
     if sys.argv[1] == "own-handler":
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
     elif sys.argv[1] == "ignored":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    elif sys.argv[1] == "uvicorn-workers":
+        # as uvicorn --workers: the server captures SIGTERM before the app is imported
+        original = signal.signal(signal.SIGTERM, lambda signum, frame: captured.append(signum))
     ar.start(exporter="collector", collector_endpoint=os.environ["COLLECTOR"])
     tracer = trace.get_tracer("script")
     with tracer.start_as_current_span("GET", kind=SpanKind.SERVER,
                                       attributes={"http.method": "GET"}):
         ar.set_route("/users/:id")
     print("ready", flush=True)
-    time.sleep(30)
+    deadline = time.monotonic() + 30
+    while not captured and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # ... then restores the handler it found, past ours, and re-raises: no atexit
+    signal.signal(signal.SIGTERM, original)
+    signal.raise_signal(signal.SIGTERM)
     """
 )
 
@@ -57,7 +66,10 @@ def run_and_terminate(mode: str, collector: str, timeout: float = 10) -> int:
         process.stdout.close()
 
 
-@pytest.mark.parametrize(("mode", "returncode"), [("default", -signal.SIGTERM), ("own-handler", 3)])
+@pytest.mark.parametrize(
+    ("mode", "returncode"),
+    [("default", -signal.SIGTERM), ("own-handler", 3), ("uvicorn-workers", -signal.SIGTERM)],
+)
 def test_spans_are_flushed_on_sigterm(mode, returncode):
     with running_receiver() as receiver:
         assert run_and_terminate(mode, receiver.endpoint) == returncode
@@ -159,3 +171,105 @@ def test_a_refused_handler_is_reported_as_not_installed(monkeypatch):
 
     monkeypatch.setattr(signal, "signal", refuse)
     assert _signals.install(print, int) is False
+
+
+@pytest.fixture
+def drain_reset():
+    yield
+    _signals.uninstall()
+
+
+def test_after_a_servers_own_stop_the_last_request_to_end_flushes(drain_reset):
+    received, flushed = [], []
+    open_requests = [2]
+    chain = _signals._Chain(lambda: None, lambda: open_requests[0], flushed.append)
+    chain.previous = lambda signum, frame: received.append(signum)
+    chain(signal.SIGTERM, None)
+    assert received == [signal.SIGTERM]
+    assert _signals.draining
+    assert flushed == []  # two requests still in flight: they flush as they end
+    open_requests[0] = 1
+    _signals.request_ended()
+    assert flushed == []
+    open_requests[0] = 0
+    _signals.request_ended()
+    assert len(flushed) == 1
+    assert 0 < flushed[0] <= _signals.FLUSH_TIMEOUT * 1000
+
+
+def test_a_servers_stop_with_no_request_in_flight_flushes_at_once(drain_reset):
+    flushed = []
+    chain = _signals._Chain(lambda: None, lambda: 0, flushed.append)
+    chain.previous = lambda signum, frame: None
+    chain(signal.SIGTERM, None)
+    chain(signal.SIGTERM, None)  # a second signal: the same drain, flushed again
+    assert len(flushed) == 2
+
+
+def test_a_request_that_never_ends_holds_the_others_only_for_a_while(drain_reset, monkeypatch):
+    flushed = []
+    chain = _signals._Chain(lambda: None, lambda: 1, flushed.append)  # one never ends
+    chain.previous = lambda signum, frame: None
+    chain(signal.SIGTERM, None)
+    _signals.request_ended()
+    assert flushed == []
+    assert _signals._drain is not None
+    monkeypatch.setattr(_signals._drain, "started", time.monotonic() - _signals.DRAIN_TIMEOUT - 1)
+    _signals.request_ended()
+    assert len(flushed) == 1
+
+
+def test_a_hanging_flush_spends_the_budget_once(drain_reset, monkeypatch):
+    monkeypatch.setattr(_signals, "FLUSH_TIMEOUT", 0.05)
+    release = threading.Event()
+    calls = []
+
+    def hanging(timeout_millis: int) -> None:
+        calls.append(timeout_millis)
+        release.wait(5)
+
+    chain = _signals._Chain(lambda: None, lambda: 0, hanging)
+    chain.previous = lambda signum, frame: None
+    try:
+        chain(signal.SIGTERM, None)  # gives up after FLUSH_TIMEOUT
+        _signals.request_ended()  # the collector is stuck: no more waiting per request
+    finally:
+        release.set()
+    assert len(calls) == 1
+
+
+def test_a_failing_drain_never_raises(drain_reset):
+    def broken() -> int:
+        raise RuntimeError("count broke")
+
+    chain = _signals._Chain(lambda: None, broken, lambda timeout: None)
+    chain.previous = lambda signum, frame: None
+    chain(signal.SIGTERM, None)
+    _signals.request_ended()  # logged, never raised
+
+
+def test_request_ends_flush_through_the_processor_only_while_draining(drain_reset):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import SpanKind
+
+    provider = TracerProvider()
+    provider.add_span_processor(ar.GroupingSpanProcessor())
+    tracer = provider.get_tracer("t")
+    flushed = []
+    with tracer.start_as_current_span("GET", kind=SpanKind.SERVER):
+        pass
+    assert flushed == []
+    _signals._start_draining(flushed.append, lambda: 1)  # a request is in flight
+    with tracer.start_as_current_span("GET", kind=SpanKind.SERVER):
+        with tracer.start_as_current_span("child"):
+            pass
+        assert flushed == []  # a child span ending is no request ending
+    assert len(flushed) == 0  # in_flight still says 1
+    _signals._drain.in_flight = lambda: 0  # type: ignore[union-attr]
+    with tracer.start_as_current_span("GET", kind=SpanKind.SERVER):
+        pass
+    assert len(flushed) == 1
+    _signals.uninstall()
+    assert not _signals.draining
+    _signals.request_ended()  # no drain: nothing
+    assert len(flushed) == 1
