@@ -273,3 +273,14 @@ def test_request_ends_flush_through_the_processor_only_while_draining(drain_rese
     assert not _signals.draining
     _signals.request_ended()  # no drain: nothing
     assert len(flushed) == 1
+
+
+def test_the_default_handler_flushes_after_drain_timeout_even_with_a_request_stuck(monkeypatch):
+    monkeypatch.setattr(os, "kill", lambda pid, signum: None)
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: None)
+    monkeypatch.setattr(_signals, "DRAIN_TIMEOUT", 0.05)
+    stopped = []
+    chain = _signals._Chain(lambda: stopped.append(1), lambda: 1)
+    chain.previous = signal.SIG_DFL
+    chain(signal.SIGTERM, None)
+    assert stopped == [1]
