@@ -42,5 +42,5 @@ def test_report_of_a_served_app(tmp_path):
     lines = [line.split() for line in ungrouped.splitlines()[1:] if line.strip()]
     # most frequent first, each with a suggested template
     assert lines[0][:2] == ["3", "/reports/2026-11-01"]
-    assert lines[0][-1] == "@route('/reports/:date')"
+    assert lines[0][-1] == "@route('/reports/:report_id')"  # named after its segment
     assert lines[1][:2] == ["2", "/missing"]
