@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest matrix reliability bench versions install clean
+.PHONY: demo test lint types docs pytest matrix reliability bench bench-peers versions install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,22 @@ bench: $(STAMP)
 	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq wrk'
 	$(BIN)/python -m benchmarks.run
 
+# The same apps under other APM agents (issue 13), offline on loopback, beside the seed's
+# way and the toolkit: writes benchmarks/RESULTS-peers.md and the chart (benchmarks/ and
+# docs/images/peers.png). The agents live in .venv-peers and never enter the dev env.
+PEERS_VENV := .venv-peers
+PEERS_STAMP := $(PEERS_VENV)/.installed
+$(PEERS_STAMP): pyproject.toml
+	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS_VENV)/bin/python -m pip install --quiet -e ".[bench-peers]"
+	touch $(PEERS_STAMP)
+
+bench-peers: $(PEERS_STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq wrk'
+	$(PEERS_VENV)/bin/python -m benchmarks.peers.run
+
 # The decorators on every Python the project supports (stacking with classmethod and
 # staticmethod changed across 3.10-3.13). Each gets a small venv of its own.
 VERSIONS := 3.10 3.12 3.13
@@ -74,4 +90,4 @@ versions:
 test: lint types docs pytest matrix versions
 
 clean:
-	rm -rf $(VENV) .venv-3.* site .coverage .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* site .coverage .mypy_cache .pytest_cache .ruff_cache
