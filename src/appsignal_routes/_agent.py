@@ -31,7 +31,7 @@ from ._bounded import run_within
 from ._config import Config, resolve
 from ._exporters import build_exporter
 from ._infer import LEARN_THRESHOLD, set_learning
-from ._processor import GroupingSpanProcessor, group_of, open_requests
+from ._processor import GroupingSpanProcessor, group_for, open_requests
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -160,8 +160,7 @@ class _IgnoringProcessor(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         if span.name in self._ignored:
             return
-        context = span.context
-        group = group_of(context.span_id) if context is not None else None
+        group = group_for(span) if span.context is not None else None  # type: ignore[arg-type]
         if group is not None and group.root.name in self._ignored:
             return
         self._inner.on_end(span)

@@ -15,8 +15,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import get_current_span
 
-from ._grouping import HTTP_ROUTE, ROOT_NAME, RouteSource
-from ._processor import group_of
+from ._grouping import HTTP_ROUTE, ROOT_NAME, RequestGroup, RouteSource
+from ._processor import current_group, group_for
 from ._template import check_name, parse
 
 logger = logging.getLogger("appsignal_routes")
@@ -71,13 +71,15 @@ def annotate_route(
     """Record a validated route on the request ``span`` belongs to; never raises."""
     try:
         # (inlined: this runs on every decorated call inside a request)
-        target = get_current_span(_current_context()) if span is None else span
-        if not target.is_recording():
-            return
-        group = group_of(target.get_span_context().span_id)
+        if span is None:
+            group = current_group.get()
+            if group is not None and group.root.is_recording():
+                group.set_route(route, source, override)
+                return
+        group, target = _group_of(span)
         if group is not None:
             group.set_route(route, source, override)
-        else:
+        elif target is not None:
             _mark(target, HTTP_ROUTE, route, override)
     except Exception:
         _log_failure()
@@ -88,16 +90,26 @@ def annotate_root_name(
 ) -> None:
     """Record a validated root name on the request ``span`` belongs to; never raises."""
     try:
-        target = get_current_span(_current_context()) if span is None else span
-        if not target.is_recording():
-            return
-        group = group_of(target.get_span_context().span_id)
+        if span is None:
+            group = current_group.get()
+            if group is not None and group.root.is_recording():
+                group.set_root_name(name, override)
+                return
+        group, target = _group_of(span)
         if group is not None:
             group.set_root_name(name, override)
-        else:
+        elif target is not None:
             _mark(target, ROOT_NAME, name, override)
     except Exception:
         _log_failure()
+
+
+def _group_of(span: trace.Span | None) -> tuple[RequestGroup | None, trace.Span | None]:
+    """The group of ``span`` (or of the current span) and the span, if it records."""
+    target = get_current_span(_current_context()) if span is None else span
+    if not target.is_recording():
+        return None, None
+    return group_for(target), target
 
 
 def _mark(span: trace.Span, key: str, value: str, override: bool) -> None:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import Span
@@ -52,6 +52,35 @@ matched_at_start: ContextVar[tuple[str, RouteSource] | None] = ContextVar(
 _WEBSOCKET_SCHEMES: Final = frozenset({"ws", "wss"})
 
 
+class Started(NamedTuple):
+    """How the middleware named a server span as it started (see ``_request_start``):
+    its method, name, route (None: by its method alone), the route's source, and the
+    action name written at start (an inferred route's; None otherwise)."""
+
+    method: str | None
+    name: str
+    route: str | None
+    source: str
+    action: str | None
+
+
+class _StartMode:
+    """What the names given at a request's start carry (see ``Naming``)."""
+
+    __slots__ = ("action_name",)
+
+    def __init__(self) -> None:
+        self.action_name = True  # the default mode, "both"
+
+
+#: What names given at start carry: the mode of the process's latest grouping processor.
+start_mode = _StartMode()
+
+
+#: The start record of the server span being started right now, for its group.
+starting: ContextVar[Started | None] = ContextVar("appsignal_routes_starting", default=None)
+
+
 def request_method(raw: object) -> str | None:
     """The method a request is named by: ``HTTP`` for one the upstream sanitised to
     ``_OTHER``; None when there is none."""
@@ -63,13 +92,15 @@ def request_method(raw: object) -> str | None:
 def span_method(attributes: Mapping[str, object]) -> str | None:
     """The method of the request a server span's start attributes describe; a WebSocket
     handshake, which has none, is ``HTTP`` (as for unknown methods). None: no request."""
-    method = request_method(attributes.get("http.request.method") or attributes.get("http.method"))
-    if method is None and (
+    raw = attributes.get("http.request.method") or attributes.get("http.method")
+    if isinstance(raw, str) and raw:
+        return "HTTP" if raw == "_OTHER" else raw  # (request_method, inlined: every request)
+    if (
         attributes.get("url.scheme") in _WEBSOCKET_SCHEMES
         or attributes.get("http.scheme") in _WEBSOCKET_SCHEMES
     ):
         return "HTTP"
-    return method
+    return None
 
 
 def group_name(method: str | None, route: str) -> str:
@@ -103,6 +134,9 @@ class Naming:
         self.appsignal_style = route_style == "appsignal"
         self.root_name_attr = mode in ("both", "agent")
         self.action_name_attr = mode in ("both", "collector")
+        # requests are named as they start, before any processor sees them: the mode of
+        # the process's grouping (its latest processor's) decides for them too
+        start_mode.action_name = self.action_name_attr
         self.groups: set[str] = set()
         self._lock = threading.Lock()
         self._warned = False
@@ -187,14 +221,18 @@ class RequestGroup:
         "span_name",
     )
 
-    def __init__(self, root: Span, naming: Naming) -> None:
-        """Read what the middleware put on the root span at its start, and name it."""
+    def __init__(self, root: Span, naming: Naming, started: Started | None = None) -> None:
+        """Take over how the middleware named the root span as it started (``started``),
+        or read what another instrumentation put on it; then name it."""
         self.root = root
         self.naming = naming
         self.root_name: str | None = None
         self.route: str | None = None
         self.exported: str | None = None  # the route as exported, in the chosen style
         self.route_source: str | None = None
+        if started is not None:
+            self._take_over(started)
+            return
         # our four attributes as the root span has them (in _OWN_ATTRIBUTES order) and
         # its name: apply() writes only what differs, as each write costs a lock and a
         # validation in the SDK
@@ -230,6 +268,22 @@ class RequestGroup:
             return
         self.apply()
 
+    def _take_over(self, started: Started) -> None:
+        """The middleware's own span: its name and attributes are known, nothing is read."""
+        method, name, route, source, action = started
+        self.method = method
+        self.span_name = name
+        self.on_span = [None if source == "inferred" else route, None, action, source]
+        if route is None:
+            return  # by its method alone (rule 6): nothing to write
+        self._set(route, source)
+        naming = self.naming
+        if name not in naming.groups:
+            self.apply()  # a group the cap has not seen yet: admit it
+        elif naming.action_name_attr and action is None:
+            self.root.set_attribute(ACTION_NAME, name)  # the one attribute start left out
+            self.on_span[2] = name
+
     def _set(self, route: str, source: str) -> None:
         naming = self.naming
         self.route = route
@@ -237,18 +291,36 @@ class RequestGroup:
         self.route_source = source
 
     def set_route(self, route: str, source: RouteSource, override: bool) -> None:
-        adopted = False
-        if self.route_source not in ("decorator", "framework"):
-            # a http.route a framework set after the span started counts as explicit
-            current = _plain(self.root.attributes).get(HTTP_ROUTE)
-            if isinstance(current, str) and current and current != self.on_span[0]:
-                self._set(current, "framework")
-                adopted = True
-        if override or _RANK[source] > _RANK[self.route_source]:
+        current = self.route_source
+        if current in ("decorator", "framework"):
+            if override:
+                self._set(route, source)
+                self.apply()
+            return  # the first explicit route wins
+        # a http.route a framework set after the span started counts as explicit
+        late = self._route_on_span()
+        if isinstance(late, str) and late and late != self.on_span[0]:
+            self._set(late, "framework")
+            if override:
+                self._set(route, source)
+            self.apply()
+        elif override or _RANK[source] > _RANK[current]:
+            if route == self.route and self.root_name is None and self.root.is_recording():
+                # the handler confirms the route matched at start: only its source changes
+                self.route_source = source
+                if self.on_span[3] != source:
+                    self.root.set_attribute(ROUTE_SOURCE, source)
+                    self.on_span[3] = source
+                return
             self._set(route, source)
             self.apply()
-        elif adopted:
-            self.apply()
+
+    def _route_on_span(self) -> object:
+        """The root span's ``http.route`` now (a framework may have written it)."""
+        attributes = self.root.attributes
+        if self.on_span[0] is not None and attributes is not None:
+            return attributes.get(HTTP_ROUTE)  # there since the start: a plain look-up
+        return _plain(attributes).get(HTTP_ROUTE)  # (a miss on the SDK's view raises)
 
     def unroute_inferred(self) -> None:
         """Forget an inferred route (a 404 is never grouped by one): by the method alone."""

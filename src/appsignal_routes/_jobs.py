@@ -23,7 +23,7 @@ from opentelemetry.util.types import AttributeValue
 from ._annotation import _log_failure
 from ._decorators import _already, _Copyable, _handler_names
 from ._grouping import ACTION_NAME, ROOT_NAME
-from ._processor import group_of
+from ._processor import group_for, group_of
 from ._template import check_name
 
 _T = TypeVar("_T")
@@ -213,7 +213,7 @@ def _in_progress(span: Span) -> bool:
     """Is ``span`` part of a request or job still in progress?"""
     if not span.is_recording():
         return False
-    group = group_of(span.get_span_context().span_id)
+    group = group_for(span)
     return group is None or group.root.is_recording()
 
 
@@ -337,7 +337,7 @@ def set_namespace(name: str, span: trace.Span | None = None) -> None:
         target = get_current_span() if span is None else span
         if not target.is_recording():
             return
-        group = group_of(target.get_span_context().span_id)
+        group = group_for(target)
         root = group.root if group is not None else target
         if root.is_recording():
             root.set_attribute(NAMESPACE, namespace)

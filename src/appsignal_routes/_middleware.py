@@ -20,7 +20,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
-from ._grouping import HTTP_ROUTE, group_name, matched_at_start, request_method
+from ._grouping import HTTP_ROUTE, matched_at_start, request_method
 from ._isolation import clean_context, restore_context, same_request, serving
 from ._lifespan import run_lifespan
 from ._request_start import NamingTracerProvider, RequestStart, response_status
@@ -69,7 +69,7 @@ class WsgiMiddleware:
         excluded = start.excluded
         if excluded is not None and excluded.search(path) is not None:
             return self.app(environ, start_response)
-        if start.infer_routes:
+        if start.infers():
             start_response = _noting_status(start_response)
         # another request's context (see _isolation; an ASGI server's, through a WSGI
         # adapter that copies it into the thread): the span's parent is in the headers
@@ -156,7 +156,7 @@ class AsgiMiddleware:
         if excluded is not None and excluded.search(path) is not None:
             await self.app(scope, receive, send)
             return
-        if start.infer_routes:
+        if start.infers():
             send = _noting_status_asgi(send)
         # another request's context (see _isolation): the span's parent is in the headers
         owner = serving.get()
@@ -174,12 +174,13 @@ class AsgiMiddleware:
 
 def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:
     """The upstream's name and extra attributes for a request: the route matched at
-    start goes into its duration metric (the span's own name is set as it starts)."""
-    method = request_method(sanitize_method(str(scope.get("method", "")).strip()))
+    start goes into its duration metric. (The span is named as it starts, by
+    ``_request_start``: the name given here stands only if that fails.)"""
     found = matched_at_start.get()
     if found is not None and found[1] != "inferred":
-        return group_name(method, found[0]), {HTTP_ROUTE: found[0]}
-    return method or str(scope.get("type", "websocket")).upper(), {}
+        return found[0], {HTTP_ROUTE: found[0]}
+    method = request_method(sanitize_method(str(scope.get("method", "")).strip()))
+    return method or "HTTP", {}
 
 
 def _noting_status_asgi(send: Send) -> Send:
@@ -195,8 +196,8 @@ def _noting_status_asgi(send: Send) -> Send:
 
 def _relative_path(scope: Scope) -> str:
     """The path below the app's mount point (ASGI ``path`` includes ``root_path``)."""
-    path = str(scope.get("path") or "/")
-    root = str(scope.get("root_path") or "")
+    path = scope.get("path") or "/"
+    root = scope.get("root_path")
     if root and path.startswith(root):
         path = path[len(root) :] or "/"
     return path

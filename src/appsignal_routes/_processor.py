@@ -1,32 +1,43 @@
 """The grouping span processor: which request does each span belong to.
 
-It tracks every local root span (parent none or remote) and the spans below it, so
-that an annotation made on any span of a request reaches that request's
-``RequestGroup``. Spans are keyed by span id, never by trace id: concurrent requests
-that share one upstream trace stay apart. The index is freed as spans end and is
-capped, so spans that are never ended cannot grow it without bound.
+It gives every local root span (parent none or remote) a ``RequestGroup``, indexed by
+the root's span id, and makes it the context's ``current_group``, where an annotation
+made anywhere in the request finds it, with no look-up per span: the spans below a
+root are not tracked at all. A span of the request named explicitly finds its group by
+its trace id (``group_for``); never by trace id alone, since concurrent requests that
+share one upstream trace stay apart in their own contexts. The index is freed as roots
+end and is capped, so roots that are never ended cannot grow it without bound.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from contextvars import ContextVar
 from typing import Final
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import Span as ApiSpan
 
 from . import _signals
-from ._grouping import Mode, Naming, RequestGroup, RouteStyle
+from ._grouping import Mode, Naming, RequestGroup, RouteStyle, starting
 
 logger = logging.getLogger("appsignal_routes")
 
-#: Spans tracked at once, over all requests in flight, before the oldest are dropped.
+#: Requests tracked at once, before the oldest are dropped (roots that never end).
 MAX_TRACKED_SPANS: Final = 100_000
+
+#: The group of the request (or job) the current context belongs to: set as its root
+#: starts, in the context the request runs in (a later root in the same context, or a
+#: request that has ended, is told apart by the caller: see ``group_for``).
+current_group: ContextVar[RequestGroup | None] = ContextVar(
+    "appsignal_routes_current_group", default=None
+)
 
 
 class _SpanIndex:
-    """span id -> the group of the request the span belongs to (process-wide)."""
+    """root span id -> the group of its request (process-wide)."""
 
     def __init__(self, limit: int = MAX_TRACKED_SPANS) -> None:
         self.limit = limit
@@ -57,17 +68,25 @@ class _SpanIndex:
 index = _SpanIndex()
 
 
-#: The group of a span id, or None (the index's dict never changes identity).
+#: The group of a request by its root's span id, or None (the dict never changes identity).
 group_of = index.groups.get
+
+
+def group_for(span: ApiSpan) -> RequestGroup | None:
+    """The group of the request ``span`` belongs to: its own, if it is a root, else the
+    current context's, if that request is ``span``'s (same trace)."""
+    context = span.get_span_context()
+    group = group_of(context.span_id)
+    if group is None:
+        group = current_group.get()
+        if group is not None and group.root.get_span_context().trace_id != context.trace_id:
+            return None
+    return group
 
 
 def open_requests() -> int:
     """How many requests are in flight: local roots started and not yet ended."""
-    return sum(
-        1
-        for span_id, group in list(index.groups.items())
-        if group.root.get_span_context().span_id == span_id
-    )
+    return len(index.groups)
 
 
 class GroupingSpanProcessor(SpanProcessor):
@@ -99,23 +118,22 @@ class GroupingSpanProcessor(SpanProcessor):
             return
         try:
             parent = span.parent
-            span_id = span.get_span_context().span_id
-            if parent is None or parent.is_remote:
-                index.add(span_id, RequestGroup(span, self.naming))
-            else:
-                group_ = group_of(parent.span_id)
-                if group_ is not None:
-                    index.add(span_id, group_)
+            if parent is not None and not parent.is_remote:
+                return  # a span inside a request: its annotations find the request's group
+            group = RequestGroup(span, self.naming, starting.get())
+            groups = index.groups
+            groups[span.get_span_context().span_id] = group
+            if len(groups) > index.limit:
+                index.trim()
+            current_group.set(group)  # the context the request runs in
         except Exception:
             logger.debug("appsignal-routes: on_start failed", exc_info=True)
 
     def on_end(self, span: ReadableSpan) -> None:
         context = span.context
-        if context is not None:
-            group = index.groups.pop(context.span_id, None)
-            # a server's graceful stop: the last request to end flushes (see _signals)
-            if _signals.draining and group is not None and group.root.context == context:
-                _signals.request_ended()
+        ended = context is not None and index.groups.pop(context.span_id, None) is not None
+        if ended and _signals.draining:
+            _signals.request_ended()  # a server's graceful stop: the last request flushes
 
     @property
     def active(self) -> bool:

@@ -30,12 +30,15 @@ from ._grouping import (
     HTTP_ROUTE,
     ROUTE_SOURCE,
     RouteSource,
+    Started,
     group_name,
     matched_at_start,
     span_method,
+    start_mode,
+    starting,
 )
 from ._infer import infer_template
-from ._processor import group_of
+from ._processor import current_group
 from .frameworks import Router, router_for
 
 logger = logging.getLogger("appsignal_routes")
@@ -81,11 +84,11 @@ class RequestStart:
         self.excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         self._failed = False
 
-    @property
-    def infer_routes(self) -> bool:
-        if self._infer_routes is None:
-            return _registry.infer_by_default()
-        return self._infer_routes
+    def infers(self) -> bool:
+        """Whether requests no route matched get an inferred one (``infer_routes=``, or
+        else as ``start()`` configured the process)."""
+        infer = self._infer_routes
+        return _registry.settings.infer if infer is None else infer
 
     def match(self, method: str | None, path: str, request: Any) -> Match | None:
         """The route a request is headed for, by its method, path (relative to the
@@ -96,10 +99,10 @@ class RequestStart:
                 route = router.route(method, path, request)
                 if route is not None:
                     return route, "discovered"
-            template = _registry.registry().match(path)
+            template = _registry.settings.table.match(path)
             if template is not None:
                 return template.text, "registry"
-            if self.infer_routes:
+            if self.infers():
                 inferred = infer_template(path)
                 if inferred is not None:
                     return inferred, "inferred"
@@ -116,17 +119,19 @@ def response_status(status: int) -> None:
     if status != 404:  # noqa: PLR2004 - Not Found
         return
     try:
-        span = trace.get_current_span()
-        group = group_of(span.get_span_context().span_id)
-        if group is not None:
+        group = current_group.get()
+        if group is not None and group.root.is_recording():
             group.unroute_inferred()
     except Exception:
         logger.debug("appsignal-routes: naming a 404 failed", exc_info=True)
 
 
-def start_naming(name: str, attributes: Attributes, *, in_place: bool) -> tuple[str, Attributes]:
+def start_naming(
+    name: str, attributes: Attributes, *, in_place: bool
+) -> tuple[str, Attributes, Started | None]:
     """A server span's name and start attributes, by the request's match at start, else
-    by its method alone (rule 6), unless the caller knows its route already.
+    by its method alone (rule 6), unless the caller knows its route already; and the
+    record of it that the span's group takes over (None: the group reads the span).
 
     ``in_place`` adds them to the caller's own dict: the upstream WSGI middleware then
     reports ``http.route`` in its duration metric too. (The ASGI one writes its dict to
@@ -138,16 +143,19 @@ def start_naming(name: str, attributes: Attributes, *, in_place: bool) -> tuple[
     if found is not None:
         route, source = found
         name = group_name(method, route)
+        action = None
         if source == "inferred":
-            attrs[ACTION_NAME] = name  # a guess: never http.route, which is for real routes
+            attrs[ACTION_NAME] = action = name  # a guess: never http.route, for real routes
         else:
             attrs[HTTP_ROUTE] = route
+            if start_mode.action_name:
+                attrs[ACTION_NAME] = action = name
         attrs[ROUTE_SOURCE] = source
-        return name, attrs
+        return name, attrs, Started(method, name, route, source, action)
     if method is None or HTTP_ROUTE in attrs:
-        return name, attributes  # a route the caller knows: the processor adopts it
+        return name, attributes, None  # a route the caller knows: the processor adopts it
     attrs[ROUTE_SOURCE] = "method"
-    return method, attrs
+    return method, attrs, Started(method, method, None, "method", None)
 
 
 class NamingTracer(Tracer):
@@ -172,21 +180,37 @@ class NamingTracer(Tracer):
         record_exception: bool = True,
         set_status_on_exception: bool = True,
     ) -> Span:
+        started = None
         if kind is SpanKind.SERVER:
             try:
-                name, attributes = start_naming(name, attributes, in_place=self._in_place)
+                name, attributes, started = start_naming(name, attributes, in_place=self._in_place)
             except Exception:  # never into the request; the processor names it later
                 logger.debug("appsignal-routes: naming the span at start failed", exc_info=True)
-        return self._tracer.start_span(
-            name,
-            context,
-            kind,
-            attributes,
-            links,
-            start_time,
-            record_exception,
-            set_status_on_exception,
-        )
+        if started is None:
+            return self._tracer.start_span(
+                name,
+                context,
+                kind,
+                attributes,
+                links,
+                start_time,
+                record_exception,
+                set_status_on_exception,
+            )
+        token = starting.set(started)  # for the grouping processor, as the span starts
+        try:
+            return self._tracer.start_span(
+                name,
+                context,
+                kind,
+                attributes,
+                links,
+                start_time,
+                record_exception,
+                set_status_on_exception,
+            )
+        finally:
+            starting.reset(token)
 
     def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
         return self._tracer.start_as_current_span(*args, **kwargs)

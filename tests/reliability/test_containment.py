@@ -26,10 +26,10 @@ BROKEN = [
     "appsignal_routes._grouping.Naming.admit",
     "appsignal_routes._route_table.RouteTable.match",
     "appsignal_routes._request_start.infer_template",
-    "appsignal_routes._annotation.get_current_span",
-    "appsignal_routes._annotation.group_of",
+    "appsignal_routes._annotation.current_group",
+    "appsignal_routes._grouping.RequestGroup._take_over",
     "appsignal_routes._request_start.start_naming",
-    "appsignal_routes._processor._SpanIndex.add",
+    "appsignal_routes._processor.current_group",
 ]
 
 

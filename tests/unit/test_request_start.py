@@ -65,6 +65,7 @@ def test_a_route_already_at_start_is_left_to_the_processor():
     assert _request_start.start_naming("GET /items/3", attributes, in_place=False) == (
         "GET /items/3",
         attributes,
+        None,
     )
 
 
