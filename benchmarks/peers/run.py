@@ -74,6 +74,14 @@ SETUPS = {
 }
 
 
+#: scout-apm requires wrapt < 2: the toolkit runs on wrapt 1.x here, on 2.x in `make bench`
+WRAPT_NOTE = (
+    " The toolkit runs on wrapt 1.x here (scout-apm requires wrapt < 2)."
+    if metadata.version("wrapt").startswith("1.")
+    else ""
+)
+
+
 def versions() -> str:
     found = []
     for name in PACKAGES:
@@ -141,7 +149,7 @@ def cell(found: dict, column: str, servers: dict[str, load.ServerLoad]) -> tuple
 def naming(found: dict, servers: dict[str, load.ServerLoad]) -> str:
     if "error" in found:
         return f"not measured: {found['error']}"
-    names = sorted({n for kind in found["names"].values() for n in kind})
+    names = list(dict.fromkeys(n for kind in found["names"].values() for n in kind))
     text = ", ".join(f"`{n}`" for n in names)
     seen = [r.seen[found["variant"]] for r in servers.values() if found["variant"] in r.seen]
     if seen and all(seen):
@@ -188,7 +196,7 @@ def document(rows: list[str], started: datetime, minutes: float, variants: list[
             f"- Machine: {machine()}. **Taken while the machine was loaded by other engineers' "
             "test runs: noisy, to be re-run on a quiet machine.**"
         ),
-        f"- Python {platform.python_version()}; {versions()}.",
+        f"- Python {platform.python_version()}; {versions()}.{WRAPT_NOTE}",
         (
             "- In-process: each agent in a process of its own (agents patch the interpreter), "
             "with the seed's way beside it in the same process; the same trivial app as "
