@@ -109,7 +109,10 @@ def _group_of(span: trace.Span | None) -> tuple[RequestGroup | None, trace.Span 
     target = get_current_span(_current_context()) if span is None else span
     if not target.is_recording():
         return None, None
-    return group_for(target), target
+    group = group_for(target)
+    if group is not None and not group.root.is_recording():
+        return None, None  # a span left over from a request that has ended
+    return group, target
 
 
 def _mark(span: trace.Span, key: str, value: str, override: bool) -> None:

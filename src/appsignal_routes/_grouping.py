@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import Span
@@ -52,16 +52,10 @@ matched_at_start: ContextVar[tuple[str, RouteSource] | None] = ContextVar(
 _WEBSOCKET_SCHEMES: Final = frozenset({"ws", "wss"})
 
 
-class Started(NamedTuple):
-    """How the middleware named a server span as it started (see ``_request_start``):
-    its method, name, route (None: by its method alone), the route's source, and the
-    action name written at start (an inferred route's; None otherwise)."""
-
-    method: str | None
-    name: str
-    route: str | None
-    source: str
-    action: str | None
+#: How the middleware named a server span as it started (see ``_request_start``): its
+#: method, name, route (None: by its method alone), the route's source, and the action
+#: name its start attributes carry (None: none). A plain tuple: one is made per request.
+Started = tuple[str | None, str, str | None, str, str | None]
 
 
 class _StartMode:
@@ -230,16 +224,28 @@ class RequestGroup:
         self.route: str | None = None
         self.exported: str | None = None  # the route as exported, in the chosen style
         self.route_source: str | None = None
-        if started is not None:
-            self._take_over(started)
-            return
         # our four attributes as the root span has them (in _OWN_ATTRIBUTES order) and
         # its name: apply() writes only what differs, as each write costs a lock and a
         # validation in the SDK
+        self.on_span: list[object]
+        if started is not None:  # the middleware's own span: nothing to read back
+            self.method, self.span_name, start_route, start_source, action = started
+            inferred = start_source == "inferred"
+            self.on_span = [None if inferred else start_route, None, action, start_source]
+            if start_route is not None:  # else by its method alone (rule 6): nothing to write
+                self.route = self.exported = start_route
+                self.route_source = start_source
+                if naming.appsignal_style:
+                    self.exported = naming.style(start_route)
+                if self.span_name not in naming.groups or (
+                    action is None and naming.action_name_attr
+                ):
+                    self.apply()  # a group the cap has not seen yet, or an attribute to add
+            return
         self.span_name = root.name
         attrs = _plain(root.attributes)
         get = attrs.get
-        self.on_span: list[object] = [
+        self.on_span = [
             get(HTTP_ROUTE),
             get(ROOT_NAME),
             get(ACTION_NAME),
@@ -268,22 +274,6 @@ class RequestGroup:
             return
         self.apply()
 
-    def _take_over(self, started: Started) -> None:
-        """The middleware's own span: its name and attributes are known, nothing is read."""
-        method, name, route, source, action = started
-        self.method = method
-        self.span_name = name
-        self.on_span = [None if source == "inferred" else route, None, action, source]
-        if route is None:
-            return  # by its method alone (rule 6): nothing to write
-        self._set(route, source)
-        naming = self.naming
-        if name not in naming.groups:
-            self.apply()  # a group the cap has not seen yet: admit it
-        elif naming.action_name_attr and action is None:
-            self.root.set_attribute(ACTION_NAME, name)  # the one attribute start left out
-            self.on_span[2] = name
-
     def _set(self, route: str, source: str) -> None:
         naming = self.naming
         self.route = route
@@ -297,6 +287,14 @@ class RequestGroup:
                 self._set(route, source)
                 self.apply()
             return  # the first explicit route wins
+        if route == self.route and self.root_name is None and _RANK[source] > _RANK[current]:
+            # the handler confirms the route matched at start (the span has it since):
+            # only the source changes
+            self.route_source = source
+            if self.on_span[3] != source:
+                self.root.set_attribute(ROUTE_SOURCE, source)
+                self.on_span[3] = source
+            return
         # a http.route a framework set after the span started counts as explicit
         late = self._route_on_span()
         if isinstance(late, str) and late and late != self.on_span[0]:
@@ -305,13 +303,6 @@ class RequestGroup:
                 self._set(route, source)
             self.apply()
         elif override or _RANK[source] > _RANK[current]:
-            if route == self.route and self.root_name is None and self.root.is_recording():
-                # the handler confirms the route matched at start: only its source changes
-                self.route_source = source
-                if self.on_span[3] != source:
-                    self.root.set_attribute(ROUTE_SOURCE, source)
-                    self.on_span[3] = source
-                return
             self._set(route, source)
             self.apply()
 

@@ -20,6 +20,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
+from . import _registry
 from ._grouping import HTTP_ROUTE, matched_at_start, request_method
 from ._isolation import clean_context, restore_context, same_request, serving
 from ._lifespan import run_lifespan
@@ -69,7 +70,8 @@ class WsgiMiddleware:
         excluded = start.excluded
         if excluded is not None and excluded.search(path) is not None:
             return self.app(environ, start_response)
-        if start.infers():
+        infer = start.infer_routes  # (RequestStart.infers, inlined: every request)
+        if infer or (infer is None and _registry.settings.infer):
             start_response = _noting_status(start_response)
         # another request's context (see _isolation; an ASGI server's, through a WSGI
         # adapter that copies it into the thread): the span's parent is in the headers
@@ -151,12 +153,17 @@ class AsgiMiddleware:
             await self.app(scope, receive, send)
             return
         start = self.start
-        path = _relative_path(scope)
+        # the path below the app's mount point (ASGI ``path`` includes ``root_path``)
+        path = scope.get("path") or "/"
+        root = scope.get("root_path")
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
         excluded = start.excluded
         if excluded is not None and excluded.search(path) is not None:
             await self.app(scope, receive, send)
             return
-        if start.infers():
+        infer = start.infer_routes
+        if infer or (infer is None and _registry.settings.infer):
             send = _noting_status_asgi(send)
         # another request's context (see _isolation): the span's parent is in the headers
         owner = serving.get()
@@ -192,15 +199,6 @@ def _noting_status_asgi(send: Send) -> Send:
         await send(message)
 
     return noting
-
-
-def _relative_path(scope: Scope) -> str:
-    """The path below the app's mount point (ASGI ``path`` includes ``root_path``)."""
-    path = scope.get("path") or "/"
-    root = scope.get("root_path")
-    if root and path.startswith(root):
-        path = path[len(root) :] or "/"
-    return path
 
 
 def instrument_wsgi(app: WsgiApp, **options: Any) -> WsgiMiddleware:

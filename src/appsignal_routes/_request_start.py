@@ -76,7 +76,7 @@ class RequestStart:
         excluded_urls: Iterable[str] | None = None,
     ) -> None:
         _registry.declare_all(routes)
-        self._infer_routes = infer_routes
+        self.infer_routes = infer_routes
         self.router: Router | None = router_for(app) if discovery_enabled(discover_routes) else None
         patterns = list(excluded_urls or [])
         env = os.environ.get("OTEL_PYTHON_EXCLUDED_URLS", "")
@@ -87,7 +87,7 @@ class RequestStart:
     def infers(self) -> bool:
         """Whether requests no route matched get an inferred one (``infer_routes=``, or
         else as ``start()`` configured the process)."""
-        infer = self._infer_routes
+        infer = self.infer_routes
         return _registry.settings.infer if infer is None else infer
 
     def match(self, method: str | None, path: str, request: Any) -> Match | None:
@@ -138,7 +138,11 @@ def start_naming(
     the span a second time, so there they go to a copy.)
     """
     attrs = attributes if in_place and type(attributes) is dict else dict(attributes or {})
-    method = span_method(attrs)
+    raw = attrs.get("http.request.method") or attrs.get("http.method")
+    if isinstance(raw, str) and raw:  # (span_method's common case, inlined: every request)
+        method: str | None = "HTTP" if raw == "_OTHER" else raw
+    else:
+        method = span_method(attrs)
     found = matched_at_start.get()
     if found is not None:
         route, source = found
@@ -151,11 +155,11 @@ def start_naming(
             if start_mode.action_name:
                 attrs[ACTION_NAME] = action = name
         attrs[ROUTE_SOURCE] = source
-        return name, attrs, Started(method, name, route, source, action)
+        return name, attrs, (method, name, route, source, action)
     if method is None or HTTP_ROUTE in attrs:
         return name, attributes, None  # a route the caller knows: the processor adopts it
     attrs[ROUTE_SOURCE] = "method"
-    return method, attrs, Started(method, method, None, "method", None)
+    return method, attrs, (method, method, None, "method", None)
 
 
 class NamingTracer(Tracer):

@@ -27,7 +27,6 @@ BROKEN = [
     "appsignal_routes._route_table.RouteTable.match",
     "appsignal_routes._request_start.infer_template",
     "appsignal_routes._annotation.current_group",
-    "appsignal_routes._grouping.RequestGroup._take_over",
     "appsignal_routes._request_start.start_naming",
     "appsignal_routes._processor.current_group",
 ]
