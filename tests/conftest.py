@@ -14,8 +14,7 @@ from opentelemetry.trace import SpanKind
 from opentelemetry.util._once import Once
 
 import appsignal_routes as ar
-from appsignal_routes import _registry
-from appsignal_routes._processor import index
+from appsignal_routes import _state
 
 
 def reset_global_tracer_provider() -> None:
@@ -25,13 +24,11 @@ def reset_global_tracer_provider() -> None:
 
 @pytest.fixture(autouse=True)
 def clean_globals() -> Iterator[None]:
-    _registry.reset()
+    _state.reset()
     reset_global_tracer_provider()
     yield
-    ar.stop()
-    _registry.reset()
+    _state.reset()
     reset_global_tracer_provider()
-    index.groups.clear()
 
 
 @dataclass

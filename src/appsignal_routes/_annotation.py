@@ -126,6 +126,12 @@ def _has(span: trace.Span, key: str) -> bool:
     return isinstance(attributes, Mapping) and key in attributes
 
 
+def reset_failure_log() -> None:
+    """Log the next failure again (for tests)."""
+    global _failed_once  # noqa: PLW0603
+    _failed_once = False
+
+
 def _log_failure() -> None:
     global _failed_once  # noqa: PLW0603 - log once per process, not once per request
     if not _failed_once:

@@ -217,6 +217,12 @@ def _in_progress(span: Span) -> bool:
     return group is None or group.root.is_recording()
 
 
+def forget_tracer() -> None:
+    """Forget the tracer made for the global provider (for tests that replace it)."""
+    global _tracer_of  # noqa: PLW0603
+    _tracer_of = None
+
+
 def _tracer() -> tuple[trace.TracerProvider, trace.Tracer]:
     """The global provider and its tracer for jobs, made once per provider."""
     global _tracer_of  # noqa: PLW0603 - one tracer per global provider, made once

@@ -190,18 +190,8 @@ class NamingTracer(Tracer):
                 name, attributes, started = start_naming(name, attributes, in_place=self._in_place)
             except Exception:  # never into the request; the processor names it later
                 logger.debug("appsignal-routes: naming the span at start failed", exc_info=True)
-        if started is None:
-            return self._tracer.start_span(
-                name,
-                context,
-                kind,
-                attributes,
-                links,
-                start_time,
-                record_exception,
-                set_status_on_exception,
-            )
-        token = starting.set(started)  # for the grouping processor, as the span starts
+        # the record, for the grouping processor as the span starts (None: it reads the span)
+        token = starting.set(started)
         try:
             return self._tracer.start_span(
                 name,

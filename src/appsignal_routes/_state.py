@@ -1,0 +1,31 @@
+"""Everything the toolkit keeps per process, named in one place, with one reset.
+
+A process truly has one of each of these; each lives beside the code that uses it
+(so that a request reads it without a call), and this module is where they can all be
+seen and put back as a fresh process has them:
+
+- the started agent (``_agent``): ``start()`` and ``stop()``;
+- the declared routes and the inference default (``_registry.settings``);
+- what learning mode learned (``_infer``);
+- the requests in flight (``_processor.index``; each context's ``current_group``);
+- the SIGTERM chain and its drain (``_signals``), installed and removed by the agent;
+- what names given at a request's start carry (``_grouping.start_mode``);
+- the tracer jobs start their spans with (``_jobs``);
+- the log-once flag of failed annotations (``_annotation``).
+
+The captures of the pytest plugin (``_capture``) are the plugin's own, per test.
+"""
+
+from __future__ import annotations
+
+from . import _agent, _annotation, _grouping, _jobs, _processor, _registry
+
+
+def reset() -> None:
+    """Stop the agent and forget every piece of process-wide state (for tests)."""
+    _agent.stop()
+    _registry.reset()  # with what inference learned
+    _processor.index.groups.clear()
+    _grouping.start_mode.action_name = True
+    _jobs.forget_tracer()
+    _annotation.reset_failure_log()
