@@ -53,8 +53,9 @@ reliability: $(STAMP)
 # The overhead against the hand-written way and the bare middleware (issue 5): writes
 # benchmarks/RESULTS.md, exits non-zero when a goal is missed. wrk drives the load.
 bench: $(STAMP)
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
-	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq wrk'
+	command -v wrk >/dev/null && command -v valgrind >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq wrk valgrind) \
+	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq wrk valgrind'
 	$(BIN)/python -m benchmarks.run
 
 # The same apps under other APM agents (issue 13), offline on loopback, beside the seed's

