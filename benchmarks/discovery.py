@@ -170,7 +170,30 @@ APPS: dict[str, tuple[Callable[[], tuple[object, str]], str]] = {
 class Discovery:
     framework: str
     route: str | None  # what discovery found (None: not discovered)
-    ratio: Ratio | None  # discovered match / registry match
+    ratio: Ratio | None  # discovered match / registry match, the same path again and again
+    fresh: Ratio | None  # the same, a path never seen before each time (a new id)
+
+
+#: Distinct ids a round goes through: more than any adapter's cache of 1,024 paths.
+FRESH = 4096
+
+
+def _fresh(kind: str) -> list[tuple[str, dict[str, Any]]]:
+    paths = [f"/r{TARGET}/items/{n}" for n in range(FRESH)]
+    build = _environ if kind == "wsgi" else _scope
+    return [(path, build("GET", path)) for path in paths]
+
+
+def _cycling(start: RequestStart, requests: list[tuple[str, dict[str, Any]]]) -> Callable[[], Any]:
+    state = {"next": 0}
+
+    def match() -> Any:
+        index = state["next"]
+        state["next"] = (index + 1) % FRESH
+        path, request = requests[index]
+        return start.match("GET", path, request)
+
+    return match
 
 
 def measure(framework: str) -> Discovery:
@@ -181,7 +204,7 @@ def measure(framework: str) -> Discovery:
     discovered = RequestStart(app, discover_routes=True)
     found = discovered.match("GET", PATH, request)
     if found is None or found[1] != "discovered":
-        return Discovery(framework, None, None)
+        return Discovery(framework, None, None, None)
     templates = [f"/r{n}{tail}" for n in range(COUNT)]
     registry = RequestStart(object(), routes=templates, discover_routes=False)
     assert registry.match("GET", PATH, request) is not None
@@ -190,7 +213,9 @@ def measure(framework: str) -> Discovery:
         lambda: registry.match("GET", PATH, request),
         number=5000,
     )
-    return Discovery(framework, found[0], ratio)
+    requests = _fresh(kind)
+    fresh = compare(_cycling(discovered, requests), _cycling(registry, requests), number=2000)
+    return Discovery(framework, found[0], ratio, fresh)
 
 
 def run() -> list[Discovery]:

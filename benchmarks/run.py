@@ -89,20 +89,21 @@ def instruction_rows() -> list[str]:
 
 
 def discovery_table(request_ns: float, verdicts: list[tuple[str, bool]]) -> list[str]:
-    """Goal i: what asking each framework's router adds to a request."""
+    """Goal i: what asking each framework's router adds to a request, for a path seen
+    before (the adapters' caches answer) and for a path never seen before (a new id)."""
     rows: list[str] = []
     for found in discovery.run():
-        if found.ratio is None:
+        if found.ratio is None or found.fresh is None:
             verdicts.append((f"i {found.framework}", False))
-            rows.append(f"| i | {found.framework} | not discovered | | | FAIL |")
+            rows.append(f"| i | {found.framework} | not discovered | | | | FAIL |")
             continue
-        extra_ns = found.ratio.a_ns - found.ratio.b_ns
-        passed = extra_ns <= DISCOVERY_SHARE * request_ns
+        worst_ns = max(found.ratio.a_ns - found.ratio.b_ns, found.fresh.a_ns - found.fresh.b_ns)
+        passed = worst_ns <= DISCOVERY_SHARE * request_ns
         verdicts.append((f"i {found.framework}", passed))
         rows.append(
-            f"| i | {found.framework} `{found.route}` | {found.ratio} | "
-            f"{found.ratio.a_ns / 1000:.2f} µs vs {found.ratio.b_ns / 1000:.2f} µs | "
-            f"{extra_ns / request_ns:+.1%} | {mark(passed)} |"
+            f"| i | {found.framework} `{found.route}` | {found.ratio} | {found.fresh} | "
+            f"{found.fresh.a_ns / 1000:.2f} µs vs {found.fresh.b_ns / 1000:.2f} µs | "
+            f"{worst_ns / request_ns:+.1%} | {mark(passed)} |"
         )
         print(rows[-1], flush=True)
     return rows
@@ -207,15 +208,19 @@ def main() -> int:
         "",
         (
             "The framework's router asked for the route of a request to the 20th of 24 "
-            "routes, against a registry match of the same templates. Goal: what discovery "
-            f"adds is at most {DISCOVERY_SHARE:.0%} of one toolkit WSGI request in-process."
+            "routes, against a registry match of the same templates: the same path again "
+            "and again (the adapters' bounded caches answer), and a path never seen before "
+            f"each time (a new id among {discovery.FRESH:,}, more than any cache holds). "
+            f"Goal: what discovery adds, at worst, is at most {DISCOVERY_SHARE:.0%} of one "
+            "toolkit WSGI request in-process."
         ),
         "",
         (
-            "| # | framework and route found | ratio: median (min-max) | "
-            "discovered vs registry | added, share of a request | result |"
+            "| # | framework and route found | ratio, a path seen before | "
+            "ratio, a new id each time | new id: discovered vs registry | "
+            "added at worst, share of a request | result |"
         ),
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
         *discovery_rows,
         "",
         "## Under load (goal g)",

@@ -139,7 +139,8 @@ class Naming:
         if not self.appsignal_style:
             return route
         try:
-            return parse(route).appsignal
+            # Django's routes have no leading slash (users/<int:user_id>): AppSignal's form has
+            return parse(route if route.startswith("/") else f"/{route}").appsignal
         except (TypeError, ValueError):
             return route  # a framework's route in a form we do not parse: keep it as written
 

@@ -152,6 +152,9 @@ class AsgiMiddleware:
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        server = scope.get("server")
+        if type(scope.get("headers")) is not list or not (server is None or type(server) is tuple):
+            _materialize(scope)
         start = self.start
         # the path below the app's mount point (ASGI ``path`` includes ``root_path``)
         path = scope.get("path") or "/"
@@ -177,6 +180,18 @@ class AsgiMiddleware:
             serving.reset(mark)
             if clean is not None:
                 restore_context(clean)
+
+
+def _materialize(scope: Scope) -> None:
+    """Make the scope's ``headers`` a list and its ``server`` a tuple: ASGI allows any
+    iterable (falcon.testing passes iterators), but the upstream middleware indexes
+    them and reads them more than once."""
+    headers = scope.get("headers")
+    if headers is not None and type(headers) is not list:
+        scope["headers"] = [tuple(header) for header in headers]  # each one may be, too
+    server = scope.get("server")
+    if server is not None and type(server) is not tuple:
+        scope["server"] = tuple(server)
 
 
 def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:

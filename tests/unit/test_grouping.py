@@ -364,3 +364,19 @@ def test_attributes_are_read_from_any_mapping():
     assert _plain(MappingProxyType({"a": "1"})) == {"a": "1"}  # an SDK span's view
     assert _plain({"a": "1"}) == {"a": "1"}
     assert _plain(None) == {}
+
+
+@pytest.mark.parametrize(
+    ("route", "styled"),
+    [
+        ("/users/<int:user_id>", "/users/:user_id"),
+        ("users/<int:user_id>", "/users/:user_id"),  # Django's, with no leading slash
+        ("^articles/(?P<year>[0-9]{4})/$", "^articles/(?P<year>[0-9]{4})/$"),  # kept
+    ],
+)
+def test_the_appsignal_route_style(traced, route, styled):
+    traced = make_traced(route_style="appsignal")
+    with traced.request(**{"http.route": route}):
+        pass
+    (root,) = traced.roots()
+    assert root.attributes["http.route"] == styled

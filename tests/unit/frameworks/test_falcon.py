@@ -215,3 +215,23 @@ def test_routes_lists_templates_methods_and_resources(tmp_path):
         DiscoveredRoute((), "/proxy", f"{module}.proxy"),
         DiscoveredRoute(("GET", "HEAD"), "/static/", "falcon.routing.static.StaticRoute"),
     ]
+
+
+def test_falcons_own_asgi_test_client_is_served(traced):
+    # falcon.testing builds the scope's headers and server as iterators, which ASGI
+    # allows and the upstream middleware cannot read: the middleware lists them first
+    import falcon.testing
+
+    class Users:
+        async def on_get(self, req, resp, user_id):
+            resp.media = {"id": user_id, "agent": req.get_header("user-agent")}
+
+    app = falcon.asgi.App()
+    app.add_route("/users/{user_id:int}", Users())
+    client = falcon.testing.TestClient(ar.instrument(app, tracer_provider=traced.provider))
+    response = client.simulate_get("/users/42", headers={"x-request-id": "7"})
+    assert response.status_code == 200
+    assert response.json == {"id": 42, "agent": "falcon-client/" + falcon.__version__}
+    (root,) = traced.roots()
+    assert root.name == "GET /users/{user_id:int}"
+    assert root.attributes["http.route"] == "/users/{user_id:int}"
