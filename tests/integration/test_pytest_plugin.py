@@ -269,9 +269,9 @@ def test_fastapi_with_its_own_instrumentor_and_start(pytester):
     run_suite(pytester, source).assert_outcomes(passed=1)
 
 
-# Falcon's ASGI test helper gives scope["headers"] as iterators, which the upstream ASGI
-# middleware cannot read (it indexes them): WSGI only until instrument() copes with them.
-@pytest.mark.parametrize("kind", ["wsgi"])
+# Falcon's ASGI test helper gives scope["headers"] and scope["server"] as iterators,
+# which instrument() lists before the upstream ASGI middleware reads them.
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
 def test_falcon_test_client(pytester, kind):
     source = f"""
     import falcon
