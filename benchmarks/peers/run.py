@@ -193,8 +193,8 @@ def table(
 def document(rows: list[str], started: datetime, minutes: float, variants: list[str]) -> str:
     method = [
         (
-            f"- Machine: {machine()}. **Taken while the machine was loaded by other engineers' "
-            "test runs: noisy, to be re-run on a quiet machine.**"
+            f"- Machine: {machine()}; load average (1 min) {os.getloadavg()[0]:.2f} when "
+            "the results were written (shared: read the ratios, not the times)."
         ),
         f"- Python {platform.python_version()}; {versions()}.{WRAPT_NOTE}",
         (
