@@ -220,14 +220,24 @@ def instrument_wsgi(app: WsgiApp, **options: Any) -> WsgiMiddleware:
     """Wrap a WSGI app; wrapping an app this toolkit already wrapped returns it as is."""
     if isinstance(app, WsgiMiddleware):
         return app
-    return WsgiMiddleware(app, **options)
+    return WsgiMiddleware(_prepared(app) or app, **options)
 
 
 def instrument_asgi(app: AsgiApp, **options: Any) -> AsgiMiddleware:
     """Wrap an ASGI app; wrapping an app this toolkit already wrapped returns it as is."""
     if isinstance(app, AsgiMiddleware):
         return app
-    return AsgiMiddleware(app, **options)
+    return AsgiMiddleware(_prepared(app) or app, **options)
+
+
+def _prepared(app: Any) -> Any:
+    """The app as its framework's adapter prepares it for our server span (its own
+    tracing made way for ours), or None when it already traces itself (an instrumentor
+    applied to it: ``instrument()`` then leaves it as it is; forced to wrap it, the
+    instrumentor's span becomes a child of ours)."""
+    from .frameworks import prepare  # noqa: PLC0415 - once per app; kept beside its uses
+
+    return prepare(app)
 
 
 def instrument(app: Any, **options: Any) -> Any:
@@ -245,9 +255,7 @@ def instrument(app: Any, **options: Any) -> Any:
             "it to instrument(), so that requests are not traced twice"
         )
     kind = detect_interface(app)
-    from .frameworks import prepare  # noqa: PLC0415 - once per app; kept beside its one use
-
-    prepared: Any = prepare(app)  # the framework's own server span, if any, made way for ours
+    prepared = _prepared(app)  # the framework's own server span, if any, made way for ours
     if prepared is None:  # the app makes its own server spans (an instrumentor's)
         return app
     if kind == "asgi":

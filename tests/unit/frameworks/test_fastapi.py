@@ -122,6 +122,12 @@ def test_native_telemetry_adopts_our_span(native):
     assert first.attributes["http.status_code"] == 200
 
 
+def test_instrument_asgi_forced_makes_one_server_span_too(native):
+    send_all(ar.instrument_asgi(make_app(), tracer_provider=native.provider))
+    one_server_span_each(native)
+    assert grouped(native) == DISCOVERED
+
+
 def test_native_telemetry_off(traced):
     send_all(ar.instrument(make_app(telemetry={"tracing": False}), tracer_provider=traced.provider))
     one_server_span_each(traced)
