@@ -1,9 +1,10 @@
 """Per-request grouping state, and how it names the request's local root span.
 
-Each request in flight has one ``RequestGroup``, shared by every span below its local
-root. Annotations (decorators, ``set_route``, the middleware's registry match) land
-in it and are applied to the root span at once, while it still records: the SDK
-freezes a span before any processor hook at its end could rename it.
+Each request in flight has one ``RequestGroup``, made as its local root span starts:
+it takes over how the middleware named the span (``Started``) or reads what another
+instrumentation put on it. Annotations (decorators, ``set_route``, a 404 that drops an
+inferred route) land in it and are applied to the root span at once, while it still
+records: the SDK freezes a span before any processor hook at its end could rename it.
 """
 
 from __future__ import annotations
