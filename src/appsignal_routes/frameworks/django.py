@@ -6,6 +6,13 @@ OpenTelemetry Django instrumentor writes to ``http.route`` too, so both name a r
 alike. Only the root's empty route is exported as ``"/"`` (an empty ``http.route`` is no
 route; the instrumentor writes none there).
 
+A resolved route is remembered by the path's shape where the URLconf allows it: when
+every route is a ``path()`` with Django's own converters and no segment of static
+digits, a segment of digits alone resolves alike whatever its value, so ``/users/42``
+and ``/users/43`` share one entry (a path never seen before then costs no resolve).
+Any ``re_path``, custom converter, ``i18n_patterns`` or static digit segment keys the
+cache by the whole path instead.
+
 The URLconf is ``settings.ROOT_URLCONF``: a ``request.urlconf`` set by a middleware
 cannot be known before that middleware runs. Under ``i18n_patterns`` a path resolves in
 the language its prefix names (else ``LANGUAGE_CODE``), as ``LocaleMiddleware`` would
@@ -14,7 +21,7 @@ activate it; translated routes outside ``i18n_patterns`` resolve in ``LANGUAGE_C
 
 from __future__ import annotations
 
-import functools
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from inspect import signature
@@ -25,13 +32,22 @@ from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.wsgi import WSGIHandler, get_path_info
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import ResolverMatch
+from django.urls.converters import (
+    IntConverter,
+    PathConverter,
+    SlugConverter,
+    StringConverter,
+    UUIDConverter,
+)
+from django.urls.resolvers import ResolverMatch, RoutePattern
 from django.utils import translation
 
 from . import DiscoveredRoute
+from ._route_cache import MISS, RouteCache
 
-#: resolved paths kept per process (a hit costs a dict lookup instead of a regex walk)
-CACHE_SIZE = 1024
+#: Django's own converters: each treats every value of digits alone alike
+_UNIFORM_CONVERTERS = (IntConverter, PathConverter, SlugConverter, StringConverter, UUIDConverter)
+_CONVERTER = re.compile(r"<[^<>]*>")
 
 
 def _join(route1: str, route2: str) -> str:
@@ -49,34 +65,66 @@ class DjangoRouter:
 
     def __init__(self, framework: str) -> None:
         self.framework = framework
-        # keyed by the resolver too: clear_url_caches() or a new ROOT_URLCONF gives a new one
-        self._resolved = functools.lru_cache(maxsize=CACHE_SIZE)(self._resolve)
+        self._cache: RouteCache[str] = RouteCache()
         self._resolver: object = None
+        self._by_shape = False
 
     def route(self, method: str | None, path: str, request: Any) -> str | None:
         if method is None:
             return None  # a WebSocket: Django's handlers serve HTTP only
-        resolver = get_resolver()
+        resolver = get_resolver()  # a new one after clear_url_caches() or a new ROOT_URLCONF
         if resolver is not self._resolver:
+            self._by_shape = _digits_resolve_alike(cast("Iterable[Any]", resolver.url_patterns))
             self._resolver = resolver
-            self._resolved.cache_clear()
         if not path.isascii() and type(request) is dict:
             path = get_path_info(request)  # WSGI's latin-1 PATH_INFO, decoded as Django does
+        key = _shape(path) if self._by_shape else path
+        entries = self._cache.entries(resolver)
+        found = entries.get(key, MISS)
+        if found is not MISS:
+            return found
         try:
-            return self._resolved(resolver, path)
+            with _language_of(path):
+                match: ResolverMatch = resolver.resolve(path)
         except Resolver404:
             return None
-
-    @staticmethod
-    def _resolve(resolver: URLResolver, path: str) -> str:
-        with _language_of(path):
-            match: ResolverMatch = resolver.resolve(path)
-        return _exported(match.route or "")
+        route = _exported(match.route or "")
+        self._cache.store(entries, key, route)
+        return route
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         patterns = cast("Iterable[Any]", get_resolver().url_patterns)
         with _language_of("/"):
             return list(_walk(patterns, ""))
+
+
+def _shape(path: str) -> str:
+    """``path`` with each segment of (ASCII) digits alone replaced by its length."""
+    return "/".join(
+        f"\x00{len(part)}" if part.isdigit() and part.isascii() else part
+        for part in path.split("/")
+    )
+
+
+def _digits_resolve_alike(patterns: Iterable[Any]) -> bool:
+    """Whether every route resolves any segment of digits alone the same whatever its
+    value: ``path()`` routes only (no ``re_path``, no ``i18n_patterns``), Django's own
+    converters only, and no segment whose static text is digits alone."""
+    for entry in patterns:
+        pattern = entry.pattern
+        if type(pattern) is not RoutePattern:
+            return False
+        if not all(type(c) in _UNIFORM_CONVERTERS for c in pattern.converters.values()):
+            return False
+        for segment in str(pattern).split("/"):
+            static = _CONVERTER.sub("", segment)
+            if static and static.isdigit():
+                return False  # "2024", or "1<int:n>": which route depends on the value
+        if isinstance(entry, URLResolver) and not _digits_resolve_alike(
+            cast("Iterable[Any]", entry.url_patterns)
+        ):
+            return False
+    return True
 
 
 def _language_of(path: str) -> AbstractContextManager[object]:

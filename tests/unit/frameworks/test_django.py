@@ -15,6 +15,7 @@ import types
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import django.urls
 import pytest
 from django.conf.urls.i18n import i18n_patterns
 from django.core.asgi import get_asgi_application
@@ -407,3 +408,48 @@ def test_the_instrumentor_alone_with_a_decorator_is_grouped_by_its_route(traced)
     # an annotation in the request lets the processor see the instrumentor's route
     call_wsgi(get_wsgi_application(), "/orders/7")
     assert exported(traced)[:2] == ("Orders#get", "orders/<int:order_id>")
+
+
+def urlconf(monkeypatch, name, patterns):
+    module = types.ModuleType(name)
+    module.urlpatterns = patterns  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, name, module)
+    return override_settings(ROOT_URLCONF=name)
+
+
+def test_ids_share_one_resolve_where_any_value_resolves_alike(traced, monkeypatch):
+    resolves = []
+    with urlconf(monkeypatch, "shaped_urls", [path("users/<int:user_id>/posts/<str:slug>", plain)]):
+        router = adapter.router_for(get_wsgi_application())
+        assert router is not None
+        resolver = django.urls.get_resolver()
+        original = resolver.resolve
+        monkeypatch.setattr(resolver, "resolve", lambda p: resolves.append(p) or original(p))
+        routes = [router.route("GET", f"/users/{n}/posts/{n * 7}", {}) for n in range(100, 110)]
+        assert router.route("GET", "/users/1/posts/x", {}) == "users/<int:user_id>/posts/<str:slug>"
+        assert router.route("GET", "/users/x/posts/1", {}) is None  # not an int: no route
+    assert routes == ["users/<int:user_id>/posts/<str:slug>"] * 10
+    # one resolve for the ten ids of one shape; then one each for the new shapes
+    assert resolves == ["/users/100/posts/700", "/users/1/posts/x", "/users/x/posts/1"]
+
+
+@pytest.mark.parametrize("order", [1, -1])
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        # a static segment of digits, before or after the converter
+        [path("archive/2024/", plain), path("archive/<int:year>/", legacy)],
+        [path("archive/<int:year>/", legacy), path("archive/2024/", plain)],
+        [path("archive/2024<int:n>/", plain), path("archive/<int:year>/", legacy)],
+        # a regex that tells values apart
+        [re_path(r"^archive/(?P<year>20[0-9]{2})/$", plain), path("archive/<int:y>/", legacy)],
+    ],
+)
+def test_where_a_value_decides_every_path_is_resolved_on_its_own(monkeypatch, patterns, order):
+    paths = ["/archive/2024/", "/archive/1999/", "/archive/20241/", "/archive/2031/"][::order]
+    with urlconf(monkeypatch, "valued_urls", patterns):
+        router = adapter.router_for(get_wsgi_application())
+        assert router is not None
+        answers = [router.route("GET", p, {}) for p in paths]
+        djangos = [django.urls.resolve(p).route for p in paths]
+    assert answers == djangos  # Django's own answer for each path, in either order
