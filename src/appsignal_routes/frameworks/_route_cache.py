@@ -42,3 +42,13 @@ class RouteCache(Generic[K]):
         if len(entries) >= self._size:
             entries.clear()
         entries[key] = template
+
+
+def shape(path: str) -> str:
+    """``path`` with each segment of (ASCII) digits alone replaced by its length: the key
+    under which a router whose routes treat such segments alike whatever their value
+    remembers its answer (``/users/42`` and ``/users/43`` share one entry)."""
+    return "/".join(
+        f"\x00{len(part)}" if part.isdigit() and part.isascii() else part
+        for part in path.split("/")
+    )

@@ -2,12 +2,16 @@
 matches.
 
 ``MapAdapter.match`` takes ~5 µs on a 30-rule map, so its answers are kept in a
-bounded LRU cache keyed by what the match depends on: method, path, the domain the
-app binds to (a constant unless host or subdomain matching is on) and whether it is a
-WebSocket. The cache is emptied whenever the map changes (werkzeug's own flag that
-rules were added, a new endpoint, a new map), so a rule added after ``instrument()`` is
-seen by the next request. (One case is missed: a rule added to an existing endpoint
-while another thread's match clears werkzeug's flag before the next request here.)
+bounded cache keyed by what the match depends on: method, path, the domain the app
+binds to (a constant unless host or subdomain matching is on) and whether it is a
+WebSocket. Where every rule treats a segment of digits alone the same whatever its
+value (werkzeug's own converters without bounds, no static digit segments, no
+``defaults`` or ``redirect_to``), the path is keyed by its shape, so ``/users/42`` and
+``/users/43`` share one match. The cache is emptied whenever the map changes
+(werkzeug's own flag that rules were added, a new endpoint, a new map), so a rule added
+after ``instrument()`` is seen by the next request. (One case is missed: a rule added
+to an existing endpoint while another thread's match clears werkzeug's flag before the
+next request here.)
 
 The exported template is ``rule.rule``, the rule as werkzeug holds it (a blueprint's
 ``url_prefix`` included). A request werkzeug answers with a 405 or a WebSocket
@@ -19,17 +23,28 @@ rule of the URL it redirects to on the same host, if any.
 
 from __future__ import annotations
 
-import functools
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule, WebsocketMismatch
+from werkzeug.routing.converters import (
+    AnyConverter,
+    FloatConverter,
+    IntegerConverter,
+    PathConverter,
+    UnicodeConverter,
+    UUIDConverter,
+)
 
 from . import DiscoveredRoute
+from ._route_cache import MISS, RouteCache, shape
 
-CACHE_SIZE = 1024
+#: werkzeug's converters that take any value of digits alone alike (bounds aside)
+_UNIFORM_CONVERTERS = (UnicodeConverter, PathConverter, UUIDConverter, FloatConverter)
+_RULE_CONVERTER = re.compile(r"<[^<>]*>")
 _STEPS = 4  # a 405, a WebSocket mismatch and a redirect may each be followed once
 
 #: (server name, subdomain) as ``Map.bind`` takes them
@@ -58,7 +73,9 @@ class WerkzeugRouter:
         self._app = app
         self._map: Map | None = None
         self._endpoints = -1
-        self._lookup = functools.lru_cache(maxsize=CACHE_SIZE)(self._match)
+        self._version = object()
+        self._by_shape = False
+        self._cache: RouteCache[tuple[str, str, str, str | None, bool]] = RouteCache()
 
     def where(self, path: str, request: Any) -> tuple[str, Domain, bool] | None:
         """The path, domain and WebSocket flag the framework binds ``request`` with;
@@ -79,12 +96,20 @@ class WerkzeugRouter:
         if bound is None:
             return None
         path, (server_name, subdomain), websocket = bound
-        return self._lookup((method or "GET").upper(), path, server_name, subdomain, websocket)
+        method = (method or "GET").upper()
+        key = (method, shape(path) if self._by_shape else path, server_name, subdomain, websocket)
+        entries = self._cache.entries(self._version)
+        found = entries.get(key, MISS)
+        if found is MISS:
+            found = self._match(method, path, server_name, subdomain, websocket)
+            self._cache.store(entries, key, found)
+        return found
 
     def _forget(self, url_map: Map) -> None:
-        self._lookup.cache_clear()
+        self._version = object()  # a new, empty cache
         self._map = url_map
         self._endpoints = len(url_map._rules_by_endpoint)
+        self._by_shape = digits_match_alike(url_map)
 
     def _match(
         self, method: str, path: str, server_name: str, subdomain: str | None, websocket: bool
@@ -134,6 +159,32 @@ def _routes_of(url_map: Map) -> Iterator[DiscoveredRoute]:
         if rule.websocket:
             handler += " (WebSocket)"
         yield DiscoveredRoute(tuple(sorted(rule.methods or ())), rule.rule, handler)
+
+
+def digits_match_alike(url_map: Map) -> bool:
+    """Whether every rule matches any segment of digits alone the same whatever its
+    value: werkzeug's own converters only, ints without bounds or sign, ``any`` without
+    digit items, no static segment of digits alone, no ``defaults`` or ``redirect_to``
+    (werkzeug redirects a path that spells a rule's defaults)."""
+    for rule in url_map.iter_rules():
+        if rule.defaults or rule.redirect_to is not None:
+            return False
+        converters = rule._converters.values()
+        if not all(_takes_digits_alike(converter) for converter in converters):
+            return False
+        for segment in rule.rule.split("/"):
+            static = _RULE_CONVERTER.sub("", segment)
+            if static and static.isdigit():
+                return False
+    return True
+
+
+def _takes_digits_alike(converter: object) -> bool:
+    if isinstance(converter, IntegerConverter) and type(converter) is IntegerConverter:
+        return converter.min is None and converter.max is None and not converter.signed
+    if isinstance(converter, AnyConverter) and type(converter) is AnyConverter:
+        return not any(str(item).isdigit() for item in converter.items)
+    return type(converter) in _UNIFORM_CONVERTERS
 
 
 def check_map(url_map: object) -> None:

@@ -43,7 +43,7 @@ from django.urls.resolvers import ResolverMatch, RoutePattern
 from django.utils import translation
 
 from . import DiscoveredRoute
-from ._route_cache import MISS, RouteCache
+from ._route_cache import MISS, RouteCache, shape
 
 #: Django's own converters: each treats every value of digits alone alike
 _UNIFORM_CONVERTERS = (IntConverter, PathConverter, SlugConverter, StringConverter, UUIDConverter)
@@ -78,7 +78,7 @@ class DjangoRouter:
             self._resolver = resolver
         if not path.isascii() and type(request) is dict:
             path = get_path_info(request)  # WSGI's latin-1 PATH_INFO, decoded as Django does
-        key = _shape(path) if self._by_shape else path
+        key = shape(path) if self._by_shape else path
         entries = self._cache.entries(resolver)
         found = entries.get(key, MISS)
         if found is not MISS:
@@ -96,14 +96,6 @@ class DjangoRouter:
         patterns = cast("Iterable[Any]", get_resolver().url_patterns)
         with _language_of("/"):
             return list(_walk(patterns, ""))
-
-
-def _shape(path: str) -> str:
-    """``path`` with each segment of (ASCII) digits alone replaced by its length."""
-    return "/".join(
-        f"\x00{len(part)}" if part.isdigit() and part.isascii() else part
-        for part in path.split("/")
-    )
 
 
 def _digits_resolve_alike(patterns: Iterable[Any]) -> bool:

@@ -396,3 +396,67 @@ def test_threads_asking_at_once_each_get_their_own_rule():
         results = [answer for answers in pool.map(ask, range(8)) for answer in answers]
     assert all(results)
     assert router.route("GET", "/more/1", environ) == "/more/<n>"
+
+
+def werkzeugs_answer(app: Flask, path: str) -> str | None:
+    """The rule Flask itself dispatches ``path`` to (None: a 404)."""
+    adapter = app.url_map.bind("localhost")
+    try:
+        return adapter.match(path, "GET", return_rule=True)[0].rule
+    except Exception:  # NotFound, or a redirect werkzeug answers itself
+        return None
+
+
+def test_ids_share_one_match_where_any_value_matches_alike(monkeypatch):
+    app = Flask(__name__)
+    app.add_url_rule("/users/<int:user_id>/posts/<slug>", "post", lambda user_id, slug: "")
+    router = router_for(app)
+    assert router is not None
+    matches = []
+    original = app.url_map.bind
+
+    def counting_bind(*args, **kwargs):
+        matches.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(app.url_map, "bind", counting_bind)
+    routes = [router.route("GET", f"/users/{n}/posts/{n * 7}", {}) for n in range(100, 110)]
+    assert routes == ["/users/<int:user_id>/posts/<slug>"] * 10
+    assert router.route("GET", "/users/x/posts/1", {}) is None  # not an int: no rule
+    assert len(matches) == 2  # one match for the ten ids of one shape, one for the other
+
+
+@pytest.mark.parametrize("order", [1, -1])
+@pytest.mark.parametrize(
+    "rules",
+    [
+        ["/archive/2024/", "/archive/<int:year>/"],  # a static segment of digits
+        ["/archive/<int:year>/", "/archive/2024/"],
+        ["/archive/<int(min=2000):year>/", "/archive/<other>/"],  # bounds decide
+        ["/archive/<any('2024', '2025'):year>/", "/archive/<int:year>/"],
+        ["/archive/2024<int:n>/", "/archive/<int:year>/"],
+    ],
+)
+def test_where_a_value_decides_every_path_is_matched_on_its_own(rules, order):
+    app = Flask(__name__)
+    for number, rule in enumerate(rules):
+        app.add_url_rule(rule, f"rule{number}", lambda **values: "")
+    router = router_for(app)
+    assert router is not None
+    paths = ["/archive/2024/", "/archive/1999/", "/archive/20241/", "/archive/2031/"][::order]
+    answers = [router.route("GET", path, {"PATH_INFO": path}) for path in paths]
+    assert answers == [werkzeugs_answer(app, path) for path in paths]
+
+
+def test_defaults_keep_paths_apart():
+    # werkzeug redirects a path that spells a rule's defaults: the value decides
+    app = Flask(__name__)
+    def page(page):
+        return ""
+
+    app.add_url_rule("/page/", "page", page, defaults={"page": 1})
+    app.add_url_rule("/page/<int:page>", "page", page)
+    router = router_for(app)
+    assert router is not None
+    assert router.route("GET", "/page/1", {}) == "/page/"  # redirected to the defaults' rule
+    assert router.route("GET", "/page/2", {}) == "/page/<int:page>"
