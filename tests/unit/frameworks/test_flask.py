@@ -451,6 +451,7 @@ def test_where_a_value_decides_every_path_is_matched_on_its_own(rules, order):
 def test_defaults_keep_paths_apart():
     # werkzeug redirects a path that spells a rule's defaults: the value decides
     app = Flask(__name__)
+
     def page(page):
         return ""
 
