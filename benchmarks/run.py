@@ -101,7 +101,8 @@ def discovery_table(request_ns: float, verdicts: list[tuple[str, bool]]) -> list
         passed = worst_ns <= DISCOVERY_SHARE * request_ns
         verdicts.append((f"i {found.framework}", passed))
         rows.append(
-            f"| i | {found.framework} `{found.route}` | {found.ratio} | {found.fresh} | "
+            f"| i | {found.framework} `{found.route}` | {found.ratio}, "
+            f"{found.ratio.a_ns / 1000:.2f} µs | {found.fresh} | "
             f"{found.fresh.a_ns / 1000:.2f} µs vs {found.fresh.b_ns / 1000:.2f} µs | "
             f"{worst_ns / request_ns:+.1%} | {mark(passed)} |"
         )
