@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import get_current_span
+from opentelemetry.trace import get_current_span, propagation
 
 from ._grouping import HTTP_ROUTE, ROOT_NAME, RequestGroup, RouteSource
 from ._processor import current_group, group_for
@@ -40,6 +40,16 @@ def _context_probe() -> Callable[[], object] | None:
 context_is_set = _context_probe()
 #: The current context, by the shortest way there is.
 _current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current  # type: ignore[assignment]
+#: The key of the current span in a context (``get_current_span`` reads it): compared by
+#: identity with a request's root, it confirms the context's group with no Python call.
+_SPAN_KEY: object = getattr(propagation, "_SPAN_KEY", None)
+
+
+def _root_is_current(group: RequestGroup) -> bool:
+    """Whether the current span is ``group``'s root, still recording: the request's own
+    context (a group left in a context by a request that never ended is not)."""
+    root = group.root
+    return _current_context().get(_SPAN_KEY) is root and root.is_recording()  # type: ignore[call-overload]
 
 
 def set_route(template: str, span: trace.Span | None = None, *, override: bool = False) -> None:
@@ -73,7 +83,7 @@ def annotate_route(
         # (inlined: this runs on every decorated call inside a request)
         if span is None:
             group = current_group.get()
-            if group is not None and group.root.is_recording():
+            if group is not None and _root_is_current(group):
                 group.set_route(route, source, override)
                 return
         group, target = _group_of(span)
@@ -92,7 +102,7 @@ def annotate_root_name(
     try:
         if span is None:
             group = current_group.get()
-            if group is not None and group.root.is_recording():
+            if group is not None and _root_is_current(group):
                 group.set_root_name(name, override)
                 return
         group, target = _group_of(span)

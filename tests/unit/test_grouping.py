@@ -380,3 +380,25 @@ def test_the_appsignal_route_style(traced, route, styled):
         pass
     (root,) = traced.roots()
     assert root.attributes["http.route"] == styled
+
+
+def test_a_request_left_open_in_the_context_catches_no_other_spans_annotations(traced):
+    # a request whose span is never ended (a WSGI response never closed, say) leaves its
+    # group in the context; a span current later in that context keeps its own annotations
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    leaked = traced.tracer.start_span(
+        "GET", kind=SpanKind.SERVER, attributes={"http.request.method": "GET"}
+    )
+    exporter = InMemorySpanExporter()
+    untracked = TracerProvider()
+    untracked.add_span_processor(SimpleSpanProcessor(exporter))
+    with untracked.get_tracer("t").start_as_current_span("GET /raw"):
+        ar.set_route("/mine")
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes["http.route"] == "/mine"
+    leaked.end()
+    (root,) = traced.roots()
+    assert root.name == "GET"  # not regrouped by the other span's route
