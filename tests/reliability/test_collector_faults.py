@@ -28,9 +28,11 @@ ASGI = "tests.integration.apps.asgi_app:app"
 ROUNDS = 4
 PER_ROUND = 250
 CLIENTS = 8
-#: p99 may exceed the healthy one by 20 %, plus 2 ms for one scheduler hiccup
-LATENCY_RATIO = 1.2
-LATENCY_SLACK = 0.002
+#: p90 may exceed the healthy one by 50 %, plus 5 ms: a collector the app waited on
+#: would add its own delay (seconds, when it is slow) to most requests, while a p99 of
+#: 250 requests is their third-slowest, which a shared machine's scheduler moves by more
+LATENCY_RATIO = 1.5
+LATENCY_SLACK = 0.005
 
 
 def requests(first: int, count: int) -> list[Planned]:
@@ -65,7 +67,7 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
         rss_start = rss_bytes(pid)
         healthy: list[float] = []
         faulty: list[float] = []
-        round_p99: dict[str | None, list[float]] = {None: [], fault: []}
+        round_p90: dict[str | None, list[float]] = {None: [], fault: []}
         statuses: list[int] = []
         rid = 1000
         for _ in range(ROUNDS):
@@ -74,7 +76,7 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
                 sent = send(srv.url, requests(rid, PER_ROUND), workers=CLIENTS)
                 rid += PER_ROUND
                 latencies.extend(s.seconds for s in sent)
-                round_p99[current].append(percentile([s.seconds for s in sent], 0.99))
+                round_p90[current].append(percentile([s.seconds for s in sent], 0.90))
                 statuses.extend(s.status for s in sent)
         rss_growth = rss_bytes(pid) - rss_start
 
@@ -96,8 +98,8 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
         exit_seconds = srv.terminate(timeout=30)
 
     p99_healthy, p99_faulty = percentile(healthy, 0.99), percentile(faulty, 0.99)
-    median_healthy = statistics.median(round_p99[None])
-    median_faulty = statistics.median(round_p99[fault])
+    median_healthy = statistics.median(round_p90[None])
+    median_faulty = statistics.median(round_p90[fault])
     record(
         f"collector-{fault}",
         requests=len(statuses),
@@ -107,7 +109,7 @@ def test_a_broken_collector_does_not_reach_the_app(fault):
         p99_healthy_ms=round(p99_healthy * 1000, 2),
         p99_faulty_ms=round(p99_faulty * 1000, 2),
         p99_ratio=round(p99_faulty / p99_healthy, 2),
-        round_p99_median_ratio=round(median_faulty / median_healthy, 2),
+        round_p90_median_ratio=round(median_faulty / median_healthy, 2),
         rss_growth_mb=round(rss_growth / 2**20, 1),
         recovered=f"{arrived}/{len(recovered)}",
         exit_seconds=round(exit_seconds, 1),
