@@ -214,7 +214,6 @@ class RequestGroup:
         "root_name",
         "route",
         "route_source",
-        "served",
         "span_name",
     )
 
@@ -227,7 +226,6 @@ class RequestGroup:
         self.route: str | None = None
         self.exported: str | None = None  # the route as exported, in the chosen style
         self.route_source: str | None = None
-        self.served = False  # the middleware's call for the request has returned (WSGI)
         # our four attributes as the root span has them (in _OWN_ATTRIBUTES order) and
         # its name: apply() writes only what differs, as each write costs a lock and a
         # validation in the SDK

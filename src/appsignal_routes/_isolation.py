@@ -9,12 +9,6 @@ serves in ``serving``; a request that starts while another request's mark is set
 in an empty OpenTelemetry context. A request nested in itself (an app wrapped twice,
 a framework that hands the same scope on) keeps its context, and so does a span that
 a user's own outer middleware started for the same request.
-
-A WSGI request's span also stays current after the middleware returned, while its
-body is read; a response that is never read to its end or closed (a test client's that
-a test keeps, say) leaves it current for the requests that follow in that thread. The
-middleware marks a request's group as served when its call returns; a request that
-starts while a served request's root is the current span runs in an empty context too.
 """
 
 from __future__ import annotations
@@ -24,9 +18,6 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
-from opentelemetry.trace import get_current_span
-
-from ._processor import current_group
 
 #: The WSGI environ or ASGI scope of the request the middleware is serving.
 serving: ContextVar[Any] = ContextVar("appsignal_routes_serving", default=None)
@@ -57,21 +48,3 @@ def clean_context() -> Token[Context]:
 def restore_context(token: Token[Context]) -> None:
     """Undo ``clean_context``."""
     otel_context.detach(token)
-
-
-def served() -> None:
-    """The middleware's call for a request has returned: mark its group (the context's,
-    made as its span started) as served."""
-    group = current_group.get()
-    if group is not None:
-        group.served = True
-
-
-def left_open() -> bool:
-    """Whether the current span is the root of a request already served (a response
-    not closed), which a new request must not take for its parent."""
-    group = current_group.get()
-    if group is None or not group.served:
-        return False
-    root = group.root
-    return root.is_recording() and get_current_span() is root

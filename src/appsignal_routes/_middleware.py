@@ -22,7 +22,7 @@ from opentelemetry.util.http import sanitize_method
 
 from . import _registry
 from ._grouping import HTTP_ROUTE, matched_at_start, request_method
-from ._isolation import clean_context, left_open, restore_context, same_request, served, serving
+from ._isolation import clean_context, restore_context, same_request, serving
 from ._lifespan import run_lifespan
 from ._request_start import NamingTracerProvider, RequestStart, response_status
 from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
@@ -75,13 +75,8 @@ class WsgiMiddleware:
             start_response = _noting_status(start_response)
         # another request's context (see _isolation; an ASGI server's, through a WSGI
         # adapter that copies it into the thread): the span's parent is in the headers
-        # or a response not yet closed, whose span stays current while its body is read
-        # (a test client's, kept alive): this request's parent is in its headers too
         owner = serving.get()
-        if owner is not None:
-            clean = clean_context() if not same_request(owner, environ) else None
-        else:
-            clean = clean_context() if left_open() else None
+        clean = clean_context() if owner is not None and not same_request(owner, environ) else None
         mark = serving.set(environ)
         # matched before the upstream middleware starts the span: see _request_start
         token = matched_at_start.set(start.match(environ.get("REQUEST_METHOD"), path, environ))
@@ -92,7 +87,6 @@ class WsgiMiddleware:
             serving.reset(mark)
             if clean is not None:
                 restore_context(clean)
-            served()
         return result
 
 
