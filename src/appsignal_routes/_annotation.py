@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -43,6 +44,41 @@ _current_context: Callable[[], otel_context.Context] = context_is_set or otel_co
 #: The key of the current span in a context (``get_current_span`` reads it): compared by
 #: identity with a request's root, it confirms the context's group with no Python call.
 _SPAN_KEY: object = getattr(propagation, "_SPAN_KEY", None)
+
+
+class RouteAnnotator:
+    """What ``wrapt`` calls for a ``@route`` handler: annotate the request, then call
+    the handler. The request's own group is found without a call (``current_group``,
+    confirmed by its root being the current span); anything else by ``annotate_route``."""
+
+    __slots__ = ("route",)
+
+    def __init__(self, route: str) -> None:
+        self.route = route
+
+    def __call__(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG002
+        try:  # (annotate_route's fast path, inlined: every decorated call in a request)
+            group = current_group.get()
+            if group is not None and _current_context().get(_SPAN_KEY) is group.root:  # type: ignore[call-overload]
+                group.set_route(self.route, "decorator", override=False)  # writes while it records
+            else:
+                annotate_route(self.route)
+        except Exception:
+            _log_failure()
+        return wrapped(*args, **kwargs)
+
+
+class RootNameAnnotator:
+    """What ``wrapt`` calls for a ``@root_name`` handler: annotate, then call through."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG002
+        annotate_root_name(self.name)  # never raises
+        return wrapped(*args, **kwargs)
 
 
 def _root_is_current(group: RequestGroup) -> bool:

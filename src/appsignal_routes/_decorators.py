@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import wrapt
 
 from . import _registry
-from ._annotation import annotate_root_name, annotate_route, context_is_set
+from ._annotation import RootNameAnnotator, RouteAnnotator, context_is_set
 from ._template import check_name
 
 _T = TypeVar("_T")
@@ -27,20 +27,6 @@ if TYPE_CHECKING:
     _Wrapper = wrapt.FunctionWrapper[Any, Any]
 else:
     _Wrapper = wrapt.FunctionWrapper
-
-
-class _Annotator:
-    """The wrapper function ``wrapt`` calls: annotate, then call through."""
-
-    __slots__ = ("annotate", "value")
-
-    def __init__(self, annotate: Callable[[str], None], value: str) -> None:
-        self.annotate = annotate
-        self.value = value
-
-    def __call__(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG002
-        self.annotate(self.value)  # never raises: see _annotation
-        return wrapped(*args, **kwargs)
 
 
 class _Copyable(_Wrapper):
@@ -148,11 +134,11 @@ def _decorate(
 def _wrap(target: Any, kind: type[_Wrapper], value: str, what: str) -> Any:
     if not (callable(target) or isinstance(target, (classmethod, staticmethod))):
         raise TypeError(f"{what} decorates callables and classes, not {target!r}")
-    annotate = annotate_route if kind is _RouteWrapper else annotate_root_name
+    annotator = RouteAnnotator(value) if kind is _RouteWrapper else RootNameAnnotator(value)
     wrapped: Any = target  # a function, method descriptor or callable object
     # Outside every span (empty context) wrapt calls the original straight away.
     enabled: Any = context_is_set  # returns the context, whose truth wrapt tests
-    return kind(wrapped, _Annotator(annotate, value), enabled=enabled)
+    return kind(wrapped, annotator, enabled=enabled)
 
 
 def _decorate_class(

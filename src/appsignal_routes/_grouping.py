@@ -18,9 +18,11 @@ from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import Span
+from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import Attributes
 
+from ._span_writes import put, put_two
 from ._template import parse
 
 logger = logging.getLogger("appsignal_routes")
@@ -72,8 +74,19 @@ class _StartMode:
 start_mode = _StartMode()
 
 
-#: The start record of the server span being started right now, for its group.
+#: The start record of the server span being started right now, for its group (the
+#: grouping processor takes it, and sets None in its place).
 starting: ContextVar[Started | None] = ContextVar("appsignal_routes_starting", default=None)
+
+
+def write_started(span: ApiSpan, started: Started) -> None:
+    """Write the attributes a start record names beside the span's route: its action
+    name, if any, and its route source."""
+    action = started[4]
+    if action is None:
+        put(span, ROUTE_SOURCE, started[3])
+    else:
+        put_two(span, ACTION_NAME, action, ROUTE_SOURCE, started[3])
 
 
 def request_method(raw: object) -> str | None:
@@ -232,6 +245,7 @@ class RequestGroup:
         self.on_span: list[object]
         if started is not None:  # the middleware's own span: nothing to read back
             self.method, self.span_name, start_route, start_source, action = started
+            write_started(root, started)
             inferred = start_source == "inferred"
             self.on_span = [None if inferred else start_route, None, action, start_source]
             if start_route is not None:  # else by its method alone (rule 6): nothing to write
@@ -271,7 +285,7 @@ class RequestGroup:
             # An instrumentation named it by its route and sets http.route only later
             # (Django's, in process_view), when no processor hook could still write:
             # keep its name, which the AppSignal backends group by as they would by ours.
-            root.set_attribute(ROUTE_SOURCE, "framework")
+            put(root, ROUTE_SOURCE, "framework")
             self.on_span[3] = "framework"
             return
         self.apply()
@@ -294,7 +308,7 @@ class RequestGroup:
             # only the source changes
             self.route_source = source
             if self.on_span[3] != source:
-                self.root.set_attribute(ROUTE_SOURCE, source)
+                put(self.root, ROUTE_SOURCE, source)
                 self.on_span[3] = source
             return
         # a http.route a framework set after the span started counts as explicit
@@ -371,7 +385,7 @@ class RequestGroup:
         if wanted != on_span:
             for index, value in enumerate(wanted):
                 if value is not None and value != on_span[index]:
-                    root.set_attribute(_OWN_ATTRIBUTES[index], value)
+                    put(root, _OWN_ATTRIBUTES[index], value)
                     on_span[index] = value
         if name != self.span_name:
             root.update_name(name)

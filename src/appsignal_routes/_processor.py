@@ -120,7 +120,10 @@ class GroupingSpanProcessor(SpanProcessor):
             parent = span.parent
             if parent is not None and not parent.is_remote:
                 return  # a span inside a request: its annotations find the request's group
-            group = RequestGroup(span, self.naming, starting.get())
+            started = starting.get()
+            if started is not None:
+                starting.set(None)  # taken: its attributes are this group's to write
+            group = RequestGroup(span, self.naming, started)
             groups = index.groups
             groups[span.get_span_context().span_id] = group
             if len(groups) > index.limit:

@@ -26,16 +26,14 @@ from opentelemetry.util.types import Attributes
 
 from . import _registry
 from ._grouping import (
-    ACTION_NAME,
     HTTP_ROUTE,
-    ROUTE_SOURCE,
     RouteSource,
     Started,
-    group_name,
     matched_at_start,
     span_method,
     start_mode,
     starting,
+    write_started,
 )
 from ._infer import infer_template
 from ._processor import current_group
@@ -133,11 +131,15 @@ def start_naming(
     by its method alone (rule 6), unless the caller knows its route already; and the
     record of it that the span's group takes over (None: the group reads the span).
 
-    ``in_place`` adds them to the caller's own dict: the upstream WSGI middleware then
-    reports ``http.route`` in its duration metric too. (The ASGI one writes its dict to
-    the span a second time, so there they go to a copy.)
+    Of the grouping attributes only ``http.route`` is among the start attributes (a
+    sampler may read it); the record's action name and route source are written as the
+    span starts, by whoever takes the record (``write_started``).
+
+    ``in_place`` adds the route to the caller's own dict: the upstream WSGI middleware
+    then reports ``http.route`` in its duration metric too. (The ASGI one writes its dict
+    to the span a second time, so there it goes to a copy.)
     """
-    attrs = attributes if in_place and type(attributes) is dict else dict(attributes or {})
+    attrs = attributes or {}
     raw = attrs.get("http.request.method") or attrs.get("http.method")
     if isinstance(raw, str) and raw:  # (span_method's common case, inlined: every request)
         method: str | None = "HTTP" if raw == "_OTHER" else raw
@@ -146,20 +148,18 @@ def start_naming(
     found = matched_at_start.get()
     if found is not None:
         route, source = found
-        name = group_name(method, route)
-        action = None
-        if source == "inferred":
-            attrs[ACTION_NAME] = action = name  # a guess: never http.route, for real routes
+        name = f"{method} {route}" if method else route  # (group_name, inlined)
+        if source == "inferred":  # a guess: never http.route, reserved for real routes
+            return name, attributes, (method, name, route, source, name)
+        if in_place and type(attributes) is dict:
+            attributes[HTTP_ROUTE] = route
         else:
-            attrs[HTTP_ROUTE] = route
-            if start_mode.action_name:
-                attrs[ACTION_NAME] = action = name
-        attrs[ROUTE_SOURCE] = source
-        return name, attrs, (method, name, route, source, action)
+            attributes = {**attrs, HTTP_ROUTE: route}
+        action = name if start_mode.action_name else None
+        return name, attributes, (method, name, route, source, action)
     if method is None or HTTP_ROUTE in attrs:
         return name, attributes, None  # a route the caller knows: the processor adopts it
-    attrs[ROUTE_SOURCE] = "method"
-    return method, attrs, (method, method, None, "method", None)
+    return method, attributes, (method, method, None, "method", None)
 
 
 class NamingTracer(Tracer):
@@ -193,7 +193,7 @@ class NamingTracer(Tracer):
         # the record, for the grouping processor as the span starts (None: it reads the span)
         token = starting.set(started)
         try:
-            return self._tracer.start_span(
+            span = self._tracer.start_span(
                 name,
                 context,
                 kind,
@@ -203,6 +203,9 @@ class NamingTracer(Tracer):
                 record_exception,
                 set_status_on_exception,
             )
+            if started is not None and starting.get() is not None:
+                write_started(span, started)  # no grouping processor took the record
+            return span
         finally:
             starting.reset(token)
 

@@ -1,0 +1,107 @@
+"""The direct attribute writes give the exported span exactly what ``set_attribute`` would."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import NonRecordingSpan, SpanContext
+
+from appsignal_routes import _span_writes
+from appsignal_routes._span_writes import put, put_two
+
+
+def exported(limits: SpanLimits | None = None, *, direct: bool = True, write=None):  # type: ignore[no-untyped-def]
+    """The exported attributes of a span started with two attributes, then written."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(span_limits=limits)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    span = provider.get_tracer("t").start_span("GET", attributes={"a": "1", "b": "2"})
+    _span_writes.direct.on = direct
+    try:
+        write(span)
+    finally:
+        _span_writes.direct.on = True
+    span.end()
+    (done,) = exporter.get_finished_spans()
+    assert isinstance(done, ReadableSpan)
+    return list(done.attributes.items()), done.dropped_attributes
+
+
+def by_put(span):  # type: ignore[no-untyped-def]
+    put(span, "http.route", "/users/:id")
+    put(span, "a", "again")  # present already: moved to the end, as the SDK moves it
+    put_two(span, "appsignal.action_name", "GET /users/:id", "route_source", "registry")
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        None,
+        SpanLimits(max_attribute_length=4),  # every value cut to 4 characters
+        SpanLimits(max_span_attributes=3),  # full: the oldest make way
+        SpanLimits(max_span_attributes=4),  # room for one of put_two's pair only
+    ],
+    ids=["no limits", "value length", "full", "one slot left"],
+)
+def test_the_span_gets_what_set_attribute_would_give_it(limits):
+    assert exported(limits, write=by_put) == exported(limits, direct=False, write=by_put)
+
+
+def test_without_limits_nothing_is_cut_or_dropped():
+    attributes, dropped = exported(write=by_put)
+    assert attributes == [
+        ("b", "2"),
+        ("http.route", "/users/:id"),
+        ("a", "again"),
+        ("appsignal.action_name", "GET /users/:id"),
+        ("route_source", "registry"),
+    ]
+    assert dropped == 0
+
+
+def test_an_ended_span_is_left_alone_without_a_warning(caplog):
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    span = provider.get_tracer("t").start_span("GET")
+    span.end()
+    with caplog.at_level(logging.WARNING):
+        put(span, "http.route", "/late")
+        put_two(span, "x", "1", "y", "2")
+    assert caplog.records == []
+    (done,) = exporter.get_finished_spans()
+    assert dict(done.attributes or {}) == {}
+
+
+def test_a_span_that_is_not_the_sdks_gets_set_attribute():
+    written = []
+
+    class Recording(NonRecordingSpan):
+        def set_attribute(self, key, value):  # type: ignore[no-untyped-def]
+            written.append((key, value))
+
+    span = Recording(SpanContext(1, 2, is_remote=False))
+    put(span, "http.route", "/a")
+    put_two(span, "x", "1", "y", "2")
+    assert written == [("http.route", "/a"), ("x", "1"), ("y", "2")]
+
+
+def test_an_sdk_laid_out_otherwise_is_written_the_public_way_from_then_on(monkeypatch):
+    monkeypatch.setattr(_span_writes.direct, "on", True)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    span = provider.get_tracer("t").start_span("GET")
+
+    class Attributes(dict):  # type: ignore[type-arg] - no `_dict`: another layout
+        pass
+
+    span._attributes = Attributes()  # type: ignore[attr-defined]
+    put(span, "http.route", "/a")
+    assert _span_writes.direct.on is False
+    put_two(span, "x", "1", "y", "2")
+    assert dict(span._attributes) == {"http.route": "/a", "x": "1", "y": "2"}  # type: ignore[attr-defined]
