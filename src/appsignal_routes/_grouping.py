@@ -22,7 +22,7 @@ from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import Attributes
 
-from ._span_writes import put, put_two
+from ._sdk_spans import attributes_of, kind_of, name_of, put, put_two
 from ._template import parse
 
 logger = logging.getLogger("appsignal_routes")
@@ -258,30 +258,37 @@ class RequestGroup:
                 ):
                     self.apply()  # a group the cap has not seen yet, or an attribute to add
             return
-        self.span_name = root.name
-        attrs = _plain(root.attributes)
+        self._read(root)
+
+    def _read(self, root: Span) -> None:
+        """Read how another instrumentation started the root span, and name it by that."""
+        self.span_name = name = name_of(root)
+        attrs = attributes_of(root)  # (read now, never kept)
         get = attrs.get
-        self.on_span = [
-            get(HTTP_ROUTE),
-            get(ROOT_NAME),
-            get(ACTION_NAME),
-            get(ROUTE_SOURCE),
-        ]
-        method = span_method(attrs)
+        route = get(HTTP_ROUTE)
+        source = get(ROUTE_SOURCE)
+        self.on_span = [route, get(ROOT_NAME), get(ACTION_NAME), source]
+        raw = get("http.request.method") or get("http.method")
+        if isinstance(raw, str) and raw:  # (span_method's common case, inlined)
+            method: str | None = "HTTP" if raw == "_OTHER" else raw
+        else:
+            method = span_method(attrs)
         self.method = method
-        if root.kind is not SpanKind.SERVER or method is None:
+        if method is None or kind_of(root) is not SpanKind.SERVER:
             return  # not a request: named only if annotated
-        source = attrs.get(ROUTE_SOURCE)
-        route = attrs.get(HTTP_ROUTE)
         found = matched_at_start.get()  # the middleware's match, if the span is its own
         if found is not None and source in (None, found[1]) and (source or not route):
             self._set(*found)  # (source None: naming it at start failed)
         elif isinstance(route, str) and route:
             known = isinstance(source, str) and source in AT_START
             self._set(route, source if known and isinstance(source, str) else "framework")
-        elif source == "method" and self.span_name == method:
-            return  # named by its method at start (_request_start): nothing to write
-        elif source is None and self.span_name != method and not _raw(self.span_name, attrs):
+        elif source == "method" and name == method:
+            return  # named by its method, and marked so: nothing to write
+        elif source is None and name == method and self.on_span[1] is self.on_span[2] is None:
+            put(root, ROUTE_SOURCE, "method")  # by its method alone (rule 6): apply()'s one write
+            self.on_span[3] = "method"
+            return
+        elif source is None and name != method and not _raw(name, attrs):
             # An instrumentation named it by its route and sets http.route only later
             # (Django's, in process_view), when no processor hook could still write:
             # keep its name, which the AppSignal backends group by as they would by ours.

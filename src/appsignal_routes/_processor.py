@@ -22,6 +22,7 @@ from opentelemetry.trace import Span as ApiSpan
 
 from . import _signals
 from ._grouping import Mode, Naming, RequestGroup, RouteStyle, starting
+from ._sdk_spans import context_of, is_remote_of, parent_of, span_id_of
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -117,15 +118,15 @@ class GroupingSpanProcessor(SpanProcessor):
         if not self._active:
             return
         try:
-            parent = span.parent
-            if parent is not None and not parent.is_remote:
+            parent = parent_of(span)
+            if parent is not None and not is_remote_of(parent):
                 return  # a span inside a request: its annotations find the request's group
             started = starting.get()
             if started is not None:
                 starting.set(None)  # taken: its attributes are this group's to write
             group = RequestGroup(span, self.naming, started)
             groups = index.groups
-            groups[span.get_span_context().span_id] = group
+            groups[span_id_of(context_of(span))] = group
             if len(groups) > index.limit:
                 index.trim()
             current_group.set(group)  # the context the request runs in
@@ -133,8 +134,8 @@ class GroupingSpanProcessor(SpanProcessor):
             logger.debug("appsignal-routes: on_start failed", exc_info=True)
 
     def on_end(self, span: ReadableSpan) -> None:
-        context = span.context
-        ended = context is not None and index.groups.pop(context.span_id, None) is not None
+        context = context_of(span)
+        ended = context is not None and index.groups.pop(span_id_of(context), None) is not None
         if ended and _signals.draining:
             _signals.request_ended()  # a server's graceful stop: the last request flushes
 

@@ -12,14 +12,14 @@ seen and put back as a fresh process has them:
 - what names given at a request's start carry (``_grouping.start_mode``);
 - the tracer jobs start their spans with (``_jobs``);
 - the log-once flag of failed annotations (``_annotation``);
-- whether spans take the direct attribute write (``_span_writes``).
+- whether spans take the direct attribute write (``_sdk_spans``).
 
 The captures of the pytest plugin (``_capture``) are the plugin's own, per test.
 """
 
 from __future__ import annotations
 
-from . import _agent, _annotation, _grouping, _jobs, _processor, _registry, _span_writes
+from . import _agent, _annotation, _grouping, _jobs, _processor, _registry, _sdk_spans
 
 
 def reset() -> None:
@@ -30,4 +30,4 @@ def reset() -> None:
     _grouping.start_mode.action_name = True
     _jobs.forget_tracer()
     _annotation.reset_failure_log()
-    _span_writes.direct.on = True
+    _sdk_spans.direct.on = True

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import NonRecordingSpan, SpanContext
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
 
-from appsignal_routes import _span_writes
-from appsignal_routes._span_writes import put, put_two
+from appsignal_routes import _sdk_spans
+from appsignal_routes._sdk_spans import put, put_two
 
 
 def exported(limits: SpanLimits | None = None, *, direct: bool = True, write=None):  # type: ignore[no-untyped-def]
@@ -20,11 +21,11 @@ def exported(limits: SpanLimits | None = None, *, direct: bool = True, write=Non
     provider = TracerProvider(span_limits=limits)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     span = provider.get_tracer("t").start_span("GET", attributes={"a": "1", "b": "2"})
-    _span_writes.direct.on = direct
+    _sdk_spans.direct.on = direct
     try:
         write(span)
     finally:
-        _span_writes.direct.on = True
+        _sdk_spans.direct.on = True
     span.end()
     (done,) = exporter.get_finished_spans()
     assert isinstance(done, ReadableSpan)
@@ -91,7 +92,7 @@ def test_a_span_that_is_not_the_sdks_gets_set_attribute():
 
 
 def test_an_sdk_laid_out_otherwise_is_written_the_public_way_from_then_on(monkeypatch):
-    monkeypatch.setattr(_span_writes.direct, "on", True)
+    monkeypatch.setattr(_sdk_spans.direct, "on", True)
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -102,6 +103,30 @@ def test_an_sdk_laid_out_otherwise_is_written_the_public_way_from_then_on(monkey
 
     span._attributes = Attributes()  # type: ignore[attr-defined]
     put(span, "http.route", "/a")
-    assert _span_writes.direct.on is False
+    assert _sdk_spans.direct.on is False
     put_two(span, "x", "1", "y", "2")
     assert dict(span._attributes) == {"http.route": "/a", "x": "1", "y": "2"}  # type: ignore[attr-defined]
+
+
+def test_the_readers_see_what_the_properties_return():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("t")
+    root = tracer.start_span("GET", kind=SpanKind.SERVER, attributes={"a": "1"})
+    child = tracer.start_span("db", context=trace.set_span_in_context(root))
+    for span in (root, child):
+        assert _sdk_spans.name_of(span) == span.name
+        assert _sdk_spans.context_of(span) is span.get_span_context()
+        assert _sdk_spans.parent_of(span) is span.parent
+        assert _sdk_spans.kind_of(span) is span.kind
+        assert dict(_sdk_spans.attributes_of(span)) == dict(span.attributes or {})
+    parent = _sdk_spans.parent_of(child)
+    assert parent is not None
+    assert _sdk_spans.span_id_of(parent) == root.get_span_context().span_id
+    assert _sdk_spans.is_remote_of(parent) is False
+    child.end()
+    root.end()
+    for done in exporter.get_finished_spans():  # and on what the exporters get
+        assert _sdk_spans.context_of(done) is done.context
+        assert _sdk_spans.parent_of(done) is done.parent

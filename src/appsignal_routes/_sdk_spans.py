@@ -1,0 +1,158 @@
+r"""The SDK span's own fields, read and written at the cost of an attribute access.
+
+The grouping processor reads five fields of every root span and the parent of every
+span, and writes up to three short strings that it built itself onto a request's root.
+Through the SDK's public API each read is a Python call (a property; ``attributes`` a
+new read-only view, whose ``.get`` raises and catches ``KeyError`` for a missing key),
+and each ``Span.set_attribute`` validates the value and takes two locks: about ten
+thousand instructions.
+
+Readers: C-level ``attrgetter``\ s of the fields behind the SDK's properties, when a
+probe at import finds them where the properties read them; else of the properties.
+
+Writers: ``put`` does what ``set_attribute`` does for such a value, under the span's own
+lock: nothing once the span has ended, the attribute moved to the end if present, and
+the same limits, by handing anything they would act on (a full attribute dict, a value
+over the length limit) to ``set_attribute`` itself. A span of another kind, or an SDK
+whose spans keep their attributes otherwise, always gets ``set_attribute``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from operator import attrgetter, itemgetter
+from typing import Any
+
+from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.sdk import trace as sdk_trace
+from opentelemetry.trace import Span, SpanContext, SpanKind
+
+logger = logging.getLogger("appsignal_routes")
+
+
+def _fields_found() -> bool:
+    """Whether the SDK's spans keep what their properties return in the fields read here."""
+    context = SpanContext(1, 2, is_remote=False)
+    attributes = BoundedAttributes(attributes={"k": "v"}, immutable=False)
+    try:
+        probe: Any = sdk_trace.ReadableSpan(
+            name="probe",
+            context=context,
+            parent=context,
+            kind=SpanKind.SERVER,
+            attributes=attributes,
+        )
+        return (
+            probe._name == probe.name
+            and probe._context is probe.context
+            and probe._parent is probe.parent
+            and probe._kind is probe.kind
+            and probe._attributes._dict == dict(probe.attributes or {})
+        )
+    except Exception:
+        return False
+
+
+def _context_is_a_tuple() -> bool:
+    """Whether a ``SpanContext`` is the tuple its properties index (it is, by design)."""
+    context = SpanContext(1, 2, is_remote=True)
+    return isinstance(context, tuple) and context[1] == context.span_id and context[2] is True
+
+
+if _context_is_a_tuple():
+    span_id_of: Callable[[Any], int] = itemgetter(1)  # of a SpanContext
+    is_remote_of: Callable[[Any], bool] = itemgetter(2)
+else:  # pragma: no cover - another API layout
+    span_id_of = attrgetter("span_id")
+    is_remote_of = attrgetter("is_remote")
+
+
+def _plain_attributes(span: Any) -> Mapping[str, object]:
+    return dict(span.attributes or {})
+
+
+if _fields_found():
+    name_of: Callable[[Any], str] = attrgetter("_name")
+    context_of: Callable[[Any], SpanContext | None] = attrgetter("_context")
+    parent_of: Callable[[Any], SpanContext | None] = attrgetter("_parent")
+    kind_of: Callable[[Any], SpanKind] = attrgetter("_kind")
+    #: A root's attributes as it starts (read at once, never kept: they change).
+    attributes_of: Callable[[Any], Mapping[str, object]] = attrgetter("_attributes._dict")
+else:  # pragma: no cover - another SDK layout
+    name_of = attrgetter("name")
+    context_of = attrgetter("context")
+    parent_of = attrgetter("parent")
+    kind_of = attrgetter("kind")
+    attributes_of = _plain_attributes
+
+
+class _Direct:
+    """Whether spans of the installed SDK take the direct write (False after one did not)."""
+
+    __slots__ = ("on",)
+
+    def __init__(self) -> None:
+        self.on = True
+
+
+direct = _Direct()
+
+#: The SDK's span classes, by exact type (what its tracer makes is a private subclass):
+#: a subclass of someone else's may keep its attributes in its own way.
+_SDK_SPANS = frozenset({sdk_trace.Span, getattr(sdk_trace, "_Span", sdk_trace.Span)})
+
+
+def put(span: Span, key: str, value: str) -> None:
+    """``span.set_attribute(key, value)`` for a valid key and a ``str`` value; never
+    logs the SDK's warning for an ended span (callers check it still records)."""
+    if direct.on and type(span) in _SDK_SPANS:
+        sdk_span: Any = span  # (an SDK span: its private layout, checked as it is read)
+        try:
+            with sdk_span._lock:  # end() sets _end_time under it
+                if sdk_span._end_time is not None:
+                    return
+                attributes = sdk_span._attributes
+                store = attributes._dict
+                maxlen = attributes.maxlen
+                limit = attributes.max_value_len
+                if (limit is None or len(value) <= limit) and (
+                    maxlen is None or len(store) < maxlen or key in store
+                ):
+                    if key in store:
+                        del store[key]  # as the SDK does: the latest write comes last
+                    store[key] = value
+                    return
+        except AttributeError:  # spans laid out otherwise: the public way from now on
+            direct.on = False
+            logger.debug("appsignal-routes: span attributes are written the public way")
+    span.set_attribute(key, value)  # (outside the span's lock, which it takes itself)
+
+
+def put_two(span: Span, key: str, value: str, other: str, other_value: str) -> None:
+    """``put`` twice: the two attributes a request's root span starts with beside its
+    route (its action name and route source), under one lock."""
+    if direct.on and type(span) in _SDK_SPANS:
+        sdk_span: Any = span
+        try:
+            with sdk_span._lock:
+                if sdk_span._end_time is not None:
+                    return
+                attributes = sdk_span._attributes
+                store = attributes._dict
+                maxlen = attributes.maxlen
+                limit = attributes.max_value_len
+                if (
+                    (limit is None or (len(value) <= limit and len(other_value) <= limit))
+                    and (maxlen is None or len(store) + 2 <= maxlen)
+                    and key not in store
+                    and other not in store
+                ):
+                    store[key] = value
+                    store[other] = other_value
+                    return
+        except AttributeError:
+            direct.on = False
+            logger.debug("appsignal-routes: span attributes are written the public way")
+    span.set_attribute(key, value)
+    span.set_attribute(other, other_value)
