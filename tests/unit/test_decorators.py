@@ -116,6 +116,30 @@ def test_methods_in_both_stacking_orders(traced, call, expected, group):
     assert names_of(traced, lambda: call(handlers)) == (expected(handlers), group)
 
 
+def test_a_function_decorated_outside_a_class_binds_as_a_method_inside_one(traced):
+    @ar.route("/later")
+    def show(self, x):
+        return (self, x)
+
+    class Late:
+        method = show
+
+    late = Late()
+    assert names_of(traced, lambda: late.method(1)) == ((late, 1), "GET /later")
+    assert names_of(traced, lambda: Late.method(late, 2)) == ((late, 2), "GET /later")
+    assert names_of(traced, lambda: show(late, 3)) == ((late, 3), "GET /later")
+
+
+def test_a_bound_method_decorated_directly(traced):
+    class Resource:
+        def get(self, x):
+            return (self, x)
+
+    resource = Resource()
+    bound = ar.route("/bound")(resource.get)
+    assert names_of(traced, lambda: bound(1)) == ((resource, 1), "GET /bound")
+
+
 def test_callable_object(traced):
     class Endpoint:
         def __call__(self, x):
