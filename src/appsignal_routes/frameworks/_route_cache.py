@@ -48,7 +48,8 @@ def shape(path: str) -> str:
     """``path`` with each segment of (ASCII) digits alone replaced by its length: the key
     under which a router whose routes treat such segments alike whatever their value
     remembers its answer (``/users/42`` and ``/users/43`` share one entry)."""
-    return "/".join(
-        f"\x00{len(part)}" if part.isdigit() and part.isascii() else part
-        for part in path.split("/")
-    )
+    parts = path.split("/")
+    for index, part in enumerate(parts):  # (a loop: a generator costs a third more)
+        if part.isdigit() and part.isascii():
+            parts[index] = f"\x00{len(part)}"
+    return "/".join(parts)

@@ -8,11 +8,20 @@ group is the route's path as declared, types included (``/users/{user_id:int}``)
 by its ``path_format`` among the app's routes. A method the route does not take (a
 405, ``MethodNotAllowedException``) is asked again with one it takes; a path no route
 matches (``NotFoundException``) has none. A mounted ASGI app is grouped by its mount path.
+
+Answers are remembered per method and path, by the path's shape where the routes allow
+it: when no route has a static segment of digits alone and every parameter's type
+takes any digits alike (``int``, ``str``, ``float``, ``Decimal``, ``path``) or none of
+a given length (``uuid``), ``/users/42`` and ``/users/43`` share one entry. A ``date``
+or ``time`` parameter reads the digits' value: then the whole path is the key.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
@@ -21,6 +30,10 @@ from litestar.utils import normalize_path
 
 from . import DiscoveredRoute, Router
 from ._names import dotted_name
+from ._route_cache import MISS, RouteCache, shape
+
+#: Parameter types under which every segment of digits alone of one length parses alike
+_UNIFORM_TYPES = frozenset({int, str, float, Decimal, Path, uuid.UUID})
 
 
 class LitestarRouter:
@@ -35,6 +48,8 @@ class LitestarRouter:
         self._handle_routing = app.asgi_router.handle_routing
         self._declared: dict[str, str] = {}
         self._routes_seen = -1
+        self._cache: RouteCache[tuple[str | None, str]] = RouteCache()
+        self._shaped: tuple[object, bool] = (None, False)  # route-list version, by shape
 
     def route(self, method: str | None, path: str, request: Any) -> str | None:
         # the path as the router prepares it from the scope
@@ -42,6 +57,20 @@ class LitestarRouter:
         if root_path := request.get("root_path", ""):
             path = path.split(root_path, maxsplit=1)[-1]
         path = normalize_path(path)
+        routes = self._app.routes
+        version = (len(routes), routes[-1] if routes else None)
+        entries = self._cache.entries(version)
+        if self._shaped[0] != version:
+            self._shaped = (version, _digits_route_alike(routes))
+        key = (method, shape(path) if self._shaped[1] else path)
+        found = entries.get(key, MISS)
+        if found is not MISS:
+            return found
+        template = self._routed(method, path)
+        self._cache.store(entries, key, template)
+        return template
+
+    def _routed(self, method: str | None, path: str) -> str | None:
         try:
             found = self._handle_routing(path=path, method=method)
         except MethodNotAllowedException as error:
@@ -83,6 +112,18 @@ class LitestarRouter:
                     DiscoveredRoute(tuple(sorted(methods)), route.path, dotted_name(handler.fn))
                 )
         return listed
+
+
+def _digits_route_alike(routes: Iterable[Any]) -> bool:
+    """Whether every route takes any segment of digits alone of one length alike."""
+    for route in routes:
+        for component in getattr(route, "path_components", ()):
+            if isinstance(component, str):
+                if component.isdigit():
+                    return False  # a static "2024": which route depends on the value
+            elif getattr(component, "type", None) not in _UNIFORM_TYPES:
+                return False
+    return True
 
 
 def router_for(app: object) -> Router | None:

@@ -1,4 +1,4 @@
-"""Pyramid (the ``pyramid.router.Router`` that ``config.make_wsgi_app()`` returns).
+r"""Pyramid (the ``pyramid.router.Router`` that ``config.make_wsgi_app()`` returns).
 
 Routes are tried as ``RoutesMapper.__call__`` tries them: in the order they were
 added, the first whose pattern matches ``request.path_info`` and whose route
@@ -11,6 +11,12 @@ answering 405) never changes the route. The pattern is exported as written, with
 the leading "/" that Pyramid's matcher adds when it lacks one (``config.include(...,
 route_prefix="api")`` stores "api/items/{item_id}"). An app without routes
 (traversal) is never grouped by discovery.
+
+A route decided by the path alone is remembered by the path's shape where the routes
+allow it: when no pattern has a segment whose static text is digits alone and every
+placeholder takes any digits (``{name}``, ``*rest``, or a regex such as ``[0-9]+``), a
+segment of digits alone matches alike whatever its value, so ``/users/42`` and
+``/users/43`` share one entry; otherwise the whole path is the key.
 """
 
 from __future__ import annotations
@@ -18,13 +24,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pyramid import urldispatch
 from pyramid.predicates import RequestMethodPredicate
 from pyramid.request import Request, apply_request_extensions
 from pyramid.router import Router as PyramidApp
 
 from . import DiscoveredRoute, Router
 from ._names import dotted_name
-from ._route_cache import MISS, RouteCache
+from ._route_cache import MISS, RouteCache, shape
+
+#: Placeholder regexes that take every value of digits alone alike
+_UNIFORM_REGEXES = frozenset({r"\d+", "[0-9]+", "[^/]+", ".+", ".*"})
 
 
 def _template(route: Any) -> str:
@@ -40,8 +50,9 @@ class PyramidRouter:
 
     def __init__(self, app: PyramidApp) -> None:
         self._app = app
-        # path -> template, for paths whose route no predicate decided
+        # path (or its shape) -> template, for paths whose route no predicate decided
         self._cache: RouteCache[str] = RouteCache()
+        self._shaped: tuple[object, bool] = (None, False)  # route-list version, by shape
 
     def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - the method is read from the request, as predicates do
         mapper = self._app.routes_mapper
@@ -54,13 +65,17 @@ class PyramidRouter:
                 return None
         routes = mapper.get_routes()
         # a route added, or replaced under its name, is appended to the list
-        cached = self._cache.entries((len(routes), routes[-1] if routes else None))
-        found = cached.get(path, MISS)
+        version = (len(routes), routes[-1] if routes else None)
+        cached = self._cache.entries(version)
+        if self._shaped[0] != version:
+            self._shaped = (version, _digits_match_alike(routes))
+        key = shape(path) if self._shaped[1] else path
+        found = cached.get(key, MISS)
         if found is not MISS:
             return found
         template, by_path_alone = self._match(routes, path, request)
         if by_path_alone:
-            self._cache.store(cached, path, template)
+            self._cache.store(cached, key, template)
         return template
 
     def _match(self, routes: list[Any], path: str, environ: Any) -> tuple[str | None, bool]:
@@ -120,6 +135,28 @@ class PyramidRouter:
                     for view_method in view_methods:
                         methods.update(_as_tuple(view_method))
             yield DiscoveredRoute(tuple(sorted(methods)), _template(route), ", ".join(views))
+
+
+def _digits_match_alike(routes: Iterable[Any]) -> bool:
+    """Whether every route's pattern matches any segment of digits alone the same
+    whatever its value (see the module doc), read with Pyramid's own placeholder
+    syntax: ``{name}``, ``{name:regex}``, and the older ``:name``."""
+    for route in routes:
+        pattern = str(route.pattern)
+        placeholders = urldispatch.route_re.findall(pattern)
+        if placeholders:
+            static = urldispatch.route_re.sub("\x00", pattern)
+        else:  # ":name" placeholders, which take no regex
+            static = urldispatch.old_route_re.sub("\x00", pattern)
+        for placeholder in placeholders:
+            regex = placeholder[1:-1].partition(":")[2]
+            if regex and regex not in _UNIFORM_REGEXES:
+                return False  # {year:\d{4}} would do, {n:[0-5]+} would not: none of them
+        for segment in static.split("/"):
+            text = segment.replace("\x00", "")
+            if text and text.isdigit():
+                return False  # "2024", or "{n}1": which route depends on the value
+    return True
 
 
 def _as_tuple(methods: str | Iterable[str]) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from litestar import Controller, Litestar, Router, WebSocket, asgi, get, post, websocket
 from litestar.params import FromPath
 from litestar.response import Response
@@ -209,4 +210,56 @@ def test_odd_answers_of_the_router():
     router._handle_routing = no_allow
     assert router.route("PUT", "/users/1", scope) is None
     router._handle_routing = lambda **_: (None, object(), "/x", {}, "/undeclared/{x}")
-    assert router.route("PUT", "/users/1", scope) == "/undeclared/{x}"
+    scope = {**scope, "path": "/users/new"}  # a path not answered before
+    assert router.route("PUT", "/users/new", scope) == "/undeclared/{x}"
+
+
+def test_ids_share_one_routing_where_any_value_routes_alike(monkeypatch):
+    router = router_for(make_app())
+    assert router is not None
+    asked = []
+    original = router._handle_routing
+
+    def counting(**kwargs):
+        asked.append(kwargs["path"])
+        return original(**kwargs)
+
+    router._handle_routing = counting
+    answers = [
+        router.route("GET", f"/users/{n}", {"type": "http", "path": f"/users/{n}"})
+        for n in range(100, 110)
+    ]
+    assert len(set(answers)) == 1
+    assert answers[0] is not None
+    assert asked == ["/users/100"]  # one routing for the ten ids of one shape
+
+
+@pytest.mark.parametrize("order", [1, -1])
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ["/archive/2024", "/archive/{year:int}"],
+        ["/archive/{year:int}", "/archive/2024"],
+        ["/archive/{day:date}", "/archive/{n:int}/x"],
+    ],
+)
+def test_where_a_value_decides_every_path_is_routed_on_its_own(paths, order):
+    from litestar import Litestar, get
+
+    def handler() -> str:
+        return "ok"
+
+    handlers = [
+        get(path, name=f"h{n}", sync_to_thread=False)(handler) for n, path in enumerate(paths)
+    ]
+    app = Litestar(handlers, openapi_config=None)
+    router = router_for(app)
+    assert router is not None
+    requests = ["/archive/2024", "/archive/1999", "/archive/20240101", "/archive/20241399"][::order]
+    answers = [router.route("GET", p, {"type": "http", "path": p}) for p in requests]
+    fresh = []
+    for p in requests:  # Litestar's own answer, asked of a router that remembers nothing
+        own = router_for(Litestar(handlers, openapi_config=None))
+        assert own is not None
+        fresh.append(own.route("GET", p, {"type": "http", "path": p}))
+    assert answers == fresh

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
+import pytest
 from pyramid.config import Configurator
 from pyramid.events import NewRequest
 from pyramid.httpexceptions import HTTPMethodNotAllowed, HTTPUnauthorized
@@ -276,3 +277,57 @@ def test_routes_without_introspection_lists_patterns():
         config.add_route("user", "/users/{user_id}")
         app = config.make_wsgi_app()
     assert list(router_for(app).routes()) == [DiscoveredRoute((), "/users/{user_id}", "")]
+
+
+def routes_app(patterns):
+    with Configurator() as config:
+        for index, pattern in enumerate(patterns):
+            config.add_route(f"r{index}", pattern)
+            config.add_view(ok, route_name=f"r{index}")
+        return config.make_wsgi_app()
+
+
+def pyramids_own(app, path):
+    """The pattern of the route Pyramid's own mapper picks for ``path``, or None."""
+    info = app.routes_mapper(Request.blank(path))
+    route = info["route"]
+    return None if route is None else "/" + str(route.pattern).lstrip("/")
+
+
+def test_ids_share_one_match_where_any_value_matches_alike(monkeypatch):
+    app = routes_app(["/users/{user_id}/posts/{post_id:\\d+}", "/users/:user_id", "/files/*rest"])
+    router = router_for(app)
+    assert router is not None
+    matched = []
+    original = type(router)._match
+    monkeypatch.setattr(
+        type(router), "_match", lambda self, r, p, e: matched.append(p) or original(self, r, p, e)
+    )
+    answers = [router.route("GET", f"/users/{n}/posts/{n * 7}", {}) for n in range(100, 110)]
+    assert answers == ["/users/{user_id}/posts/{post_id:\\d+}"] * 10
+    assert router.route("GET", "/users/1/posts/x", {}) is None  # not digits: no route
+    assert router.route("GET", "/users/42", {}) == "/users/:user_id"
+    # one match for the ten ids of one shape; then one each for the new shapes
+    assert matched == ["/users/100/posts/700", "/users/1/posts/x", "/users/42"]
+
+
+@pytest.mark.parametrize("order", [1, -1])
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        # a static segment of digits, before or after the placeholder
+        ["/archive/2024", "/archive/{year}"],
+        ["/archive/{year}", "/archive/2024"],
+        ["/archive/2024{n}", "/archive/{year}"],
+        # a regex that tells values apart
+        ["/archive/{year:20[0-9]{2}}", "/archive/{y}/old"],
+        ["/archive/{year:\\d{4}}", "/archive/{y}/old"],
+    ],
+)
+def test_where_a_value_decides_every_path_is_matched_on_its_own(patterns, order):
+    paths = ["/archive/2024", "/archive/1999", "/archive/20241", "/archive/2031"][::order]
+    app = routes_app(patterns)
+    router = router_for(app)
+    assert router is not None
+    answers = [router.route("GET", p, {}) for p in paths]
+    assert answers == [pyramids_own(app, p) for p in paths]  # in either order
