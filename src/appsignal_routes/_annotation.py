@@ -40,7 +40,7 @@ def _context_probe() -> Callable[[], object] | None:
 #: Truthy when some OpenTelemetry context (perhaps a recording span) is current.
 context_is_set = _context_probe()
 #: The current context, by the shortest way there is.
-_current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current  # type: ignore[assignment]
+current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current  # type: ignore[assignment]
 #: The key of the current span in a context (``get_current_span`` reads it): compared by
 #: identity with a request's root, it confirms the context's group with no Python call.
 _SPAN_KEY: object = getattr(propagation, "_SPAN_KEY", None)
@@ -59,7 +59,7 @@ class RouteAnnotator:
     def __call__(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG002
         try:  # (annotate_route's fast path, inlined: every decorated call in a request)
             group = current_group.get()
-            if group is not None and _current_context().get(_SPAN_KEY) is group.root:  # type: ignore[call-overload]
+            if group is not None and current_context().get(_SPAN_KEY) is group.root:  # type: ignore[call-overload]
                 group.set_route(self.route, "decorator", override=False)  # writes while it records
             else:
                 annotate_route(self.route)
@@ -85,7 +85,7 @@ def _root_is_current(group: RequestGroup) -> bool:
     """Whether the current span is ``group``'s root, still recording: the request's own
     context (a group left in a context by a request that never ended is not)."""
     root = group.root
-    return _current_context().get(_SPAN_KEY) is root and root.is_recording()  # type: ignore[call-overload]
+    return current_context().get(_SPAN_KEY) is root and root.is_recording()  # type: ignore[call-overload]
 
 
 def set_route(template: str, span: trace.Span | None = None, *, override: bool = False) -> None:
@@ -152,7 +152,7 @@ def annotate_root_name(
 
 def _group_of(span: trace.Span | None) -> tuple[RequestGroup | None, trace.Span | None]:
     """The group of ``span`` (or of the current span) and the span, if it records."""
-    target = get_current_span(_current_context()) if span is None else span
+    target = get_current_span(current_context()) if span is None else span
     if not target.is_recording():
         return None, None
     group = group_for(target)

@@ -94,11 +94,18 @@ class RouteGroups(Sequence[CapturedRequest]):
 
     def _started(self, span: ReadableSpan) -> None:
         with self._lock:
-            self._pending.append(span)
+            self._pending.append(span)  # (no object made under the lock: see _ended)
 
     def _ended(self, _span: ReadableSpan) -> None:
-        with self._lock:
-            self._sweep()
+        # Never waits for the lock. A span can end inside a sweep of this very thread:
+        # a response left open (a test client's) is a generator that the garbage
+        # collector closes, ending its span, whenever an object is made, under this
+        # lock too; waiting would never end. The next look sweeps instead.
+        if self._lock.acquire(blocking=False):
+            try:
+                self._sweep()
+            finally:
+                self._lock.release()
 
     def _sweep(self) -> None:
         """Move the requests that responded since the last look to the finished ones.

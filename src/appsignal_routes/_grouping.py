@@ -223,6 +223,7 @@ class RequestGroup:
         "method",
         "naming",
         "on_span",
+        "ours",
         "root",
         "root_name",
         "route",
@@ -243,6 +244,7 @@ class RequestGroup:
         # its name: apply() writes only what differs, as each write costs a lock and a
         # validation in the SDK
         self.on_span: list[object]
+        self.ours = started is not None  # a span our middleware started and named
         if started is not None:  # the middleware's own span: nothing to read back
             self.method, self.span_name, start_route, start_source, action = started
             write_started(root, started)

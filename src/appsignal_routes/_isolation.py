@@ -9,6 +9,14 @@ serves in ``serving``; a request that starts while another request's mark is set
 in an empty OpenTelemetry context. A request nested in itself (an app wrapped twice,
 a framework that hands the same scope on) keeps its context, and so does a span that
 a user's own outer middleware started for the same request.
+
+A WSGI request's span also stays current after the middleware returned, while the
+server reads its body: a response never read to its end nor closed (Flask's test client
+keeps a 404's) leaves it current for the requests that follow in that thread. A request
+that starts while the current span is the root of a request the middleware served
+(``left_open``) gets its parent from its own headers too (``fresh_parent``: its span
+is started in that context, as a server span), and the context is left as it is: the
+unread response still holds the context it attached, to give back when it is closed.
 """
 
 from __future__ import annotations
@@ -18,9 +26,19 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
+from opentelemetry.trace import propagation
+
+from ._processor import group_of
+from ._sdk_spans import span_id_of
 
 #: The WSGI environ or ASGI scope of the request the middleware is serving.
 serving: ContextVar[Any] = ContextVar("appsignal_routes_serving", default=None)
+
+#: The context a request's server span starts in, taken from its headers, when the
+#: current one is another request's left open (None: as the upstream middleware finds).
+fresh_parent: ContextVar[Context | None] = ContextVar("appsignal_routes_fresh_parent", default=None)
+
+_SPAN_KEY: Any = getattr(propagation, "_SPAN_KEY", None)
 
 #: What a copy of a request's scope or environ still shares with the original.
 _SHARED = ("headers", "wsgi.input")
@@ -48,3 +66,13 @@ def clean_context() -> Token[Context]:
 def restore_context(token: Token[Context]) -> None:
     """Undo ``clean_context``."""
     otel_context.detach(token)
+
+
+def left_open(context: Context) -> bool:
+    """Whether ``context``'s current span is the root of a request that the middleware
+    served and whose response is still open (called where no request is being served)."""
+    span: Any = context.get(_SPAN_KEY)
+    if span is None:
+        return False
+    group = group_of(span_id_of(span.get_span_context()))
+    return group is not None and group.ours and span.is_recording()

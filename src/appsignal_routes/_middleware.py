@@ -16,13 +16,23 @@ from typing import Any, Literal
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as _OtelAsgi
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as _OtelWsgi
+from opentelemetry.instrumentation.wsgi import wsgi_getter
 from opentelemetry.metrics import MeterProvider
+from opentelemetry.propagate import extract
 from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
 from . import _registry
+from ._annotation import current_context
 from ._grouping import HTTP_ROUTE, matched_at_start, request_method
-from ._isolation import clean_context, restore_context, same_request, serving
+from ._isolation import (
+    clean_context,
+    fresh_parent,
+    left_open,
+    restore_context,
+    same_request,
+    serving,
+)
 from ._lifespan import run_lifespan
 from ._request_start import NamingTracerProvider, RequestStart, response_status
 from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
@@ -75,8 +85,19 @@ class WsgiMiddleware:
             start_response = _noting_status(start_response)
         # another request's context (see _isolation; an ASGI server's, through a WSGI
         # adapter that copies it into the thread): the span's parent is in the headers
+        # or a response left open, whose span stays current (see _isolation): the same
         owner = serving.get()
-        clean = clean_context() if owner is not None and not same_request(owner, environ) else None
+        if owner is None:
+            clean = None
+            context = current_context()
+            fresh = (
+                fresh_parent.set(extract(environ, getter=wsgi_getter))
+                if context and left_open(context)
+                else None
+            )
+        else:
+            clean = clean_context() if not same_request(owner, environ) else None
+            fresh = None
         mark = serving.set(environ)
         # matched before the upstream middleware starts the span: see _request_start
         token = matched_at_start.set(start.match(environ.get("REQUEST_METHOD"), path, environ))
@@ -87,6 +108,8 @@ class WsgiMiddleware:
             serving.reset(mark)
             if clean is not None:
                 restore_context(clean)
+            if fresh is not None:
+                fresh_parent.reset(fresh)
         return result
 
 

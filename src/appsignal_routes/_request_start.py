@@ -36,6 +36,7 @@ from ._grouping import (
     write_started,
 )
 from ._infer import infer_template
+from ._isolation import fresh_parent
 from ._processor import current_group
 from .frameworks import Router, router_for
 
@@ -185,6 +186,11 @@ class NamingTracer(Tracer):
         set_status_on_exception: bool = True,
     ) -> Span:
         started = None
+        if kind is SpanKind.INTERNAL:  # the upstream found a span current
+            fresh = fresh_parent.get()
+            if fresh is not None:  # another request's, left open: see _isolation
+                kind = SpanKind.SERVER
+                context = fresh
         if kind is SpanKind.SERVER:
             try:
                 name, attributes, started = start_naming(name, attributes, in_place=self._in_place)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 import traceback
 
 import pytest
@@ -211,6 +212,17 @@ def test_outside_a_request_a_decorated_call_just_calls_through(traced):
     assert handler(1, b=3) == 4
     assert calls == [(1, 3)]
     assert traced.spans() == ()
+    # and without a single Python call of the toolkit's: wrapt tests the context
+    # variable itself (on the default runtime context)
+    called = []
+    sys.setprofile(
+        lambda frame, event, arg: called.append(frame.f_code) if event == "call" else None
+    )
+    try:
+        handler(2)
+    finally:
+        sys.setprofile(None)
+    assert [code.co_name for code in called] == ["handler"]
 
 
 def test_a_context_without_a_span_still_calls_through(traced):

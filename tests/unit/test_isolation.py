@@ -191,3 +191,61 @@ def test_same_request_tells_copies_from_other_requests():
     assert same_request(environ, dict(environ))
     assert not same_request(environ, wsgi_environ("/a"))
     assert not same_request(object(), scope)
+
+
+def test_a_wsgi_response_left_open_is_no_parent_of_the_requests_after_it(traced):
+    # Flask's test client keeps a 404's response alive, unread to its end, so its span
+    # stays current in the thread: the requests after it must still be roots
+    from flask import Flask
+
+    app = Flask(__name__)
+
+    @app.get("/users/<int:user_id>")
+    def show(user_id):
+        return {"id": user_id}
+
+    app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
+    client = app.test_client()
+
+    def requests():  # in a context of their own: open responses change the context
+        kept = [
+            client.get("/nope"),
+            client.get("/users/42"),
+            client.get("/users/43", headers={"traceparent": TRACEPARENT}),
+        ]
+        for response in reversed(kept):
+            response.close()  # each ends its span
+        return [response.status_code for response in kept]
+
+    assert contextvars.Context().run(requests) == [404, 200, 200]
+    servers = sorted(
+        (s.name, s.parent.span_id if s.parent else 0)
+        for s in traced.spans()
+        if s.kind is SpanKind.SERVER
+    )
+    assert servers == [
+        ("GET", 0),
+        ("GET /users/<int:user_id>", 0),
+        ("GET /users/<int:user_id>", 0xEF),  # its parent from its own headers
+    ]
+    assert all(s.kind is SpanKind.SERVER for s in traced.spans())  # no INTERNAL children
+
+
+def test_a_response_left_open_by_hand_is_no_parent_of_the_next_request(traced):
+    def two_chunks(environ, start_response):
+        start_response("200 OK", [])
+        return [b"a", b"b"]
+
+    app = ar.instrument(two_chunks, tracer_provider=traced.provider)
+
+    def requests():
+        left = app(wsgi_environ("/first"), lambda *_: None)
+        assert next(iter(left)) == b"a"  # read in part, not closed: its span is current now
+        wsgi_call(app, wsgi_environ("/second"))
+        wsgi_call(app, wsgi_environ("/third"))
+        left.close()
+
+    contextvars.Context().run(requests)
+    spans = traced.spans()
+    assert [s.kind for s in spans] == [SpanKind.SERVER] * 3
+    assert [s.parent for s in spans] == [None] * 3
