@@ -74,8 +74,7 @@ class _StartMode:
 start_mode = _StartMode()
 
 
-#: The start record of the server span being started right now, for its group (the
-#: grouping processor takes it, and sets None in its place).
+#: The start record of the server span being started right now, for its group.
 starting: ContextVar[Started | None] = ContextVar("appsignal_routes_starting", default=None)
 
 

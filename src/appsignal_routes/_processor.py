@@ -121,10 +121,7 @@ class GroupingSpanProcessor(SpanProcessor):
             parent = parent_of(span)
             if parent is not None and not is_remote_of(parent):
                 return  # a span inside a request: its annotations find the request's group
-            started = starting.get()
-            if started is not None:
-                starting.set(None)  # taken: its attributes are this group's to write
-            group = RequestGroup(span, self.naming, started)
+            group = RequestGroup(span, self.naming, starting.get())
             groups = index.groups
             groups[span_id_of(context_of(span))] = group
             if len(groups) > index.limit:

@@ -209,8 +209,10 @@ class NamingTracer(Tracer):
                 record_exception,
                 set_status_on_exception,
             )
-            if started is not None and starting.get() is not None:
-                write_started(span, started)  # no grouping processor took the record
+            if started is not None:
+                group = current_group.get()
+                if group is None or group.root is not span:
+                    write_started(span, started)  # no grouping processor took the record
             return span
         finally:
             starting.reset(token)

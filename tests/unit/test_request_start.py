@@ -137,3 +137,26 @@ def test_a_websocket_handshake_is_a_request_with_one_group(traced):
         )
     names = [(s.name, s.attributes.get("appsignal.action_name")) for s in traced.roots()]
     assert names == [("HTTP /ws/:room", "HTTP /ws/:room")] * 2
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+def test_without_a_grouping_processor_the_span_still_starts_grouped(kind):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    wrapped = ar.instrument(
+        app if kind == "wsgi" else asgi_app, routes=["/users/:id"], tracer_provider=provider
+    )
+    if kind == "wsgi":
+        call_wsgi(wrapped, "/users/7")
+    else:
+        call_asgi(wrapped, "/users/7")
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "GET /users/:id"
+    assert span.attributes["http.route"] == "/users/:id"
+    assert span.attributes["appsignal.action_name"] == "GET /users/:id"
+    assert span.attributes["appsignal_routes.route_source"] == "registry"
