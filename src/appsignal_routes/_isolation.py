@@ -12,11 +12,12 @@ a user's own outer middleware started for the same request.
 
 A WSGI request's span also stays current after the middleware returned, while the
 server reads its body: a response never read to its end nor closed (Flask's test client
-keeps a 404's) leaves it current for the requests that follow in that thread. A request
-that starts while the current span is the root of a request the middleware served
-(``left_open``) gets its parent from its own headers too (``fresh_parent``: its span
-is started in that context, as a server span), and the context is left as it is: the
-unread response still holds the context it attached, to give back when it is closed.
+keeps a 404's) leaves it current for the requests that follow in that thread, and such
+responses closed out of order leave an ended span current. A request that starts while
+the current span is either (``left_open``) gets its parent from its own headers too
+(``fresh_parent``: its span is started in that context, as a server span), and the
+context is left as it is: an unread response still holds the context it attached, to
+give back when it is closed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import propagation
 
 from ._processor import group_of
@@ -69,10 +71,14 @@ def restore_context(token: Token[Context]) -> None:
 
 
 def left_open(context: Context) -> bool:
-    """Whether ``context``'s current span is the root of a request that the middleware
-    served and whose response is still open (called where no request is being served)."""
+    """Whether ``context``'s current span is left over from a request, called where no
+    request is being served: the root of a request the middleware served whose response
+    is still open, or a span that has ended (open responses closed out of order, by the
+    garbage collector say, give back contexts whose span has ended since)."""
     span: Any = context.get(_SPAN_KEY)
     if span is None:
         return False
+    if isinstance(span, ReadableSpan) and span.end_time is not None:
+        return True
     group = group_of(span_id_of(span.get_span_context()))
-    return group is not None and group.ours and span.is_recording()
+    return group is not None and group.ours

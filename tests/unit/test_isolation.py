@@ -249,3 +249,27 @@ def test_a_response_left_open_by_hand_is_no_parent_of_the_next_request(traced):
     spans = traced.spans()
     assert [s.kind for s in spans] == [SpanKind.SERVER] * 3
     assert [s.parent for s in spans] == [None] * 3
+
+
+def test_a_request_after_responses_closed_out_of_order_is_a_root(traced):
+    # the garbage collector closes open responses in any order: closing the first one
+    # before the second leaves the first one's span current again, ended
+    def two_chunks(environ, start_response):
+        start_response("200 OK", [])
+        return [b"a", b"b"]
+
+    app = ar.instrument(two_chunks, tracer_provider=traced.provider)
+
+    def requests():
+        first = app(wsgi_environ("/first"), lambda *_: None)
+        next(iter(first))
+        second = app(wsgi_environ("/second"), lambda *_: None)
+        next(iter(second))
+        first.close()
+        second.close()  # gives back the context it found: the first span's, ended
+        wsgi_call(app, wsgi_environ("/third"))
+
+    contextvars.Context().run(requests)
+    spans = traced.spans()
+    assert [s.kind for s in spans] == [SpanKind.SERVER] * 3
+    assert [s.parent for s in spans] == [None] * 3
