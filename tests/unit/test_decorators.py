@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import sys
 import traceback
 
@@ -213,7 +214,8 @@ def test_outside_a_request_a_decorated_call_just_calls_through(traced):
     assert calls == [(1, 3)]
     assert traced.spans() == ()
     # and without a single Python call of the toolkit's: wrapt tests the context
-    # variable itself (on the default runtime context)
+    # variable itself (on the default runtime context; without its C extension, wrapt's
+    # own wrapper is Python)
     called = []
     sys.setprofile(
         lambda frame, event, arg: called.append(frame.f_code) if event == "call" else None
@@ -222,7 +224,9 @@ def test_outside_a_request_a_decorated_call_just_calls_through(traced):
         handler(2)
     finally:
         sys.setprofile(None)
-    assert [code.co_name for code in called] == ["handler"]
+    assert "handler" in [code.co_name for code in called]
+    package = f"{os.sep}appsignal_routes{os.sep}"
+    assert [code.co_name for code in called if package in code.co_filename] == []
 
 
 def test_a_context_without_a_span_still_calls_through(traced):
