@@ -40,13 +40,19 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
-def versions() -> str:
+def package_versions(names: list[str]) -> list[str]:
+    """``"name version"`` for each package, or ``"name (not installed)"``."""
     found = []
-    for name in PACKAGES:
+    for name in names:
         try:
             found.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             found.append(f"{name} (not installed)")
+    return found
+
+
+def versions() -> str:
+    found = package_versions(PACKAGES)
     wrapt_c = os.environ.get("WRAPT_DISABLE_EXTENSIONS", "").lower() not in ("1", "true")
     found.append("wrapt C extension " + ("on" if wrapt_c else "off"))
     return ", ".join(found)

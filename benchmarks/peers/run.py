@@ -23,7 +23,7 @@ from pathlib import Path
 from benchmarks.load import wrk_available
 from benchmarks.peers import chart, inprocess, load
 from benchmarks.peers.sink import Sink
-from benchmarks.run import machine
+from benchmarks.run import machine, package_versions
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -83,13 +83,7 @@ WRAPT_NOTE = (
 
 
 def versions() -> str:
-    found = []
-    for name in PACKAGES:
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} (not installed)")
-    return ", ".join(found)
+    return ", ".join(package_versions(PACKAGES))
 
 
 def in_process(variant: str) -> dict:

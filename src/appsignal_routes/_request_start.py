@@ -138,7 +138,8 @@ def start_naming(
 
     ``in_place`` adds the route to the caller's own dict: the upstream WSGI middleware
     then reports ``http.route`` in its duration metric too. (The ASGI one writes its dict
-    to the span a second time, so there it goes to a copy.)
+    to the span a second time, so it is never added to there: its own dict has the
+    route already, from ``default_span_details``; another caller's gets a copy.)
     """
     attrs = attributes or {}
     raw = attrs.get("http.request.method") or attrs.get("http.method")
@@ -154,7 +155,7 @@ def start_naming(
             return name, attributes, (method, name, route, source, name)
         if in_place and type(attributes) is dict:
             attributes[HTTP_ROUTE] = route
-        else:
+        elif attrs.get(HTTP_ROUTE) != route:  # (the ASGI middleware's has it: _span_details)
             attributes = {**attrs, HTTP_ROUTE: route}
         action = name if start_mode.action_name else None
         return name, attributes, (method, name, route, source, action)

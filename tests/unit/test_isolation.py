@@ -52,6 +52,12 @@ def wsgi_environ(path: str, headers: dict[str, str] | None = None) -> dict[str, 
     return environ
 
 
+def two_chunks(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """A response of two chunks: read the first only, and it is left open."""
+    start_response("200 OK", [])
+    return [b"a", b"b"]
+
+
 def wsgi_call(app: Any, environ: dict[str, Any]) -> None:
     result = app(environ, lambda *_: None)
     b"".join(result)
@@ -232,10 +238,6 @@ def test_a_wsgi_response_left_open_is_no_parent_of_the_requests_after_it(traced)
 
 
 def test_a_response_left_open_by_hand_is_no_parent_of_the_next_request(traced):
-    def two_chunks(environ, start_response):
-        start_response("200 OK", [])
-        return [b"a", b"b"]
-
     app = ar.instrument(two_chunks, tracer_provider=traced.provider)
 
     def requests():
@@ -254,10 +256,6 @@ def test_a_response_left_open_by_hand_is_no_parent_of_the_next_request(traced):
 def test_a_request_after_responses_closed_out_of_order_is_a_root(traced):
     # the garbage collector closes open responses in any order: closing the first one
     # before the second leaves the first one's span current again, ended
-    def two_chunks(environ, start_response):
-        start_response("200 OK", [])
-        return [b"a", b"b"]
-
     app = ar.instrument(two_chunks, tracer_provider=traced.provider)
 
     def requests():

@@ -1,4 +1,4 @@
-"""What every agent's app shares: the response, the sink's address, reading the sink."""
+"""What every agent's app shares: the handlers, the sink's address, reading the sink."""
 
 from __future__ import annotations
 
@@ -26,6 +26,21 @@ def wsgi_reply(start_response) -> list[bytes]:
 async def asgi_reply(send) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": ASGI_HEADERS})
     await send({"type": "http.response.body", "body": BODY})
+
+
+def handlers(name_request: Callable[[], None]) -> tuple[Callable, Callable]:
+    """The trivial WSGI and ASGI handlers, each naming its request the agent's way."""
+
+    def wsgi(environ, start_response):
+        name_request()
+        return wsgi_reply(start_response)
+
+    async def asgi(scope, receive, send):
+        if scope["type"] == "http":
+            name_request()
+            await asgi_reply(send)
+
+    return wsgi, asgi
 
 
 def sink_text() -> str:

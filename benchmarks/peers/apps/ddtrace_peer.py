@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ._common import ROUTE, SINK, asgi_reply, wait_for_names, wsgi_reply
+from ._common import ROUTE, SINK, handlers, wait_for_names
 
 os.environ.setdefault("DD_TRACE_AGENT_URL", SINK)
 os.environ.setdefault("DD_SERVICE", "bench-peers")
@@ -29,15 +29,7 @@ def _name_request() -> None:
         span.set_tag("http.route", ROUTE)
 
 
-def _wsgi(environ, start_response):
-    _name_request()
-    return wsgi_reply(start_response)
-
-
-async def _asgi(scope, receive, send):
-    if scope["type"] == "http":
-        _name_request()
-        await asgi_reply(send)
+_wsgi, _asgi = handlers(_name_request)
 
 
 wsgi_app = DDWSGIMiddleware(_wsgi)

@@ -17,7 +17,7 @@ from elasticapm.utils import get_url_dict
 from elasticapm.utils.disttracing import TraceParent
 from elasticapm.utils.wsgi import get_current_url, get_environ, get_headers
 
-from ._common import ROUTE, SINK, asgi_reply, wait_for_names, wsgi_reply
+from ._common import ROUTE, SINK, handlers, wait_for_names
 
 client = elasticapm.Client(
     service_name="bench-peers",
@@ -33,9 +33,7 @@ def _name_request() -> None:
     elasticapm.set_transaction_name(NAME)
 
 
-def _wsgi(environ, start_response):
-    _name_request()
-    return wsgi_reply(start_response)
+_wsgi, _asgi = handlers(_name_request)
 
 
 def _request_context(environ) -> dict:
@@ -79,12 +77,6 @@ class TracingWSGIMiddleware:
             return result
         finally:
             client.end_transaction()
-
-
-async def _asgi(scope, receive, send):
-    if scope["type"] == "http":
-        _name_request()
-        await asgi_reply(send)
 
 
 wsgi_app = TracingWSGIMiddleware(_wsgi)

@@ -16,7 +16,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from ._common import ROUTE, asgi_reply, wsgi_reply
+from ._common import ROUTE, handlers
 
 
 class RecentSpans(SpanExporter):
@@ -49,15 +49,7 @@ def _name_request() -> None:
     trace.get_current_span().set_attribute("http.route", NAME)
 
 
-def _wsgi(environ, start_response):
-    _name_request()
-    return wsgi_reply(start_response)
-
-
-async def _asgi(scope, receive, send):
-    if scope["type"] == "http":
-        _name_request()
-        await asgi_reply(send)
+_wsgi, _asgi = handlers(_name_request)
 
 
 wsgi_app = logfire.instrument_wsgi(_wsgi)

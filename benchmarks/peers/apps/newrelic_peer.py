@@ -15,7 +15,7 @@ from pathlib import Path
 import newrelic.agent
 from newrelic.core.agent import agent_instance
 
-from ._common import ROUTE, asgi_reply, wsgi_reply
+from ._common import ROUTE, handlers
 
 APP_NAME = "bench-peers"
 _INI = f"""[newrelic]
@@ -42,15 +42,7 @@ def _name_request() -> None:
     newrelic.agent.set_transaction_name(ROUTE, group="Uri")
 
 
-def _wsgi(environ, start_response):
-    _name_request()
-    return wsgi_reply(start_response)
-
-
-async def _asgi(scope, receive, send):
-    if scope["type"] == "http":
-        _name_request()
-        await asgi_reply(send)
+_wsgi, _asgi = handlers(_name_request)
 
 
 wsgi_app = newrelic.agent.WSGIApplicationWrapper(_wsgi)

@@ -16,7 +16,7 @@ import time
 import scout_apm.api
 from scout_apm.api import WebTransaction
 
-from ._common import ROUTE, SCOUT, asgi_reply, wait_for_names, wsgi_reply
+from ._common import ROUTE, SCOUT, handlers, wait_for_names
 
 scout_apm.api.install(
     config={
@@ -36,15 +36,7 @@ def _name_request() -> None:
     scout_apm.api.rename_transaction(NAME)
 
 
-def _wsgi(environ, start_response):
-    _name_request()
-    return wsgi_reply(start_response)
-
-
-async def _asgi(scope, receive, send):
-    if scope["type"] == "http":
-        _name_request()
-        await asgi_reply(send)
+_wsgi, _asgi = handlers(_name_request)
 
 
 class ScoutWSGIMiddleware:

@@ -13,7 +13,7 @@ import sentry_sdk
 from sentry_sdk.integrations.asgi import SentryAsgiMiddleware
 from sentry_sdk.integrations.wsgi import SentryWsgiMiddleware
 
-from ._common import ROUTE, SINK, asgi_reply, wait_for_names, wsgi_reply
+from ._common import ROUTE, SINK, handlers, wait_for_names
 
 sentry_sdk.init(
     dsn=f"http://public@{urlsplit(SINK).netloc}/1",
@@ -28,15 +28,7 @@ def _name_request() -> None:
     sentry_sdk.get_current_scope().set_transaction_name(NAME, source="route")
 
 
-def _wsgi(environ, start_response):
-    _name_request()
-    return wsgi_reply(start_response)
-
-
-async def _asgi(scope, receive, send):
-    if scope["type"] == "http":
-        _name_request()
-        await asgi_reply(send)
+_wsgi, _asgi = handlers(_name_request)
 
 
 wsgi_app = SentryWsgiMiddleware(_wsgi)
