@@ -45,10 +45,15 @@ _RANK: Final[dict[str | None, int]] = {
 #: The sources a request's route can have as it starts (see ``_request_start``).
 AT_START: Final = frozenset({"discovered", "registry", "inferred"})
 
-#: The route a request matched as it started, for its server span to start with.
-#: Set by the middleware around the upstream middleware's call, read as the span starts.
-matched_at_start: ContextVar[tuple[str, RouteSource] | None] = ContextVar(
-    "appsignal_routes_matched_at_start", default=None
+#: A route a request matched as it started, and where from.
+Match = tuple[str, RouteSource]
+
+#: The request the middleware is serving: its WSGI environ or ASGI scope, and the route
+#: it matched as it started (None: none), for its server span to start with. Set by the
+#: middleware around the upstream middleware's call (one variable: one set a request);
+#: read as the span starts, and by ``_isolation`` to tell another request's context.
+serving: ContextVar[tuple[object, Match | None] | None] = ContextVar(
+    "appsignal_routes_serving", default=None
 )
 
 
@@ -220,6 +225,7 @@ class RequestGroup:
     __slots__ = (
         "exported",
         "method",
+        "metric",
         "naming",
         "on_span",
         "ours",
@@ -239,6 +245,9 @@ class RequestGroup:
         self.route: str | None = None
         self.exported: str | None = None  # the route as exported, in the chosen style
         self.route_source: str | None = None
+        #: the upstream ASGI middleware's own attributes of the request and the route
+        #: its duration metric is to get (see ``_middleware``), until it has it
+        self.metric: tuple[dict[str, object], str] | None = None
         # our four attributes as the root span has them (in _OWN_ATTRIBUTES order) and
         # its name: apply() writes only what differs, as each write costs a lock and a
         # validation in the SDK
@@ -277,7 +286,8 @@ class RequestGroup:
         self.method = method
         if method is None or kind_of(root) is not SpanKind.SERVER:
             return  # not a request: named only if annotated
-        found = matched_at_start.get()  # the middleware's match, if the span is its own
+        current = serving.get()  # the middleware's match, if the span is its own
+        found = current[1] if current is not None else None
         if found is not None and source in (None, found[1]) and (source or not route):
             self._set(*found)  # (source None: naming it at start failed)
         elif isinstance(route, str) and route:

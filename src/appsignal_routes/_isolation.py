@@ -5,7 +5,7 @@ uvicorn, once flow control paused and resumed reading inside a request (a body o
 64 KiB), every later request on that keep-alive connection inherits that request's
 context, current span included, and the upstream middleware then makes its span an
 INTERNAL child of the other request's span. The middleware marks each request it
-serves in ``serving``; a request that starts while another request's mark is set runs
+serves in ``_grouping.serving``; a request that starts while another request's mark is set runs
 in an empty OpenTelemetry context. A request nested in itself (an app wrapped twice,
 a framework that hands the same scope on) keeps its context, and so does a span that
 a user's own outer middleware started for the same request.
@@ -32,9 +32,6 @@ from opentelemetry.trace import propagation
 
 from ._processor import group_of
 from ._sdk_spans import span_id_of
-
-#: The WSGI environ or ASGI scope of the request the middleware is serving.
-serving: ContextVar[Any] = ContextVar("appsignal_routes_serving", default=None)
 
 #: The context a request's server span starts in, taken from its headers, when the
 #: current one is another request's left open (None: as the upstream middleware finds).

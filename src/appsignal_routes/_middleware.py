@@ -24,16 +24,10 @@ from opentelemetry.util.http import sanitize_method
 
 from . import _registry
 from ._annotation import current_context
-from ._grouping import HTTP_ROUTE, matched_at_start, request_method
-from ._isolation import (
-    clean_context,
-    fresh_parent,
-    left_open,
-    restore_context,
-    same_request,
-    serving,
-)
+from ._grouping import HTTP_ROUTE, request_method, serving
+from ._isolation import clean_context, fresh_parent, left_open, restore_context, same_request
 from ._lifespan import run_lifespan
+from ._processor import current_group
 from ._request_start import NamingTracerProvider, RequestStart, response_status
 from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
 
@@ -96,15 +90,13 @@ class WsgiMiddleware:
                 else None
             )
         else:
-            clean = clean_context() if not same_request(owner, environ) else None
+            clean = clean_context() if not same_request(owner[0], environ) else None
             fresh = None
-        mark = serving.set(environ)
         # matched before the upstream middleware starts the span: see _request_start
-        token = matched_at_start.set(start.match(environ.get("REQUEST_METHOD"), path, environ))
+        mark = serving.set((environ, start.match(environ.get("REQUEST_METHOD"), path, environ)))
         try:
             result: Iterable[bytes] = self._otel(environ, start_response)
         finally:
-            matched_at_start.reset(token)
             serving.reset(mark)
             if clean is not None:
                 restore_context(clean)
@@ -128,8 +120,10 @@ def _noting_status(start_response: Callable[..., Any]) -> Callable[..., Any]:
 class AsgiMiddleware:
     """An ASGI app wrapped by the upstream middleware, grouped at request start.
 
-    The route matched at start is handed to the upstream middleware too
-    (``default_span_details``), so its request-duration metric carries ``http.route``.
+    The route matched at start is handed to the upstream middleware's own attributes
+    of the request too, so that its request-duration metric carries ``http.route``:
+    by its ``server_request_hook``, called once it has written those attributes to the
+    span a second time (``_metric_route``), so that the route is written there once.
     """
 
     def __init__(
@@ -159,7 +153,7 @@ class AsgiMiddleware:
         self._otel = _OtelAsgi(
             app,
             default_span_details=_span_details,
-            server_request_hook=server_request_hook,
+            server_request_hook=_metric_route(server_request_hook),
             client_request_hook=client_request_hook,
             client_response_hook=client_response_hook,
             exclude_spans=list(exclude_spans or []),
@@ -193,13 +187,11 @@ class AsgiMiddleware:
             send = _noting_status_asgi(send)
         # another request's context (see _isolation): the span's parent is in the headers
         owner = serving.get()
-        clean = clean_context() if owner is not None and not same_request(owner, scope) else None
-        mark = serving.set(scope)
-        token = matched_at_start.set(start.match(scope.get("method"), path, scope))
+        clean = clean_context() if owner is not None and not same_request(owner[0], scope) else None
+        mark = serving.set((scope, start.match(scope.get("method"), path, scope)))
         try:
             await self._otel(scope, receive, send)
         finally:
-            matched_at_start.reset(token)
             serving.reset(mark)
             if clean is not None:
                 restore_context(clean)
@@ -218,14 +210,34 @@ def _materialize(scope: Scope) -> None:
 
 
 def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:
-    """The upstream's name and extra attributes for a request: the route matched at
-    start goes into its duration metric. (The span is named as it starts, by
-    ``_request_start``: the name given here stands only if that fails.)"""
-    found = matched_at_start.get()
+    """The upstream's name for a request, and no extra attributes. (The span is named
+    as it starts, by ``_request_start``: the name given here stands only if that fails.)"""
+    current = serving.get()
+    found = current[1] if current is not None else None
     if found is not None and found[1] != "inferred":
-        return found[0], {HTTP_ROUTE: found[0]}
+        return found[0], {}
     method = request_method(sanitize_method(str(scope.get("method", "")).strip()))
     return method or "HTTP", {}
+
+
+def _metric_route(
+    hook: Callable[[Span, Scope], None] | None,
+) -> Callable[[Span, Scope], None]:
+    """The upstream ASGI middleware's ``server_request_hook``: the route the request's
+    span started with joins the upstream's own attributes of the request, which its
+    duration metric reads, now that it has written them to the span; then ``hook``."""
+
+    def metric_route(span: Span, scope: Scope) -> None:
+        group = current_group.get()
+        if group is not None:
+            pending = group.metric
+            if pending is not None and group.root is span:
+                group.metric = None
+                pending[0][HTTP_ROUTE] = pending[1]
+        if hook is not None:
+            hook(span, scope)
+
+    return metric_route
 
 
 def _noting_status_asgi(send: Send) -> Send:

@@ -4,7 +4,7 @@ As a request arrives, the middleware asks ``RequestStart.match`` for its route: 
 route the framework's own router would dispatch it to (``frameworks``, source
 ``discovered``), else a template of the registry (``registry``), else, opt-in, one
 inferred from the path (``inferred``). The match travels in the context variable
-``matched_at_start`` to the span: the upstream middleware gets its tracer from
+``serving`` to the span: the upstream middleware gets its tracer from
 ``NamingTracerProvider``, whose ``NamingTracer`` starts the server span already named
 by the match, or by its method alone, with the grouping attributes among its start
 attributes. The grouping processor's ``RequestGroup`` takes the match over from there;
@@ -27,9 +27,9 @@ from opentelemetry.util.types import Attributes
 from . import _registry
 from ._grouping import (
     HTTP_ROUTE,
-    RouteSource,
+    Match,
     Started,
-    matched_at_start,
+    serving,
     span_method,
     start_mode,
     starting,
@@ -42,7 +42,6 @@ from .frameworks import Router, router_for
 
 logger = logging.getLogger("appsignal_routes")
 
-Match = tuple[str, RouteSource]
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
@@ -137,9 +136,9 @@ def start_naming(
     span starts, by whoever takes the record (``write_started``).
 
     ``in_place`` adds the route to the caller's own dict: the upstream WSGI middleware
-    then reports ``http.route`` in its duration metric too. (The ASGI one writes its dict
-    to the span a second time, so it is never added to there: its own dict has the
-    route already, from ``default_span_details``; another caller's gets a copy.)
+    then reports ``http.route`` in its duration metric too. Else the span starts with a
+    copy: the upstream ASGI middleware writes its dict to the span a second time, and
+    its duration metric gets the route later (see ``NamingTracer``).
     """
     attrs = attributes or {}
     raw = attrs.get("http.request.method") or attrs.get("http.method")
@@ -147,7 +146,8 @@ def start_naming(
         method: str | None = "HTTP" if raw == "_OTHER" else raw
     else:
         method = span_method(attrs)
-    found = matched_at_start.get()
+    current = serving.get()
+    found = current[1] if current is not None else None
     if found is not None:
         route, source = found
         name = f"{method} {route}" if method else route  # (group_name, inlined)
@@ -155,7 +155,7 @@ def start_naming(
             return name, attributes, (method, name, route, source, name)
         if in_place and type(attributes) is dict:
             attributes[HTTP_ROUTE] = route
-        elif attrs.get(HTTP_ROUTE) != route:  # (the ASGI middleware's has it: _span_details)
+        elif attrs.get(HTTP_ROUTE) != route:
             attributes = {**attrs, HTTP_ROUTE: route}
         action = name if start_mode.action_name else None
         return name, attributes, (method, name, route, source, action)
@@ -187,6 +187,7 @@ class NamingTracer(Tracer):
         set_status_on_exception: bool = True,
     ) -> Span:
         started = None
+        given = attributes
         if kind is SpanKind.INTERNAL:  # the upstream found a span current
             fresh = fresh_parent.get()
             if fresh is not None:  # another request's, left open: see _isolation
@@ -214,6 +215,16 @@ class NamingTracer(Tracer):
                 group = current_group.get()
                 if group is None or group.root is not span:
                     write_started(span, started)  # no grouping processor took the record
+                    group = None
+                route = started[2]
+                if given is not attributes and route is not None and type(given) is dict:
+                    # The upstream's own dict (ASGI), which its duration metric reads: the
+                    # route joins it once the upstream has written it to the span, in the
+                    # request hook (else it would be written twice); now, with no group.
+                    if group is not None:
+                        group.metric = (given, route)
+                    else:
+                        given[HTTP_ROUTE] = route
             return span
         finally:
             starting.reset(token)

@@ -7,6 +7,9 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as OtelAs
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as OtelWsgi
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import appsignal_routes as ar
 from appsignal_routes._middleware import AsgiMiddleware, WsgiMiddleware, detect_interface
@@ -131,23 +134,36 @@ def stable_http_semconv(monkeypatch):
     S._initialize()
 
 
+@pytest.mark.parametrize("grouping", [True, False], ids=["processor", "no-processor"])
 @pytest.mark.parametrize("kind", ["wsgi", "asgi"])
 def test_the_registry_route_reaches_the_span_and_the_duration_metric(
-    kind, traced, stable_http_semconv
+    kind, grouping, traced, stable_http_semconv
 ):
+    exporter = InMemorySpanExporter()
+    provider = traced.provider
+    if not grouping:  # the naming tracer on its own (a provider of the user's)
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader()
     meters = MeterProvider(metric_readers=[reader])
+    hooked = []
     app = ar.instrument(
         wsgi_app if kind == "wsgi" else asgi_app,
         routes=["/items/{item_id:int}"],
-        tracer_provider=traced.provider,
+        tracer_provider=provider,
         meter_provider=meters,
+        **(
+            {"request_hook": lambda span, environ: hooked.append(span.name)}
+            if kind == "wsgi"
+            else {"server_request_hook": lambda span, scope: hooked.append(span.name)}
+        ),
     )
     if kind == "wsgi":
         call_wsgi(app, "/items/3", script_name="/shop")
     else:
         call_asgi(app, "/items/3", root_path="/shop")
-    root = traced.roots()[0]
+    assert hooked == ["GET /items/{item_id:int}"]  # the user's own hook still runs
+    root = (traced.roots() if grouping else exporter.get_finished_spans())[0]
     assert root.name == "GET /items/{item_id:int}"
     assert root.attributes["http.route"] == "/items/{item_id:int}"
     points = [
