@@ -79,8 +79,16 @@ class _StartMode:
 start_mode = _StartMode()
 
 
-#: The start record of the server span being started right now, for its group.
-starting: ContextVar[Started | None] = ContextVar("appsignal_routes_starting", default=None)
+class _Starting(threading.local):
+    """The start record of the server span this thread is starting right now, for its
+    group: set and taken within one ``start_span`` call, so a thread's own slot does.
+    (Not a context variable: setting one makes every later context look-up in the
+    request miss its cache, and the SDK makes several as the span starts.)"""
+
+    record: Started | None = None
+
+
+starting = _Starting()
 
 
 def write_started(span: ApiSpan, started: Started) -> None:

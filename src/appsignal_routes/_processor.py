@@ -22,7 +22,7 @@ from opentelemetry.trace import Span as ApiSpan
 
 from . import _signals
 from ._grouping import Mode, Naming, RequestGroup, RouteStyle, starting
-from ._sdk_spans import context_of, is_remote_of, parent_of, span_id_of
+from ._sdk_spans import context_of, is_remote_of, name_of, parent_of, span_id_of
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -121,7 +121,10 @@ class GroupingSpanProcessor(SpanProcessor):
             parent = parent_of(span)
             if parent is not None and not is_remote_of(parent):
                 return  # a span inside a request: its annotations find the request's group
-            group = RequestGroup(span, self.naming, starting.get())
+            started = starting.record  # the naming tracer's, if this span is the one it starts
+            if started is not None and started[1] is not name_of(span):
+                started = None  # another span, started as that one starts
+            group = RequestGroup(span, self.naming, started)
             groups = index.groups
             groups[span_id_of(context_of(span))] = group
             if len(groups) > index.limit:

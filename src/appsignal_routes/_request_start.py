@@ -199,7 +199,7 @@ class NamingTracer(Tracer):
             except Exception:  # never into the request; the processor names it later
                 logger.debug("appsignal-routes: naming the span at start failed", exc_info=True)
         # the record, for the grouping processor as the span starts (None: it reads the span)
-        token = starting.set(started)
+        starting.record = started
         try:
             span = self._tracer.start_span(
                 name,
@@ -227,7 +227,7 @@ class NamingTracer(Tracer):
                         given[HTTP_ROUTE] = route
             return span
         finally:
-            starting.reset(token)
+            starting.record = None
 
     def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
         return self._tracer.start_as_current_span(*args, **kwargs)

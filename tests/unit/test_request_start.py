@@ -160,3 +160,31 @@ def test_without_a_grouping_processor_the_span_still_starts_grouped(kind):
     assert span.attributes["http.route"] == "/users/:id"
     assert span.attributes["appsignal.action_name"] == "GET /users/:id"
     assert span.attributes["appsignal_routes.route_source"] == "registry"
+
+
+def test_a_root_started_while_the_request_span_starts_keeps_its_own_group():
+    """The start record is the request span's alone: another root span that starts as
+    it starts (here from a processor ahead of the grouping one) is grouped by itself."""
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+
+    class StartsAnother(SpanProcessor):
+        def on_start(self, span, parent_context=None):
+            if span.name.startswith("GET /"):
+                provider.get_tracer("other").start_span("cache warm-up").end()
+
+    provider.add_span_processor(StartsAnother())
+    provider.add_span_processor(ar.GroupingSpanProcessor())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    call_wsgi(ar.instrument(app, routes=["/users/:id"], tracer_provider=provider), "/users/7")
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    assert sorted(spans) == ["GET /users/:id", "cache warm-up"]
+    assert spans["cache warm-up"].parent is None
+    assert not spans["cache warm-up"].attributes  # not a request: no group, no marks
+    request = spans["GET /users/:id"]
+    assert request.attributes["appsignal_routes.route_source"] == "registry"
+    assert request.attributes["appsignal.action_name"] == "GET /users/:id"
