@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest matrix reliability bench bench-peers versions install clean
+.PHONY: demo test lint types docs pytest matrix reliability bench bench-breakdown bench-peers versions install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ bench: $(STAMP)
 	  || (apt-get update -qq && apt-get install -y -qq wrk valgrind) \
 	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq wrk valgrind'
 	$(BIN)/python -m benchmarks.run
+
+# Where a request's cost goes: the toolkit's layers added one at a time, in time and
+# in instructions: writes benchmarks/RESULTS-breakdown.md (the performance page shows it).
+bench-breakdown: $(STAMP)
+	command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind) \
+	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq valgrind'
+	$(BIN)/python -m benchmarks.breakdown
 
 # The same apps under other APM agents (issue 13), offline on loopback, beside the seed's
 # way and the toolkit: writes benchmarks/RESULTS-peers.md and the chart (benchmarks/ and

@@ -1,4 +1,4 @@
-"""In-process comparisons (goals a-f): one process, A and B alternating in each round."""
+"""In-process comparisons (goals a-f, j): one process, A and B alternating in each round."""
 
 from __future__ import annotations
 
@@ -78,6 +78,17 @@ def asgi_request(app, loop: asyncio.AbstractEventLoop):
         loop.run_until_complete(app(dict(scope), receive, send))
 
     return request
+
+
+def layer_request(kind: str, variant: str, loop: asyncio.AbstractEventLoop):
+    """One request of ``variants``' ``variant`` (``NAME+processor``: that app on the
+    toolkit's provider; ``toolkit`` always is), as ``wsgi_request``/``asgi_request``."""
+    name, _, plus = variant.partition("+")
+    grouped = name == "toolkit" or plus == "processor"
+    provider = toolkit_provider() if grouped else seed_provider()
+    if kind == "wsgi":
+        return wsgi_request(wsgi_app(name, provider))
+    return asgi_request(asgi_app(name, provider), loop)
 
 
 @dataclass(frozen=True)
@@ -252,6 +263,9 @@ def run() -> tuple[list[Measured], dict[str, float]]:
     )
     f, match_ns = goal_f()
     results.append(f)
+    from .jobs import goal_j  # noqa: PLC0415 - jobs builds on this module
+
+    results.append(goal_j())
     request_ns = results[0].ratio.a_ns
     extra = {
         "match_1000_ns": match_ns,

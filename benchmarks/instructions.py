@@ -13,6 +13,7 @@ Run as ``python -m benchmarks.instructions`` (``make bench`` does); with
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -33,18 +34,14 @@ def available() -> bool:
 def _one(kind: str, variant: str, count: int) -> None:
     """Serve ``WARM_UP + count`` requests of one variant in-process."""
     from . import inprocess  # noqa: PLC0415 - only in the counted process
-    from .variants import asgi_app, wsgi_app  # noqa: PLC0415
 
-    provider = inprocess.toolkit_provider() if variant == "toolkit" else inprocess.seed_provider()
-    if kind == "wsgi":
-        request = inprocess.wsgi_request(wsgi_app(variant, provider))
-    else:
-        request = inprocess.asgi_request(asgi_app(variant, provider), asyncio.new_event_loop())
+    request = inprocess.layer_request(kind, variant, asyncio.new_event_loop())
     for _ in range(WARM_UP + count):
         request()
 
 
-def _instructions(kind: str, variant: str, count: int) -> int:
+def instructions(kind: str, variant: str, count: int) -> int:
+    """All the instructions of a process that serves ``WARM_UP + count`` requests."""
     done = subprocess.run(
         [
             "valgrind",
@@ -61,6 +58,9 @@ def _instructions(kind: str, variant: str, count: int) -> int:
         capture_output=True,
         text=True,
         check=True,
+        # one hash seed for every run: the two runs of a variant differ by the requests
+        # alone, and dicts and sets are laid out alike from one run of the bench to another
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     found = _COLLECTED.search(done.stderr)
     if found is None:
@@ -83,7 +83,7 @@ def run() -> list[Counted]:
     """Instructions per request of the toolkit and of the seed's way, WSGI and ASGI."""
     jobs = [(kind, variant, count) for kind, variant in VARIANTS for count in (COUNT, 0)]
     with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two callgrinds at once
-        totals = dict(zip(jobs, pool.map(lambda job: _instructions(*job), jobs), strict=True))
+        totals = dict(zip(jobs, pool.map(lambda job: instructions(*job), jobs), strict=True))
     per_request = {
         (kind, variant): (totals[kind, variant, COUNT] - totals[kind, variant, 0]) // COUNT
         for kind, variant in VARIANTS

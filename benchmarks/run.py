@@ -189,7 +189,7 @@ def main() -> int:
             "processor in-process, a batch processor on the servers)."
         ),
         "",
-        "## In-process (goals a-f)",
+        "## In-process (goals a-f, j)",
         "",
         *table_in_process,
         "",

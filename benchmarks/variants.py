@@ -70,16 +70,24 @@ async def asgi_toolkit_handler(scope, receive, send):
 
 
 def wsgi_app(variant: str, provider: TracerProvider | None):
+    """``bare``, ``seed``, ``toolkit``; and the layers of ``benchmarks.breakdown``:
+    ``upstream`` (no route set), ``instrument`` (matched at start, no decorator; with
+    the grouping processor when ``provider`` has it)."""
     if variant == "bare":
         return wsgi_bare
     if variant == "seed":
         return OtelWsgi(wsgi_seed_handler, tracer_provider=provider)
     if variant == "toolkit":
         return ar.instrument(wsgi_toolkit_handler, tracer_provider=provider)
+    if variant == "upstream":
+        return OtelWsgi(wsgi_bare, tracer_provider=provider)
+    if variant == "instrument":
+        return ar.instrument(wsgi_bare, tracer_provider=provider)
     raise ValueError(variant)
 
 
 def asgi_app(variant: str, provider: TracerProvider | None):
+    """As ``wsgi_app``; ``seed-exclude`` is the seed's way with ``exclude_spans``."""
     if variant == "bare":
         return asgi_bare
     if variant == "seed":
@@ -90,4 +98,8 @@ def asgi_app(variant: str, provider: TracerProvider | None):
         )
     if variant == "toolkit":
         return ar.instrument(asgi_toolkit_handler, tracer_provider=provider)
+    if variant == "upstream":  # as instrument() configures it, no route set
+        return OtelAsgi(asgi_bare, tracer_provider=provider, exclude_spans=["receive", "send"])
+    if variant == "instrument":
+        return ar.instrument(asgi_bare, tracer_provider=provider)
     raise ValueError(variant)
