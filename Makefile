@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest matrix reliability bench bench-breakdown bench-peers versions install clean
+.PHONY: demo test lint types docs pytest matrix reliability bench bench-breakdown bench-peers versions lowest install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -95,7 +95,17 @@ versions:
 	  .venv-$$v/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit/test_decorators.py tests/unit/test_grouping.py tests/unit/test_jobs.py tests/unit/test_template.py tests/unit/test_route_table.py; \
 	done
 
-test: lint types docs pytest matrix versions
+# The lowest versions pyproject.toml allows (tests/lowest-constraints.txt: OpenTelemetry
+# 1.30 / 0.51b0, wrapt 1.16), in a venv of their own: the unit suite, Flask the one
+# framework installed (the framework adapters' tests need them all: left to `pytest`).
+lowest:
+	test -x .venv-lowest/bin/python || $(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet -e . pytest hypothesis flask \
+	  -c tests/lowest-constraints.txt
+	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit \
+	  --ignore=tests/unit/frameworks
+
+test: lint types docs pytest matrix versions lowest
 
 clean:
-	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* site .coverage .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* .venv-lowest site .coverage .mypy_cache .pytest_cache .ruff_cache
