@@ -5,10 +5,10 @@ uvicorn, once flow control paused and resumed reading inside a request (a body o
 64 KiB), every later request on that keep-alive connection inherits that request's
 context, current span included, and the upstream middleware then makes its span an
 INTERNAL child of the other request's span. The middleware marks each request it
-serves in ``_grouping.serving``; a request that starts while another request's mark is set runs
-in an empty OpenTelemetry context. A request nested in itself (an app wrapped twice,
-a framework that hands the same scope on) keeps its context, and so does a span that
-a user's own outer middleware started for the same request.
+serves in ``_grouping.serving``; a request that starts while another request's mark is
+set runs in an empty OpenTelemetry context. A request nested in itself (an app wrapped
+twice, a framework that hands the same scope on) keeps its context, and so does a span
+that a user's own outer middleware started for the same request.
 
 A WSGI request's span also stays current after the middleware returned, while the
 server reads its body: a response never read to its end nor closed (Flask's test client
