@@ -25,13 +25,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import statistics
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import instructions
+from .compare import time_calls
 from .inprocess import layer_request
 from .run import machine, versions
 
@@ -58,17 +58,12 @@ def time_layers(kind: str) -> dict[str, tuple[float, float]]:
         }
         number = NUMBER[kind]
         for request in requests.values():  # warm up
-            for _ in range(number // 10):
-                request()
+            time_calls(request, number // 10)
         times: dict[str, list[float]] = {name: [] for name in names}
         for index in range(ROUNDS):
             gc.collect()
             for name in names if index % 2 == 0 else reversed(names):
-                request = requests[name]
-                started = time.perf_counter_ns()
-                for _ in range(number):
-                    request()
-                times[name].append((time.perf_counter_ns() - started) / number)
+                times[name].append(time_calls(requests[name], number))
     finally:
         loop.close()
     floor = times["upstream"]

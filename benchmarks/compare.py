@@ -23,9 +23,10 @@ class Ratio:
         return f"{self.median:.3f} ({self.low:.3f}-{self.high:.3f})"
 
 
-def _time(
+def time_calls(
     operation: Callable[[], object], number: int, clock: Callable[[], int] = time.perf_counter_ns
 ) -> float:
+    """The time of one of ``number`` calls of ``operation`` in a row (ns, by ``clock``)."""
     started = clock()
     for _ in range(number):
         operation()
@@ -45,16 +46,16 @@ def compare(
     ``clock`` is wall time by default; ``time.process_time_ns`` counts the CPU of every
     thread of the process (an agent's background sender too)."""
     for operation in (a, b):  # warm up caches, lazy imports, the first span
-        _time(operation, max(1, number // 10), clock)
+        time_calls(operation, max(1, number // 10), clock)
     ratios, a_times, b_times = [], [], []
     for index in range(rounds):
         gc.collect()
         if index % 2:
-            tb = _time(b, number, clock)
-            ta = _time(a, number, clock)
+            tb = time_calls(b, number, clock)
+            ta = time_calls(a, number, clock)
         else:
-            ta = _time(a, number, clock)
-            tb = _time(b, number, clock)
+            ta = time_calls(a, number, clock)
+            tb = time_calls(b, number, clock)
         ratios.append(ta / tb)
         a_times.append(ta)
         b_times.append(tb)

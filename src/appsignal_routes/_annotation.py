@@ -43,7 +43,7 @@ context_is_set = _context_probe()
 current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current  # type: ignore[assignment]
 #: The key of the current span in a context (``get_current_span`` reads it): compared by
 #: identity with a request's root, it confirms the context's group with no Python call.
-_SPAN_KEY: object = getattr(propagation, "_SPAN_KEY", None)
+SPAN_KEY: Any = getattr(propagation, "_SPAN_KEY", None)
 
 
 class RouteAnnotator:
@@ -59,7 +59,7 @@ class RouteAnnotator:
     def __call__(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG002
         try:  # (annotate_route's fast path, inlined: every decorated call in a request)
             group = current_group.get()
-            if group is not None and current_context().get(_SPAN_KEY) is group.root:  # type: ignore[call-overload]
+            if group is not None and current_context().get(SPAN_KEY) is group.root:
                 group.set_route(self.route, "decorator", override=False)  # writes while it records
             else:
                 annotate_route(self.route)
@@ -85,7 +85,7 @@ def _root_is_current(group: RequestGroup) -> bool:
     """Whether the current span is ``group``'s root, still recording: the request's own
     context (a group left in a context by a request that never ended is not)."""
     root = group.root
-    return current_context().get(_SPAN_KEY) is root and root.is_recording()  # type: ignore[call-overload]
+    return current_context().get(SPAN_KEY) is root and root.is_recording()
 
 
 def set_route(template: str, span: trace.Span | None = None, *, override: bool = False) -> None:

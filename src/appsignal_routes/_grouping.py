@@ -13,14 +13,12 @@ import logging
 import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
-from types import MappingProxyType
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import Span
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import SpanKind
-from opentelemetry.util.types import Attributes
 
 from ._sdk_spans import attributes_of, kind_of, name_of, put, put_two
 from ._template import parse
@@ -202,17 +200,9 @@ OVERFLOW_ROUTE: Final = "[other]"
 def _overflow_route(root: Span, route: str | None) -> str | None:
     """An overflowed request's ``http.route``: ``[other]`` over any it has (its own,
     or one a framework set after the span started), else none."""
-    if route is not None or _plain(root.attributes).get(HTTP_ROUTE) is not None:
+    if route is not None or attributes_of(root).get(HTTP_ROUTE) is not None:
         return OVERFLOW_ROUTE
     return None
-
-
-def _plain(attributes: Attributes) -> Mapping[str, object]:
-    """A span's attributes as a dict: copied at C speed, where a ``.get`` on the SDK's
-    read-only view would raise and catch a ``KeyError`` for every missing key."""
-    if isinstance(attributes, MappingProxyType):  # what an SDK span gives
-        return attributes.copy()
-    return dict(attributes or {})
 
 
 def _raw(name: str, attributes: Mapping[str, object]) -> bool:
@@ -350,10 +340,7 @@ class RequestGroup:
 
     def _route_on_span(self) -> object:
         """The root span's ``http.route`` now (a framework may have written it)."""
-        attributes = self.root.attributes
-        if self.on_span[0] is not None and attributes is not None:
-            return attributes.get(HTTP_ROUTE)  # there since the start: a plain look-up
-        return _plain(attributes).get(HTTP_ROUTE)  # (a miss on the SDK's view raises)
+        return attributes_of(self.root).get(HTTP_ROUTE)
 
     def unroute_inferred(self) -> None:
         """Forget an inferred route (a 404 is never grouped by one): by the method alone."""

@@ -69,6 +69,8 @@ else:  # pragma: no cover - another API layout
 
 
 def _plain_attributes(span: Any) -> Mapping[str, object]:
+    """A span's attributes as a dict, copied at C speed: a ``.get`` on the SDK's
+    read-only view would raise and catch a ``KeyError`` for every missing key."""
     return dict(span.attributes or {})
 
 
@@ -77,7 +79,7 @@ if _fields_found():
     context_of: Callable[[Any], SpanContext | None] = attrgetter("_context")
     parent_of: Callable[[Any], SpanContext | None] = attrgetter("_parent")
     kind_of: Callable[[Any], SpanKind] = attrgetter("_kind")
-    #: A root's attributes as it starts (read at once, never kept: they change).
+    #: A span's attributes (read at once, never kept: they change).
     attributes_of: Callable[[Any], Mapping[str, object]] = attrgetter("_attributes._dict")
 else:  # pragma: no cover - another SDK layout
     name_of = attrgetter("name")

@@ -356,16 +356,6 @@ def test_a_failure_at_span_start_is_swallowed(traced, monkeypatch, caplog):
     assert any("on_start failed" in record.getMessage() for record in caplog.records)
 
 
-def test_attributes_are_read_from_any_mapping():
-    from types import MappingProxyType
-
-    from appsignal_routes._grouping import _plain
-
-    assert _plain(MappingProxyType({"a": "1"})) == {"a": "1"}  # an SDK span's view
-    assert _plain({"a": "1"}) == {"a": "1"}
-    assert _plain(None) == {}
-
-
 @pytest.mark.parametrize(
     ("route", "styled"),
     [

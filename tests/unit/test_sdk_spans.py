@@ -130,3 +130,13 @@ def test_the_readers_see_what_the_properties_return():
     for done in exporter.get_finished_spans():  # and on what the exporters get
         assert _sdk_spans.context_of(done) is done.context
         assert _sdk_spans.parent_of(done) is done.parent
+
+
+def test_another_layout_reads_the_attributes_from_any_mapping():
+    from types import MappingProxyType, SimpleNamespace
+
+    plain = _sdk_spans._plain_attributes  # the reader of spans laid out otherwise
+    view = SimpleNamespace(attributes=MappingProxyType({"a": "1"}))  # an SDK span's view
+    assert plain(view) == {"a": "1"}
+    assert plain(SimpleNamespace(attributes={"a": "1"})) == {"a": "1"}
+    assert plain(SimpleNamespace(attributes=None)) == {}
