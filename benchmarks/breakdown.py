@@ -13,25 +13,24 @@ handler:
 - ``seed``: the seed's way, for reference (upstream + the hand-written line; for ASGI
   with the upstream's default send/receive spans).
 
-Time: every layer in one process, all alternating within each round; each layer's
-figure is the median over the rounds of its difference from ``upstream`` in the same
-round, and what it adds is that minus the layer before's. Instructions: callgrind, as
-``benchmarks.instructions``. Run as ``python -m benchmarks.breakdown`` (``make
-bench-breakdown``); it writes ``benchmarks/RESULTS-breakdown.md``.
+Time: every layer in one process, all alternating in short chunks of requests, many
+times over (``compare.chunked``); each layer's figure is the median of its per-chunk
+differences from ``upstream``, and what it adds is that minus the layer before's.
+Instructions: callgrind, as ``benchmarks.instructions``. Run as ``python -m
+benchmarks.breakdown`` (``make bench-breakdown``); it writes
+``benchmarks/RESULTS-breakdown.md``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import statistics
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import instructions
-from .compare import time_calls
+from .compare import against, chunked
 from .inprocess import layer_request
 from .run import machine, versions
 
@@ -42,13 +41,13 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("toolkit", "+ `@route` on the handler: the toolkit as users run it"),
 )
 REFERENCE = ("seed", "the seed's way (upstream + hand-written `http.route` line)")
-ROUNDS = 31
-NUMBER = {"wsgi": 300, "asgi": 200}
+CHUNK = 40  # requests per timing
+REPEATS = 300  # chunks per layer
 RESULTS = Path(__file__).with_name("RESULTS-breakdown.md")
 
 
 def time_layers(kind: str) -> dict[str, tuple[float, float]]:
-    """Per variant: median time of one request (ns), and the median of its per-round
+    """Per variant: median time of one request (ns), and the median of its per-chunk
     difference from ``upstream`` (ns)."""
     loop = asyncio.new_event_loop()
     try:
@@ -56,24 +55,9 @@ def time_layers(kind: str) -> dict[str, tuple[float, float]]:
         requests: dict[str, Callable[[], None]] = {
             name: layer_request(kind, name, loop) for name in names
         }
-        number = NUMBER[kind]
-        for request in requests.values():  # warm up
-            time_calls(request, number // 10)
-        times: dict[str, list[float]] = {name: [] for name in names}
-        for index in range(ROUNDS):
-            gc.collect()
-            for name in names if index % 2 == 0 else reversed(names):
-                times[name].append(time_calls(requests[name], number))
+        return against(chunked(requests, CHUNK, REPEATS), "upstream")
     finally:
         loop.close()
-    floor = times["upstream"]
-    return {
-        name: (
-            statistics.median(values),
-            statistics.median([a - b for a, b in zip(values, floor, strict=True)]),
-        )
-        for name, values in times.items()
-    }
 
 
 def count_layers() -> dict[tuple[str, str], int]:
@@ -104,7 +88,7 @@ def table(
         f"**{kind.upper()}**",
         "",
         (
-            "| layer | time per request | added (median of per-round differences) "
+            "| layer | time per request | added (median of per-chunk differences) "
             "| instructions per request | added | added instructions per ns |"
         ),
         "|---|---:|---:|---:|---:|---:|",
