@@ -14,10 +14,11 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import get_current_span, propagation
+from opentelemetry.trace import get_current_span
 
 from ._grouping import HTTP_ROUTE, ROOT_NAME, RequestGroup, RouteSource
 from ._processor import current_group, group_for
+from ._sdk_spans import SPAN_KEY
 from ._template import check_name, parse
 
 logger = logging.getLogger("appsignal_routes")
@@ -41,9 +42,6 @@ def _context_probe() -> Callable[[], object] | None:
 context_is_set = _context_probe()
 #: The current context, by the shortest way there is.
 current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current  # type: ignore[assignment]
-#: The key of the current span in a context (``get_current_span`` reads it): compared by
-#: identity with a request's root, it confirms the context's group with no Python call.
-SPAN_KEY: Any = getattr(propagation, "_SPAN_KEY", None)
 
 
 class RouteAnnotator:

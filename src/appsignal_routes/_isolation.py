@@ -29,9 +29,8 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan
 
-from ._annotation import SPAN_KEY
 from ._processor import group_of
-from ._sdk_spans import span_id_of
+from ._sdk_spans import span_id_of, span_in
 
 #: The context a request's server span starts in, taken from its headers, when the
 #: current one is another request's left open (None: as the upstream middleware finds).
@@ -70,7 +69,7 @@ def left_open(context: Context) -> bool:
     request is being served: the root of a request the middleware served whose response
     is still open, or a span that has ended (open responses closed out of order, by the
     garbage collector say, give back contexts whose span has ended since)."""
-    span: Any = context.get(SPAN_KEY)
+    span: Any = span_in(context)
     if span is None:
         return False
     if isinstance(span, ReadableSpan) and span.end_time is not None:

@@ -15,6 +15,10 @@ lock: nothing once the span has ended, the attribute moved to the end if present
 the same limits, by handing anything they would act on (a full attribute dict, a value
 over the length limit) to ``set_attribute`` itself. A span of another kind, or an SDK
 whose spans keep their attributes otherwise, always gets ``set_attribute``.
+
+The current span of a context: ``SPAN_KEY``, the API's own key, for a look-up with no
+Python call, when a probe at import finds the API keeping it there; ``span_in`` reads
+it by that key, or through ``get_current_span`` when the API keeps it otherwise.
 """
 
 from __future__ import annotations
@@ -25,8 +29,18 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.context import Context
 from opentelemetry.sdk import trace as sdk_trace
-from opentelemetry.trace import Span, SpanContext, SpanKind
+from opentelemetry.trace import (
+    INVALID_SPAN,
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    get_current_span,
+    propagation,
+    set_span_in_context,
+)
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -87,6 +101,35 @@ else:  # pragma: no cover - another SDK layout
     parent_of = attrgetter("parent")
     kind_of = attrgetter("kind")
     attributes_of = _plain_attributes
+
+
+def _span_key() -> object | None:
+    """The API's key of the current span in a context, if a probe finds it there."""
+    key = getattr(propagation, "_SPAN_KEY", None)
+    probe = NonRecordingSpan(SpanContext(1, 2, is_remote=False))
+    try:
+        return key if key is not None and set_span_in_context(probe).get(key) is probe else None
+    except Exception:
+        return None
+
+
+def _span_by_key(context: Context) -> Any:
+    """The current span of ``context`` by the API's key (None where it has none)."""
+    return context.get(SPAN_KEY)
+
+
+def _span_by_api(context: Context) -> Span | None:
+    """The current span of ``context`` through the public API (None where it has none)."""
+    span = get_current_span(context)
+    return None if span is INVALID_SPAN else span
+
+
+_key = _span_key()
+#: The key of the current span in a context (``get_current_span`` reads it); where the
+#: API keeps it otherwise, a key no context holds: a look-up by it finds nothing.
+SPAN_KEY: Any = _key if _key is not None else object()
+#: The current span of a context, or None.
+span_in: Callable[[Context], Span | None] = _span_by_key if _key is not None else _span_by_api
 
 
 class _Direct:

@@ -253,6 +253,35 @@ def test_a_response_left_open_by_hand_is_no_parent_of_the_next_request(traced):
     assert [s.parent for s in spans] == [None] * 3
 
 
+def test_a_response_left_open_is_found_where_the_api_keeps_its_span_key_otherwise(
+    traced, monkeypatch
+):
+    # what _sdk_spans sets up when its probe finds no key: a key no context holds, and
+    # the current span read through the public API
+    from appsignal_routes import _annotation, _isolation, _sdk_spans
+
+    monkeypatch.setattr(_annotation, "SPAN_KEY", object())
+    monkeypatch.setattr(_isolation, "span_in", _sdk_spans._span_by_api)
+    app = ar.instrument(two_chunks, tracer_provider=traced.provider)
+
+    @ar.route("/inner/:id")
+    def handler(environ, start_response):
+        return two_chunks(environ, start_response)
+
+    inner = ar.instrument(handler, tracer_provider=traced.provider)
+
+    def requests():
+        left = app(wsgi_environ("/first"), lambda *_: None)
+        assert next(iter(left)) == b"a"  # read in part, not closed: its span is current now
+        wsgi_call(inner, wsgi_environ("/inner/7"))
+        left.close()
+
+    contextvars.Context().run(requests)
+    spans = traced.spans()
+    assert [s.parent for s in spans] == [None, None]  # the second is a root all the same
+    assert [s.name for s in spans] == ["GET /inner/:id", "GET"]  # and grouped by @route
+
+
 def test_a_request_after_responses_closed_out_of_order_is_a_root(traced):
     # the garbage collector closes open responses in any order: closing the first one
     # before the second leaves the first one's span current again, ended

@@ -140,3 +140,16 @@ def test_another_layout_reads_the_attributes_from_any_mapping():
     assert plain(view) == {"a": "1"}
     assert plain(SimpleNamespace(attributes={"a": "1"})) == {"a": "1"}
     assert plain(SimpleNamespace(attributes=None)) == {}
+
+
+def test_the_current_span_of_a_context_is_read_by_the_apis_key_or_through_the_api(monkeypatch):
+    from opentelemetry.context import Context
+    from opentelemetry.trace import propagation, set_span_in_context
+
+    span = NonRecordingSpan(SpanContext(1, 2, is_remote=False))
+    assert _sdk_spans.SPAN_KEY is propagation._SPAN_KEY  # found by the probe here
+    for read in (_sdk_spans.span_in, _sdk_spans._span_by_key, _sdk_spans._span_by_api):
+        assert read(set_span_in_context(span)) is span
+        assert read(Context()) is None
+    monkeypatch.delattr(propagation, "_SPAN_KEY")  # an API that keeps it otherwise
+    assert _sdk_spans._span_key() is None  # then span_in is _span_by_api
