@@ -38,7 +38,7 @@ from ._grouping import (
 from ._infer import infer_template
 from ._isolation import fresh_parent
 from ._processor import current_group
-from .frameworks import Router, router_for
+from .frameworks import Found, Router, router_for
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -96,6 +96,8 @@ class RequestStart:
             if router is not None:
                 route = router.route(method, path, request)
                 if route is not None:
+                    if isinstance(route, Found):  # its handler is not read yet
+                        return route.template, "discovered"
                     return route, "discovered"
             template = _registry.settings.table.match(path)
             if template is not None:

@@ -44,17 +44,32 @@ class DiscoveredRoute:
     handler: str = ""  # the endpoint, view or resource, for people to read
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A route a router found for a request, with the handler it dispatches to.
+
+    ``handler`` is the view, endpoint or responder the framework would call (the object
+    the framework holds, possibly a decorated one), or None when the adapter cannot
+    name it cheaply; a handler that carries ``@route`` or ``@root_name`` groups the
+    request by the decorator's name from its start, whether or not the handler runs.
+    """
+
+    template: str
+    handler: object = None
+
+
 class Router(Protocol):
     """A framework's router, as the request-start path asks it."""
 
     #: the framework's name, for people: "Flask", "Falcon (ASGI)", ...
     framework: str
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:
-        """The template of the route a request is headed for, or None when no route
-        matches. ``path`` is relative to the app's mount point; ``request`` is the WSGI
-        environ or the ASGI scope. A route that matches the path but not the method (a
-        405) still counts. May raise: the caller contains it."""
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
+        """The template of the route a request is headed for (with its handler, as a
+        ``Found``, where the adapter knows it), or None when no route matches. ``path``
+        is relative to the app's mount point; ``request`` is the WSGI environ or the
+        ASGI scope. A route that matches the path but not the method (a 405) still
+        counts. May raise: the caller contains it."""
         ...
 
     def routes(self) -> Iterable[DiscoveredRoute]:
