@@ -81,6 +81,7 @@ class RequestStart:
         patterns += [p.strip() for p in env.split(",") if p.strip()]
         self.excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         self._failed = False
+        self._router_failed = False
 
     def infers(self) -> bool:
         """Whether requests no route matched get an inferred one (``infer_routes=``, or
@@ -94,7 +95,7 @@ class RequestStart:
         try:
             router = self.router
             if router is not None:
-                route = router.route(method, path, request)
+                route = self._routed(router, method, path, request)
                 if route is not None:
                     if isinstance(route, Found):  # its handler is not read yet
                         return route.template, "discovered"
@@ -111,6 +112,19 @@ class RequestStart:
                 self._failed = True
                 logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
         return None
+
+    def _routed(
+        self, router: Router, method: str | None, path: str, request: Any
+    ) -> str | Found | None:
+        """The router's answer; None when it fails on this request, which then falls
+        through to the registry and inference, as with no discovery (logged once)."""
+        try:
+            return router.route(method, path, request)
+        except Exception:
+            if not self._router_failed:
+                self._router_failed = True
+                logger.debug("appsignal-routes: route discovery failed", exc_info=True)
+            return None
 
 
 def response_status(status: int) -> None:

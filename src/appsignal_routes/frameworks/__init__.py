@@ -1,18 +1,23 @@
 """Route discovery: ask the framework's own router which route a request is headed for.
 
-One adapter module per framework, each exposing ``router_for(app) -> Router | None``.
+One adapter module per framework, each exposing ``router_for(app) -> Router | None``
+and two constants: ``DISTRIBUTION``, the PyPI distribution whose installed version is
+read, and ``LOWEST``, the lowest release of it the adapter supports and is tested on.
 An app is recognised by the modules of its type's classes (its MRO), so no framework is
-imported before the app itself has imported it. An adapter that does not understand
-the app (a framework version whose router it does not know) raises; the app then falls
-back to the registry, with one warning.
+imported before the app itself has imported it. A framework older than the adapter's
+``LOWEST``, or one whose router the adapter does not understand (it raises), falls back
+to the registry, with one warning that names the framework and its installed version.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Protocol
 
 logger = logging.getLogger("appsignal_routes")
@@ -95,23 +100,90 @@ def framework_of(app: object) -> tuple[str, object] | None:
 
 def router_for(app: object) -> Router | None:
     """The router of a framework's app object, or None: an app of no known framework,
-    or one whose router the adapter does not understand (one warning). Never raises."""
+    of a framework older than its adapter's ``LOWEST``, or one whose router the adapter
+    does not understand (each with one warning naming the framework and its version).
+    Never raises."""
     found = framework_of(app)
     if found is None:
         return None
     adapter, target = found
+    module: ModuleType | None = None
     try:
         module = importlib.import_module(f"{__name__}.{adapter}")
+        distribution, installed, lowest = declared_versions(module, adapter)
+        if installed is not None and lowest is not None and older(installed, lowest):
+            logger.warning(
+                "appsignal-routes: %s %s is older than %s, the lowest version its route "
+                "discovery supports; %r is grouped by declared routes only",
+                distribution,
+                installed,
+                lowest,
+                app,
+            )
+            return None
         router: Router | None = module.router_for(target)
     except Exception as error:
+        distribution, installed, _ = declared_versions(module, adapter)
         logger.warning(
-            "appsignal-routes: cannot read the routes of %r (%s); grouping by declared routes only",
+            "appsignal-routes: cannot read the routes of %r (%s %s: %s); "
+            "grouping by declared routes only",
             app,
+            distribution,
+            installed or "(version unknown)",
             error,
         )
         logger.debug("appsignal-routes: route discovery failed", exc_info=True)
         return None
     return router
+
+
+def declared_versions(
+    module: ModuleType | None, adapter: str
+) -> tuple[str, str | None, str | None]:
+    """The adapter's framework distribution, the version of it installed, and the
+    adapter's ``LOWEST``: for an adapter that declares no ``DISTRIBUTION`` (or failed to
+    import), the distribution that installed the adapter's package, and no ``LOWEST``
+    (one debug log: the version is not checked). Never raises."""
+    distribution = getattr(module, "DISTRIBUTION", None)
+    lowest = getattr(module, "LOWEST", None)
+    try:
+        if not isinstance(distribution, str) or not isinstance(lowest, str):
+            if module is not None:
+                logger.debug(
+                    "appsignal-routes: the %s adapter declares no DISTRIBUTION or LOWEST; "
+                    "its framework's version is not checked",
+                    adapter,
+                )
+            lowest = None
+            distribution = importlib.metadata.packages_distributions().get(adapter, [adapter])[0]
+        return distribution, importlib.metadata.version(distribution), lowest
+    except Exception:
+        logger.debug("appsignal-routes: no installed version of %s", adapter, exc_info=True)
+        return str(distribution or adapter), None, None
+
+
+_VERSION = re.compile(
+    r"v?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview|dev))?", re.IGNORECASE
+)
+
+
+def older(version: str, lowest: str) -> bool:
+    """Whether release ``version`` comes before ``lowest`` (``"2.0.0rc1"`` does before
+    ``"2.0"``); a version either side that is not a release number compares as not older."""
+    key, floor = _release(version), _release(lowest)
+    return key is not None and floor is not None and key < floor
+
+
+def _release(version: str) -> tuple[tuple[int, ...], int] | None:
+    """A version's release numbers without trailing zeros (2.0.0 is 2), and 0 for a
+    pre-release or development release of it, 1 for the release and its post-releases."""
+    match = _VERSION.match(version.strip())
+    if match is None:
+        return None
+    numbers = [int(number) for number in match.group(1).split(".")]
+    while numbers and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers), 0 if match.group(2) else 1
 
 
 def prepare(app: object) -> object | None:

@@ -22,6 +22,9 @@ from . import DiscoveredRoute, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 
+DISTRIBUTION = "bottle"  # whose installed version route discovery checks
+LOWEST = "0.12.25"  # the lowest release of it this adapter supports, tested in CI
+
 _NOT_ALLOWED = 405
 
 

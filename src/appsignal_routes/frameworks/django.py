@@ -45,6 +45,9 @@ from django.utils import translation
 from . import DiscoveredRoute
 from ._route_cache import MISS, RouteCache, shape
 
+DISTRIBUTION = "django"  # whose installed version route discovery checks
+LOWEST = "4.2"  # the lowest release of it this adapter supports, tested in CI
+
 #: Django's own converters: each treats every value of digits alone alike
 _UNIFORM_CONVERTERS = (IntConverter, PathConverter, SlugConverter, StringConverter, UUIDConverter)
 _CONVERTER = re.compile(r"<[^<>]*>")

@@ -25,6 +25,9 @@ from falcon.routing.static import StaticRoute
 from . import DiscoveredRoute, Router
 from ._names import dotted_name
 
+DISTRIBUTION = "falcon"  # whose installed version route discovery checks
+LOWEST = "3.1"  # the lowest release of it this adapter supports, tested in CI
+
 _REGEX_SYNTAX = re.compile(r"[.^$*+?{}\[\]\\|()]")
 
 

@@ -17,27 +17,16 @@ One server span per request, whatever FastAPI already does:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from contextvars import ContextVar
-from typing import Any, cast
 
-import wrapt
 from fastapi import FastAPI
-from fastapi.telemetry._asgi import NativeTelemetry
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.trace import Link, Span, SpanKind, Tracer
-from opentelemetry.util.types import Attributes, AttributeValue
 
 from . import Router
 from . import starlette as _starlette
 
+DISTRIBUTION = "fastapi"  # whose installed version route discovery checks
+LOWEST = "0.100"  # the lowest release of it this adapter supports, tested in CI
+
 logger = logging.getLogger("appsignal_routes")
-
-HTTP_ROUTE = "http.route"
-
-#: the span a FastAPI app's native telemetry adopts for the request in flight
-_adopted: ContextVar[Span | None] = ContextVar("appsignal_routes_fastapi_adopted", default=None)
 
 
 def router_for(app: object) -> Router | None:
@@ -72,85 +61,10 @@ def _fastapi_apps(app: FastAPI) -> list[FastAPI]:
 
 
 def _adopt(app: FastAPI) -> None:
-    telemetry = getattr(app, "_native_telemetry", None)
-    if isinstance(telemetry, _AdoptingTelemetry):
+    """The app's native telemetry adopts our span; FastAPI before 0.142 has none, and
+    its module is imported only for an app that has it."""
+    if getattr(app, "_native_telemetry", None) is None:
         return
-    if type(telemetry) is not NativeTelemetry:
-        raise TypeError(f"unknown FastAPI telemetry {type(telemetry).__name__}")
-    app._native_telemetry = _AdoptingTelemetry(telemetry.config)
+    from . import _fastapi_telemetry  # noqa: PLC0415 - FastAPI 0.142+ only
 
-
-class _AdoptingTelemetry(NativeTelemetry):
-    """FastAPI's native telemetry, whose request span is the one already current."""
-
-    async def __call__(self, **kwargs: Any) -> None:
-        current = trace.get_current_span()
-        token = _adopted.set(current if current.is_recording() else None)
-        try:
-            await super().__call__(**kwargs)
-        finally:
-            _adopted.reset(token)
-
-    def _get_tracer(self, *, provider: trace.TracerProvider) -> Tracer:
-        return _AdoptingTracer(super()._get_tracer(provider=provider))
-
-
-class _AdoptingTracer(Tracer):
-    """Hands out the adopted span for FastAPI's SERVER span; any other span as asked."""
-
-    def __init__(self, tracer: Tracer) -> None:
-        self._tracer = tracer
-
-    def start_span(  # noqa: PLR0917 - the Tracer interface
-        self,
-        name: str,
-        context: Context | None = None,
-        kind: SpanKind = SpanKind.INTERNAL,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
-    ) -> Span:
-        adopted = _adopted.get() if kind is SpanKind.SERVER else None
-        if adopted is not None:
-            return cast("Span", _AdoptedSpan(adopted))
-        return self._tracer.start_span(
-            name,
-            context,
-            kind,
-            attributes,
-            links,
-            start_time,
-            record_exception,
-            set_status_on_exception,
-        )
-
-    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
-        return self._tracer.start_as_current_span(*args, **kwargs)
-
-
-class _AdoptedSpan(wrapt.ObjectProxy[Span]):
-    """Our server span as FastAPI's telemetry sees it: FastAPI neither ends nor renames
-    it, nor sets its ``http.route`` (the grouping does); what FastAPI writes after the
-    span ended (it finishes after the last body is sent) is dropped, not warned about."""
-
-    def end(self, end_time: int | None = None) -> None:
-        pass
-
-    def update_name(self, name: str) -> None:
-        pass
-
-    def set_attribute(self, key: str, value: AttributeValue) -> None:
-        if key != HTTP_ROUTE and self.__wrapped__.is_recording():
-            self.__wrapped__.set_attribute(key, value)
-
-    def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
-        if self.__wrapped__.is_recording():
-            self.__wrapped__.set_attributes(
-                {key: value for key, value in attributes.items() if key != HTTP_ROUTE}
-            )
-
-    def set_status(self, *args: Any, **kwargs: Any) -> None:
-        if self.__wrapped__.is_recording():
-            self.__wrapped__.set_status(*args, **kwargs)
+    _fastapi_telemetry.adopt(app)

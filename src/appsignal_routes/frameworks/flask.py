@@ -16,6 +16,9 @@ from werkzeug.wsgi import get_host
 from . import Router
 from ._werkzeug import Domain, WerkzeugRouter, strip_port, subdomain_of
 
+DISTRIBUTION = "flask"  # whose installed version route discovery checks
+LOWEST = "2.3"  # the lowest release of it this adapter supports, tested in CI
+
 
 class FlaskRouter(WerkzeugRouter):
     """The rule ``Flask.dispatch_request`` would be given for a WSGI environ."""

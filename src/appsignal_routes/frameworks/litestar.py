@@ -2,11 +2,14 @@
 
 The path is prepared as the router prepares it (``root_path`` split off, normalised),
 then ``handle_routing(path=..., method=...)`` (Litestar's own routing trie, behind its
-own LRU cache) names the route handler and the route's ``path_template``. That template
-is the route's ``path_format``, without parameter types (``/users/{user_id}``); the
-group is the route's path as declared, types included (``/users/{user_id:int}``), found
-by its ``path_format`` among the app's routes. A method the route does not take (a
-405, ``MethodNotAllowedException``) is asked again with one it takes; a path no route
+own LRU cache) names the route handler and, since Litestar 2.11, the route's
+``path_template``: its ``path_format``, without parameter types (``/users/{user_id}``).
+The group is the route's path as declared, types included (``/users/{user_id:int}``),
+found by its ``path_format`` among the app's routes; where Litestar names no template
+(before 2.11, an empty one for a route without parameters in 2.11-2.12, and none for a
+mount) it is the path of the route that holds the handler (a handler on several paths:
+the one the request's path fits). A method the route does not take (a 405,
+``MethodNotAllowedException``) is asked again with one it takes; a path no route
 matches (``NotFoundException``) has none. A mounted ASGI app is grouped by its mount path.
 
 Answers are remembered per method and path, by the path's shape where the routes allow
@@ -32,6 +35,9 @@ from . import DiscoveredRoute, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache, shape
 
+DISTRIBUTION = "litestar"  # whose installed version route discovery checks
+LOWEST = "2.0"  # the lowest release of it this adapter supports, tested in CI
+
 #: Parameter types under which every segment of digits alone of one length parses alike
 _UNIFORM_TYPES = frozenset({int, str, float, Decimal, Path, uuid.UUID})
 
@@ -47,6 +53,7 @@ class LitestarRouter:
         self._app = app
         self._handle_routing = app.asgi_router.handle_routing
         self._declared: dict[str, str] = {}
+        self._holders: dict[int, list[Any]] = {}  # id of a route handler -> its routes
         self._routes_seen = -1
         self._cache: RouteCache[tuple[str | None, str]] = RouteCache()
         self._shaped: tuple[object, bool] = (None, False)  # route-list version, by shape
@@ -80,27 +87,32 @@ class LitestarRouter:
             found = self._handle_routing(path=path, method=allowed)
         except NotFoundException:
             return None
-        template: str = found[4]
-        return self._declared_path(template, found[1])
+        template = str(found[4]) if len(found) > 4 else ""  # noqa: PLR2004 - Litestar 2.11+
+        return self._declared_path(template, found[1], path)
 
-    def _declared_path(self, template: str, handler: Any) -> str | None:
+    def _declared_path(self, template: str, handler: Any, path: str) -> str | None:
         routes = self._app.routes
         if len(routes) != self._routes_seen:
             self._declared = {route.path_format: route.path for route in routes}
+            self._holders = {}
+            for route in routes:
+                for held in _handlers_of(route):
+                    self._holders.setdefault(id(held), []).append(route)
             self._routes_seen = len(routes)
-        declared = self._declared.get(template)
+        declared = self._declared.get(template) if template else None
         if declared is not None:
             return declared
-        paths = getattr(handler, "paths", None)  # a mount: Litestar names no template
-        if isinstance(paths, (set, frozenset, list, tuple)) and len(paths) == 1:
-            return str(next(iter(paths)))
+        holders = self._holders.get(id(handler), [])
+        if len(holders) > 1:  # one handler on several paths: the one the path fits
+            holders = [route for route in holders if _fits(route, path)] or holders
+        if holders:
+            return str(holders[0].path)
         return template or None
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         listed = []
         for route in self._app.routes:
-            handlers = getattr(route, "route_handlers", None) or [getattr(route, "route_handler")]  # noqa: B009
-            for handler in handlers:
+            for handler in _handlers_of(route):
                 methods = getattr(handler, "http_methods", None) or ()
                 if getattr(handler, "is_mount", False):
                     methods = ()
@@ -112,6 +124,24 @@ class LitestarRouter:
                     DiscoveredRoute(tuple(sorted(methods)), route.path, dotted_name(handler.fn))
                 )
         return listed
+
+
+def _handlers_of(route: Any) -> list[Any]:
+    return list(getattr(route, "route_handlers", None) or [getattr(route, "route_handler")])  # noqa: B009
+
+
+def _fits(route: Any, path: str) -> bool:
+    """Whether ``path`` has the static segments of ``route`` where it has them."""
+    segments = [segment for segment in path.split("/") if segment]
+    components = list(getattr(route, "path_components", ()))
+    if len(components) != len(segments) and not any(
+        getattr(component, "type", None) is Path for component in components
+    ):
+        return False
+    return all(
+        not isinstance(component, str) or component.strip("/") == segment
+        for component, segment in zip(components, segments, strict=False)
+    )
 
 
 def _digits_route_alike(routes: Iterable[Any]) -> bool:

@@ -33,6 +33,9 @@ from . import DiscoveredRoute, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache, shape
 
+DISTRIBUTION = "pyramid"  # whose installed version route discovery checks
+LOWEST = "2.0"  # the lowest release of it this adapter supports, tested in CI
+
 #: Placeholder regexes that take every value of digits alone alike
 _UNIFORM_REGEXES = frozenset({r"\d+", "[0-9]+", "[^/]+", ".+", ".*"})
 

@@ -18,6 +18,9 @@ from werkzeug.sansio.utils import get_host
 from . import Router
 from ._werkzeug import Domain, WerkzeugRouter, strip_port, subdomain_of
 
+DISTRIBUTION = "quart"  # whose installed version route discovery checks
+LOWEST = "0.19"  # the lowest release of it this adapter supports, tested in CI
+
 
 class QuartRouter(WerkzeugRouter):
     """The rule Quart would dispatch an ASGI ``http`` or ``websocket`` scope to."""

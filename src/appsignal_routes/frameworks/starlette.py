@@ -34,6 +34,9 @@ from . import DiscoveredRoute, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 
+DISTRIBUTION = "starlette"  # whose installed version route discovery checks
+LOWEST = "0.27"  # the lowest release of it this adapter supports, tested in CI
+
 logger = logging.getLogger("appsignal_routes")
 
 #: how many ``.app`` links (middleware) are followed to find the app below a wrapper

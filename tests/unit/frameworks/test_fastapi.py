@@ -278,7 +278,7 @@ def test_unknown_fastapi_internals_fall_back(traced, caplog):
 def test_adopted_span_takes_what_fastapi_writes_while_it_records(traced):
     from opentelemetry.trace import StatusCode
 
-    from appsignal_routes.frameworks.fastapi import _AdoptedSpan
+    from appsignal_routes.frameworks._fastapi_telemetry import _AdoptedSpan
 
     with traced.tracer.start_as_current_span("GET", kind=SpanKind.SERVER) as span:
         adopted = _AdoptedSpan(span)
