@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,6 +16,20 @@ from opentelemetry.util._once import Once
 
 import appsignal_routes as ar
 from appsignal_routes import _state
+from appsignal_routes.frameworks import older
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``@pytest.mark.since(distribution, version, reason=...)``: a test of what older
+    releases of a framework lack (the adapters are also tested on their lowest supported
+    versions, `make frameworks-lowest`) is skipped there, the skip saying what and why."""
+    for item in items:
+        for mark in item.iter_markers("since"):
+            distribution, version = mark.args
+            installed = importlib.metadata.version(distribution)
+            if older(installed, version):
+                reason = f"{distribution} {installed} < {version}: {mark.kwargs['reason']}"
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def reset_global_tracer_provider() -> None:

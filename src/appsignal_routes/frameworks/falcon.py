@@ -26,7 +26,7 @@ from . import DiscoveredRoute, Router
 from ._names import dotted_name
 
 DISTRIBUTION = "falcon"  # whose installed version route discovery checks
-LOWEST = "3.1"  # the lowest release of it this adapter supports, tested in CI
+LOWEST = "3.1.1"  # the lowest release of it this adapter supports, tested in CI
 
 _REGEX_SYNTAX = re.compile(r"[.^$*+?{}\[\]\\|()]")
 

@@ -2,7 +2,7 @@
 
 One server span per request, whatever FastAPI already does:
 
-- FastAPI's native telemetry (``FastAPI(telemetry=...)``, on by default since 0.140)
+- FastAPI's native telemetry (``FastAPI(telemetry=...)``, on by default since 0.142)
   starts its own SERVER span from the request headers, a second root in a second trace
   beside ours. ``prepare`` makes the app's telemetry adopt the span that is current
   when a request reaches it (ours): FastAPI's operation spans (dependencies, endpoint,

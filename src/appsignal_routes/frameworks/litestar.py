@@ -82,9 +82,10 @@ class LitestarRouter:
             found = self._handle_routing(path=path, method=method)
         except MethodNotAllowedException as error:
             allowed = str((error.headers or {}).get("allow", "")).split(",")[0].strip()
-            if not allowed:
+            try:  # Litestar 2.0 sends no Allow header: its HTTP routes all take OPTIONS
+                found = self._handle_routing(path=path, method=allowed or "OPTIONS")
+            except MethodNotAllowedException:
                 return None
-            found = self._handle_routing(path=path, method=allowed)
         except NotFoundException:
             return None
         template = str(found[4]) if len(found) > 4 else ""  # noqa: PLR2004 - Litestar 2.11+
@@ -114,15 +115,14 @@ class LitestarRouter:
         for route in self._app.routes:
             for handler in _handlers_of(route):
                 methods = getattr(handler, "http_methods", None) or ()
+                fn = getattr(handler.fn, "value", handler.fn)  # Litestar 2.0 holds a Ref
                 if getattr(handler, "is_mount", False):
                     methods = ()
                 elif methods == {"OPTIONS"} and "create_options_handler" in str(
-                    getattr(handler.fn, "__qualname__", "")
+                    getattr(fn, "__qualname__", "")
                 ):
                     continue  # the OPTIONS answer Litestar adds to every path
-                listed.append(
-                    DiscoveredRoute(tuple(sorted(methods)), route.path, dotted_name(handler.fn))
-                )
+                listed.append(DiscoveredRoute(tuple(sorted(methods)), route.path, dotted_name(fn)))
         return listed
 
 

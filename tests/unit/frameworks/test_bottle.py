@@ -3,16 +3,24 @@ mounted apps included."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import bottle
 import pytest
 
 import appsignal_routes as ar
-from appsignal_routes.frameworks import DiscoveredRoute, router_for
+from appsignal_routes.frameworks import DiscoveredRoute, older, router_for
 from appsignal_routes.frameworks._route_cache import RouteCache
 
 from ...calls import call_wsgi
+
+
+def mount_warning():
+    """Bottle 0.13 deprecates a mount prefix without a trailing slash; 0.12 takes it."""
+    if older(bottle.__version__, "0.13"):
+        return contextlib.nullcontext()
+    return pytest.warns(DeprecationWarning, match="Prefix must end in")
 
 
 def grouped(traced):
@@ -86,7 +94,7 @@ def test_an_app_mounted_the_wsgi_way_is_asked_for_the_rest_of_the_path(traced):
     app = make_app()
     legacy = bottle.Bottle()
     legacy.get("/items/<item_id:int>", callback=item)
-    with pytest.warns(DeprecationWarning, match="Prefix must end in"):
+    with mount_warning():
         app.mount("/v1", legacy)  # no trailing slash: a catch-all rule calls the app
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert call_wsgi(wrapped, "/v1/items/3")[0] == "200 OK"
@@ -182,7 +190,7 @@ def test_routes_lists_rules_methods_and_callbacks():
     app.route("/any", method="ANY", callback=stats)
     legacy = bottle.Bottle()
     legacy.get("/things/<t>", callback=item)
-    with pytest.warns(DeprecationWarning, match="Prefix must end in"):
+    with mount_warning():
         app.mount("/v1", legacy)
     module = __name__
     assert list(router_for(app).routes()) == [

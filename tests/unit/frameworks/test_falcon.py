@@ -3,6 +3,7 @@ it to, for ``falcon.App`` and ``falcon.asgi.App``."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import falcon
@@ -229,7 +230,13 @@ def test_falcons_own_asgi_test_client_is_served(traced):
     app = falcon.asgi.App()
     app.add_route("/users/{user_id:int}", Users())
     client = falcon.testing.TestClient(ar.instrument(app, tracer_provider=traced.provider))
-    response = client.simulate_get("/users/42", headers={"x-request-id": "7"})
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # Falcon 3's client runs on the current loop (4 makes one)
+    try:
+        response = client.simulate_get("/users/42", headers={"x-request-id": "7"})
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     assert response.status_code == 200
     assert response.json == {"id": 42, "agent": "falcon-client/" + falcon.__version__}
     (root,) = traced.roots()

@@ -14,10 +14,12 @@ from fastapi.testclient import TestClient
 from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import SpanKind
-from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
 
 import appsignal_routes as ar
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
+
+#: FastAPI's own tracing (``FastAPI(telemetry=...)``), new in FastAPI 0.142
+NATIVE_TELEMETRY = pytest.mark.since("fastapi", "0.142", reason="FastAPI's native telemetry")
 
 REQUESTS = [
     ("GET", "/users/1", 200),
@@ -110,6 +112,7 @@ def native(traced):
     return traced
 
 
+@NATIVE_TELEMETRY
 def test_native_telemetry_adopts_our_span(native):
     app = make_app()
     send_all(ar.instrument(app, tracer_provider=native.provider))
@@ -141,6 +144,7 @@ def test_native_telemetry_with_its_own_provider(traced):
     assert grouped(traced) == DISCOVERED
 
 
+@NATIVE_TELEMETRY
 def test_native_telemetry_alone_makes_one_span(native):
     send_all(make_app())
     one_server_span_each(native)
@@ -190,7 +194,10 @@ def test_instrumented_after_instrument(native):
     assert grouped(native) == DISCOVERED
 
 
+@pytest.mark.since("starlette", "1.7", reason="Starlette's own OpenTelemetryMiddleware")
 def test_starlettes_middleware_in_a_fastapi_app(native):
+    from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
+
     app = make_app()
     app.add_middleware(OpenTelemetryMiddleware, tracer_provider=native.provider)
     send_all(ar.instrument(app, tracer_provider=native.provider))
@@ -215,6 +222,9 @@ def test_mounted_fastapi_apps_adopt_too(native):
     ]
 
 
+@pytest.mark.since(
+    "fastapi", "0.137", reason="routes added to an included router count (before, copied once)"
+)
 def test_routes_added_after_instrument(traced):
     app = make_app(telemetry={"tracing": False})
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
@@ -275,6 +285,7 @@ def test_unknown_fastapi_internals_fall_back(traced, caplog):
     assert "preparing" in caplog.text
 
 
+@NATIVE_TELEMETRY
 def test_adopted_span_takes_what_fastapi_writes_while_it_records(traced):
     from opentelemetry.trace import StatusCode
 
@@ -301,6 +312,7 @@ def test_adopted_span_takes_what_fastapi_writes_while_it_records(traced):
     assert exported.status.status_code is StatusCode.ERROR
 
 
+@NATIVE_TELEMETRY
 def test_adoption_is_once_and_direct_calls_trace_natively(native):
     from fastapi.exceptions import FastAPIDeprecationWarning
 

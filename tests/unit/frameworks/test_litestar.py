@@ -7,13 +7,20 @@ import logging
 
 import pytest
 from litestar import Controller, Litestar, Router, WebSocket, asgi, get, post, websocket
-from litestar.params import FromPath
 from litestar.response import Response
 from litestar.testing import TestClient
 from litestar.types import Receive, Scope, Send
 
 import appsignal_routes as ar
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
+
+try:
+    from litestar.params import FromPath
+except ImportError:  # Litestar before FromPath: a path parameter is known by its name alone
+
+    class FromPath:  # type: ignore[no-redef]
+        def __class_getitem__(cls, item):
+            return item
 
 
 def grouped(traced):
@@ -234,6 +241,15 @@ def test_ids_share_one_routing_where_any_value_routes_alike(monkeypatch):
     assert asked == ["/users/100"]  # one routing for the ten ids of one shape
 
 
+def answer(router, path):
+    """The router's answer, or the error it raises: Litestar 2.0 hands a date it cannot
+    parse (``20241399``) to its parser, which raises, where later releases find no route."""
+    try:
+        return router.route("GET", path, {"type": "http", "path": path})
+    except Exception as error:
+        return type(error).__name__
+
+
 @pytest.mark.parametrize("order", [1, -1])
 @pytest.mark.parametrize(
     "paths",
@@ -256,10 +272,10 @@ def test_where_a_value_decides_every_path_is_routed_on_its_own(paths, order):
     router = router_for(app)
     assert router is not None
     requests = ["/archive/2024", "/archive/1999", "/archive/20240101", "/archive/20241399"][::order]
-    answers = [router.route("GET", p, {"type": "http", "path": p}) for p in requests]
+    answers = [answer(router, p) for p in requests]
     fresh = []
     for p in requests:  # Litestar's own answer, asked of a router that remembers nothing
         own = router_for(Litestar(handlers, openapi_config=None))
         assert own is not None
-        fresh.append(own.route("GET", p, {"type": "http", "path": p}))
+        fresh.append(answer(own, p))
     assert answers == fresh

@@ -14,7 +14,6 @@ from starlette.applications import Starlette
 from starlette.endpoints import HTTPEndpoint
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Host, Mount, Route, Router, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -22,6 +21,11 @@ from starlette.testclient import TestClient
 
 import appsignal_routes as ar
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
+
+#: Starlette's own OpenTelemetryMiddleware, new in Starlette 1.7
+STARLETTE_TELEMETRY = pytest.mark.since(
+    "starlette", "1.7", reason="Starlette's own OpenTelemetryMiddleware"
+)
 
 
 def grouped(traced):
@@ -224,7 +228,10 @@ def test_routes_listing(tmp_path):
     ]
 
 
+@STARLETTE_TELEMETRY
 def test_starlettes_own_telemetry_stands_aside(traced, tmp_path, caplog):
+    from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
+
     otel = [Middleware(OpenTelemetryMiddleware, tracer_provider=traced.provider)]
     with caplog.at_level(logging.INFO, logger="appsignal_routes"):
         inside = ar.instrument(make_app(tmp_path, middleware=otel), tracer_provider=traced.provider)
@@ -330,11 +337,10 @@ def test_the_routers_own_order_decides():
     assert ask(router, "/x", "PUT") is None
 
 
-def test_unknown_fastapi_routers_and_odd_objects(monkeypatch, tmp_path):
+@pytest.mark.since("fastapi", "0.138", reason="FastAPI's included routers, read by route contexts")
+def test_unknown_fastapi_routers(monkeypatch):
     from fastapi import APIRouter, FastAPI
 
-    from appsignal_routes.frameworks import fastapi as fastapi_adapter
-    from appsignal_routes.frameworks import prepare
     from appsignal_routes.frameworks import starlette as adapter
 
     app = FastAPI()
@@ -342,6 +348,24 @@ def test_unknown_fastapi_routers_and_odd_objects(monkeypatch, tmp_path):
     monkeypatch.delattr("fastapi.routing.iter_route_contexts")
     with pytest.raises(TypeError, match="iter_route_contexts"):
         adapter.router_for(app)
+
+
+@STARLETTE_TELEMETRY
+def test_starlettes_telemetry_not_loaded_is_not_in_use(monkeypatch, tmp_path):
+    from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
+
+    from appsignal_routes.frameworks import starlette as adapter
+
+    monkeypatch.delitem(__import__("sys").modules, "starlette.middleware.opentelemetry")
+    otel = OpenTelemetryMiddleware(make_app(tmp_path))
+    assert adapter.prepare(otel) is otel  # the middleware's module not loaded: none in use
+
+
+def test_odd_objects(tmp_path):
+    from appsignal_routes.frameworks import fastapi as fastapi_adapter
+    from appsignal_routes.frameworks import prepare
+    from appsignal_routes.frameworks import starlette as adapter
+
     assert adapter.router_for(object()) is None
     deep = make_app(tmp_path)
     for _ in range(20):
@@ -352,6 +376,3 @@ def test_unknown_fastapi_routers_and_odd_objects(monkeypatch, tmp_path):
     assert prepare(object()) is not None
     web = make_app(tmp_path)
     assert fastapi_adapter.prepare(web) is web  # not a FastAPI app: Starlette's preparation
-    monkeypatch.delitem(__import__("sys").modules, "starlette.middleware.opentelemetry")
-    otel = OpenTelemetryMiddleware(web)
-    assert adapter.prepare(otel) is otel  # the middleware's module not loaded: none in use
