@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest matrix reliability bench bench-breakdown bench-floor bench-peers versions lowest install clean
+.PHONY: demo test lint types docs pytest matrix reliability bench bench-breakdown bench-floor bench-peers versions lowest frameworks-lowest install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -110,7 +110,32 @@ lowest:
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit \
 	  --ignore=tests/unit/frameworks
 
-test: lint types docs pytest matrix versions lowest
+# Each framework at the lowest version its adapter supports (LOWEST; pinned with what
+# must go with it in tests/frameworks-lowest.txt), in .venv-fw-lowest: the adapters'
+# tests and the matrix, each example under one server. Quart 0.19 needs Flask 3.0, so
+# it is a second pass, over the first (tests/frameworks-lowest-quart.txt). The -W
+# filters are the old releases' own warnings: Bottle 0.12's import hook, Litestar 2.0
+# passing its deprecated debug parameter.
+FW_LOWEST := .venv-fw-lowest
+FW_LOWEST_PYTEST := $(FW_LOWEST)/bin/python -m pytest -q -p no:cacheprovider -p no:randomly \
+  -W "ignore:_ImportRedirect.find_spec:ImportWarning" \
+  -W "ignore:Use of deprecated parameter 'debug':DeprecationWarning"
+FW_LOWEST_MATRIX := (gunicorn-sync or uvicorn) and not raw_
+frameworks-lowest:
+	test -x $(FW_LOWEST)/bin/python || $(PYTHON) -m venv $(FW_LOWEST)
+	$(FW_LOWEST)/bin/python -m pip uninstall --quiet --yes quart  # the second pass's
+	FALCON_DISABLE_CYTHON=1 $(FW_LOWEST)/bin/python -m pip install --quiet -e . pytest \
+	  hypothesis httpx uvicorn httptools websockets gunicorn waitress hypercorn \
+	  opentelemetry-instrumentation-django opentelemetry-instrumentation-fastapi \
+	  django flask werkzeug fastapi starlette falcon pyramid bottle litestar \
+	  -c tests/frameworks-lowest.txt
+	$(FW_LOWEST_PYTEST) tests/unit/frameworks tests/matrix \
+	  --ignore=tests/unit/frameworks/test_quart.py -k "not matrix or ($(FW_LOWEST_MATRIX) and not quart)"
+	$(FW_LOWEST)/bin/python -m pip install --quiet quart flask werkzeug \
+	  -c tests/frameworks-lowest-quart.txt
+	$(FW_LOWEST_PYTEST) tests/unit/frameworks/test_quart.py tests/matrix -k "not matrix or ($(FW_LOWEST_MATRIX) and quart)"
+
+test: lint types docs pytest matrix versions lowest frameworks-lowest
 
 clean:
-	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* .venv-lowest site .coverage .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* .venv-lowest $(FW_LOWEST) site .coverage .mypy_cache .pytest_cache .ruff_cache

@@ -10,10 +10,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from litestar import Controller, Litestar, Router, get
-from litestar.params import FromPath
 from litestar.response import Response, Stream
 
 import appsignal_routes as ar
+
+try:
+    from litestar.params import FromPath
+except ImportError:  # older Litestar 2 knows a path parameter by its name alone
+
+    class FromPath:  # type: ignore[no-redef]
+        def __class_getitem__(cls, item: type) -> type:
+            return item
+
 
 ar.start()  # the console in development; set APPSIGNAL_COLLECTOR_ENDPOINT to export
 
