@@ -75,6 +75,7 @@ def start(
     learn_routes: bool | None = None,
     max_groups: int | None = None,
     route_style: str | None = None,
+    regex_routes: str | None = None,
     exporter: str | SpanExporter | None = None,
     jsonl_path: str | None = None,
 ) -> Agent:
@@ -105,6 +106,7 @@ def start(
 
 def _install(config: Config) -> Agent:
     _registry.declare_all(config.routes)
+    _registry.settings.regex_routes = config.regex_routes
     if not config.active:
         return Agent(config, None, None, None, None, owns_provider=False)
     # learning is a mode of inference: it turns inference on

@@ -34,6 +34,7 @@ ENV: Final[dict[str, tuple[str, ...]]] = {
     "learn_routes": ("APPSIGNAL_ROUTES_LEARN",),
     "max_groups": ("APPSIGNAL_ROUTES_MAX_GROUPS",),
     "route_style": ("APPSIGNAL_ROUTES_STYLE",),
+    "regex_routes": ("APPSIGNAL_ROUTES_REGEX_ROUTES",),
     "exporter": ("APPSIGNAL_ROUTES_EXPORTER",),
     "jsonl_path": ("APPSIGNAL_ROUTES_JSONL_PATH",),
 }
@@ -61,6 +62,7 @@ class Config:
     learn_routes: bool = False
     max_groups: int = 1000
     route_style: str = "template"
+    regex_routes: str = "readable"
     exporter: str | SpanExporter = "console"
     jsonl_path: str = "appsignal-routes.jsonl"
     #: ``exporter`` was asked for (keyword or environment), not chosen by default
@@ -144,6 +146,9 @@ def _check(option: str, value: Any) -> Any:  # noqa: C901, PLR0912 - one branch 
     elif option == "route_style":
         if value not in ("template", "appsignal"):
             raise bad("must be 'template' or 'appsignal'")
+    elif option == "regex_routes":
+        if value not in ("readable", "raw"):
+            raise bad("must be 'readable' or 'raw'")
     elif not isinstance(value, str) or not value:
         raise bad("must be a non-empty str")
     return value

@@ -45,6 +45,7 @@ class WsgiMiddleware:
         infer_routes: bool | None = None,
         discover_routes: bool | None = None,
         excluded_urls: Iterable[str] | None = None,
+        regex_routes: str | None = None,
         request_hook: Callable[[Span, dict[str, Any]], None] | None = None,
         response_hook: Callable[..., None] | None = None,
         tracer_provider: TracerProvider | None = None,
@@ -57,6 +58,7 @@ class WsgiMiddleware:
             infer_routes=infer_routes,
             discover_routes=discover_routes,
             excluded_urls=excluded_urls,
+            regex_routes=regex_routes,
         )
         self._otel = _OtelWsgi(
             app,
@@ -134,6 +136,7 @@ class AsgiMiddleware:
         infer_routes: bool | None = None,
         discover_routes: bool | None = None,
         excluded_urls: Iterable[str] | None = None,
+        regex_routes: str | None = None,
         server_request_hook: Callable[[Span, Scope], None] | None = None,
         client_request_hook: Callable[..., None] | None = None,
         client_response_hook: Callable[..., None] | None = None,
@@ -148,6 +151,7 @@ class AsgiMiddleware:
             infer_routes=infer_routes,
             discover_routes=discover_routes,
             excluded_urls=excluded_urls,
+            regex_routes=regex_routes,
         )
         self._tracer_provider = tracer_provider
         self._otel = _OtelAsgi(

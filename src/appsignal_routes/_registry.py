@@ -16,12 +16,15 @@ from ._template import RouteTemplate
 
 
 class _Settings:
-    __slots__ = ("infer", "table")
+    __slots__ = ("infer", "regex_routes", "table")
 
     def __init__(self) -> None:
         self.table = RouteTable()
         #: whether middlewares built without ``infer_routes=`` infer (set by ``start()``)
         self.infer = False
+        #: how apps instrumented without ``regex_routes=`` name regex routes (set by
+        #: ``start()``; None: ``APPSIGNAL_ROUTES_REGEX_ROUTES``, else "readable")
+        self.regex_routes: str | None = None
 
 
 #: The declared routes and the inference default of the process.
@@ -57,4 +60,5 @@ def reset() -> None:
     (for tests)."""
     settings.table = RouteTable()
     settings.infer = False
+    settings.regex_routes = None
     set_learning(None)

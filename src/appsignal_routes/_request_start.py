@@ -45,6 +45,21 @@ logger = logging.getLogger("appsignal_routes")
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
+REGEX_ROUTES = ("readable", "raw")
+
+
+def regex_routes_mode(regex_routes: str | None) -> str:
+    """How regex routes are named: ``regex_routes=`` if given, else as ``start()`` said,
+    else ``APPSIGNAL_ROUTES_REGEX_ROUTES``, else "readable" (``snippets/<pk>/``); "raw"
+    keeps the pattern. ``ValueError`` for another value."""
+    mode = regex_routes or _registry.settings.regex_routes
+    if mode is None:
+        mode = os.environ.get("APPSIGNAL_ROUTES_REGEX_ROUTES", "").strip().lower() or "readable"
+    if mode not in REGEX_ROUTES:
+        raise ValueError(f"regex_routes must be 'readable' or 'raw', not {mode!r}")
+    return mode
+
+
 def discovery_enabled(discover_routes: bool | None) -> bool:
     """``discover_routes=`` if given, else ``APPSIGNAL_ROUTES_DISCOVER`` (default on)."""
     if discover_routes is not None:
@@ -62,6 +77,8 @@ class RequestStart:
             (None: as ``start()`` configured).
         discover_routes: ask the framework's router (None: ``APPSIGNAL_ROUTES_DISCOVER``).
         excluded_urls: regexes of paths not traced (``OTEL_PYTHON_EXCLUDED_URLS`` too).
+        regex_routes: "readable" (regex routes in path syntax) or "raw" (as the
+            pattern); None: ``regex_routes_mode``.
     """
 
     def __init__(
@@ -72,10 +89,14 @@ class RequestStart:
         infer_routes: bool | None = None,
         discover_routes: bool | None = None,
         excluded_urls: Iterable[str] | None = None,
+        regex_routes: str | None = None,
     ) -> None:
+        raw_regex = regex_routes_mode(regex_routes) == "raw"
         _registry.declare_all(routes)
         self.infer_routes = infer_routes
         self.router: Router | None = router_for(app) if discovery_enabled(discover_routes) else None
+        if raw_regex and hasattr(self.router, "raw_regex"):  # a router that names regex routes
+            self.router.raw_regex = True  # type: ignore[union-attr]
         patterns = list(excluded_urls or [])
         env = os.environ.get("OTEL_PYTHON_EXCLUDED_URLS", "")
         patterns += [p.strip() for p in env.split(",") if p.strip()]

@@ -13,10 +13,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # Converters and filters whose names let us tell `<converter:name>` (Flask, Quart,
-# Werkzeug) from `<name:filter>` (Bottle, Sanic).
+# Werkzeug) from `<name:filter>` (Bottle, Sanic), and `{name:converter}` (Starlette,
+# FastAPI, Falcon, Litestar) from BlackSheep's `{converter:name}`.
 KNOWN_CONVERTERS = frozenset(
-    {"int", "float", "path", "string", "str", "uuid", "any", "re", "default", "slug", "alpha"}
+    {
+        "int",
+        "float",
+        "path",
+        "string",
+        "str",
+        "uuid",
+        "any",
+        "re",
+        "default",
+        "slug",
+        "alpha",
+        "strorempty",  # Sanic's
+        "ymd",  # Sanic's
+        "ext",  # Sanic's
+    }
 )
+#: BlackSheep's value types, written before the name: `{int:cat_id}`
+_BLACKSHEEP_TYPES = frozenset({"int", "float", "str", "uuid", "path"})
 
 _SEGMENT = r"[^/]+"
 _CONVERTER_PATTERNS = {
@@ -26,7 +44,18 @@ _CONVERTER_PATTERNS = {
     "slug": r"[A-Za-z0-9_-]+",
     "alpha": r"[A-Za-z]+",
 }
+#: Bottle's and Sanic's filters (`<name:int>`, written after the name) take signs
+_NAME_FIRST_PATTERNS = {
+    "int": r"-?[0-9]+",
+    "float": r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)",
+    "strorempty": r"[^/]*",
+    "slug": r"[a-z0-9]+(?:-[a-z0-9]+)*",
+    "ymd": r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])",
+}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# A converter's arguments: `any(xhr, jquery, fetch)`, `string(length=2)`, `int(4)`
+_ARGUMENTS = re.compile(r"\([^()]*\)")
+_ARGUMENT = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)\s*=\s*)?([^,]*?)\s*(?:,|\Z)")
 _COLON_PARAM = re.compile(r":[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -92,7 +121,8 @@ def parse(template: object) -> RouteTemplate:
 
 @lru_cache(maxsize=4096)
 def _parse(template: str) -> RouteTemplate:
-    _check_text(template, "route template")
+    # spaces are allowed between a converter's arguments only: <any(xhr, jquery):js>
+    _check_text(_TOKEN.sub(_without_argument_spaces, template), "route template", template)
     if not template.startswith("/"):
         raise ValueError(f"invalid route template {template!r}: it must start with '/'")
     bad = re.search(r"[?#]", template)
@@ -124,15 +154,20 @@ def check_name(name: object, what: str = "root name") -> str:
     return name
 
 
-def _check_text(text: str, what: str) -> None:
+def _check_text(text: str, what: str, quoted: str | None = None) -> None:
+    shown = text if quoted is None else quoted
     if not text:
-        raise ValueError(f"invalid {what} {text!r}: it is empty")
+        raise ValueError(f"invalid {what} {shown!r}: it is empty")
     bad = re.search(r"[\s\x00-\x1f\x7f]", text)
     if bad:
         raise ValueError(
-            f"invalid {what} {text!r}: it contains whitespace or a control character "
+            f"invalid {what} {shown!r}: it contains whitespace or a control character "
             f"({bad.group()!r})"
         )
+
+
+def _without_argument_spaces(token: re.Match[str]) -> str:
+    return _ARGUMENTS.sub(lambda args: args.group().replace(" ", ""), token.group())
 
 
 def _split(template: str) -> list[str]:
@@ -208,8 +243,15 @@ def _parse_braced(template: str, text: str) -> tuple[Part, ...]:
 
 
 def _brace_param(template: str, raw: str, inner: str) -> Param:
-    """``{name}`` or ``{name:converter}`` (Starlette, FastAPI, Falcon, Litestar)."""
-    name, _, converter = inner.partition(":")
+    """``{name}`` or ``{name:converter}`` (Starlette, FastAPI, Falcon, Litestar), or
+    BlackSheep's ``{converter:name}``, told apart by which side is a known type."""
+    name, _, converter = _partition(inner)
+    if (
+        name in _BLACKSHEEP_TYPES
+        and _IDENTIFIER.match(converter)
+        and converter not in KNOWN_CONVERTERS
+    ):
+        name, converter = converter, name
     if not _IDENTIFIER.match(name):
         raise _bad_name(template, name)
     return _param(name, raw, converter or None)
@@ -217,7 +259,7 @@ def _brace_param(template: str, raw: str, inner: str) -> Param:
 
 def _angle_param(template: str, raw: str, inner: str) -> Param:
     """``<name>``, ``<converter:name>`` (Flask) or ``<name:filter>`` (Bottle, Sanic)."""
-    first, sep, second = inner.partition(":")
+    first, sep, second = _partition(inner)
     if not sep:
         if not _IDENTIFIER.match(first):
             raise _bad_name(template, first)
@@ -227,24 +269,54 @@ def _angle_param(template: str, raw: str, inner: str) -> Param:
     if _IDENTIFIER.match(second) and (first_known or not second_known):
         # Werkzeug order: the converter comes first (also the guess when neither is known).
         return _param(second, raw, first)
-    if _IDENTIFIER.match(first):
-        return _param(first, raw, second)
+    name, _, stem = first.partition("=")  # Sanic's <file=int:ext=jpg>: the stem's type
+    if _IDENTIFIER.match(name) and (not stem or _converter_name(second) == "ext"):
+        return _param(name, raw, second, name_first=True, stem=stem)
     raise _bad_name(template, first if not first_known else second)
 
 
+def _partition(inner: str) -> tuple[str, str, str]:
+    """``inner`` split at its first ``:`` outside a converter's arguments."""
+    depth = 0
+    for index, char in enumerate(inner):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == ":" and depth <= 0:
+            return inner[:index], ":", inner[index + 1 :]
+    return inner, "", ""
+
+
 def _converter_name(converter: str) -> str:
-    return re.split(r"[(:]", converter, maxsplit=1)[0]
+    return re.split(r"[(:=]", converter, maxsplit=1)[0]
 
 
-def _param(name: str, raw: str, converter: str | None) -> Param:
+def _arguments(converter: str) -> tuple[list[str], dict[str, str]]:
+    """A converter's positional and keyword arguments, as written: ``int(4)`` is
+    ``["4"], {}``; ``string(length=2)`` is ``[], {"length": "2"}``."""
+    found = _ARGUMENTS.search(converter)
+    positional: list[str] = []
+    keywords: dict[str, str] = {}
+    if found is not None:
+        for keyword, value in _ARGUMENT.findall(found.group()[1:-1]):
+            if keyword:
+                keywords[keyword] = value
+            elif value:
+                positional.append(value)
+    return positional, keywords
+
+
+def _param(
+    name: str, raw: str, converter: str | None, *, name_first: bool = False, stem: str = ""
+) -> Param:
     if converter is None:
         return Param(name, raw)
     base = _converter_name(converter)
     if base == "path":
         return Param(name, raw, converter, wildcard=True)
-    pattern: str | None = _CONVERTER_PATTERNS.get(base)
     if base == "re" and converter.startswith("re:"):
-        pattern = converter[3:] or None
+        pattern: str | None = converter[3:] or None
         try:
             re.compile(pattern or "")
         except re.error as exc:
@@ -252,7 +324,57 @@ def _param(name: str, raw: str, converter: str | None) -> Param:
     elif base == "any":
         choices = re.findall(r"[^(),\s'\"]+", converter[len("any") :])
         pattern = "(?:" + "|".join(re.escape(c) for c in choices) + ")" if choices else None
+    elif name_first:
+        pattern = _name_first_pattern(base, converter, stem)
+    else:
+        pattern = _with_arguments(base, converter)
     return Param(name, raw, converter, pattern)
+
+
+def _with_arguments(base: str, converter: str) -> str | None:
+    """The pattern of a converter in the Werkzeug or Falcon style, narrowed by its
+    arguments where they constrain the text: ``string(length=2)``, ``int(4)``,
+    ``int(signed=True)``."""
+    pattern = _CONVERTER_PATTERNS.get(base)
+    if "(" not in converter:
+        return pattern
+    positional, keywords = _arguments(converter)
+    if base in ("string", "default"):
+        length = keywords.get("length") or (positional[0] if positional else "")
+        low, high = keywords.get("minlength", "1"), keywords.get("maxlength", "")
+        if length.isdigit():
+            return f"[^/]{{{length}}}"
+        if low.isdigit() and (high.isdigit() or not high):
+            return f"[^/]{{{low},{high}}}"
+    elif base == "int":
+        digits = keywords.get("fixed_digits") or keywords.get("num_digits")
+        digits = digits or (positional[0] if positional else "")
+        sign = "-?" if keywords.get("signed") == "True" else ""
+        return f"{sign}[0-9]{{{digits}}}" if digits.isdigit() and digits != "0" else sign + "[0-9]+"
+    elif base == "float" and keywords.get("signed") == "True":
+        return f"-?{pattern}"
+    return pattern
+
+
+def _name_first_pattern(base: str, converter: str, stem: str) -> str | None:
+    """The pattern of a Bottle or Sanic filter written after the name: a known type
+    (Sanic's ``ext``, ``ext=jpg|png``, with a typed stem ``<file=int:ext>``), else
+    a regex (Sanic's ``<name:[a-z]{3}>``); None for anything else (a custom filter)."""
+    if base == "ext":
+        extensions = converter.partition("=")[2]
+        stem_pattern = _NAME_FIRST_PATTERNS.get(stem) or _CONVERTER_PATTERNS.get(stem)
+        ext = "|".join(re.escape(e) for e in extensions.split("|") if e) or "[a-z0-9]+"
+        return f"(?:{stem_pattern or '[^/]+'})\\.(?:{ext})"
+    if base in KNOWN_CONVERTERS:
+        return _NAME_FIRST_PATTERNS.get(base) or _CONVERTER_PATTERNS.get(base)
+    if _IDENTIFIER.match(converter) or ":" in converter:
+        return None  # a custom filter, perhaps with its configuration: <name:list:,>
+    regex = converter.removeprefix("^").removesuffix("$")
+    try:
+        re.compile(regex)
+    except re.error:
+        return None  # not a regex Python reads: unconstrained
+    return regex or None
 
 
 def _bad_name(template: str, name: str) -> ValueError:

@@ -53,6 +53,7 @@ def test_default_exporter_choice(env, exporter):
         ({"collector_endpoint": "collector:4318"}, "collector_endpoint='collector:4318'"),
         ({"exporter": "zipkin"}, "exporter='zipkin'"),
         ({"route_style": "express"}, "route_style='express'"),
+        ({"regex_routes": "pretty"}, "regex_routes='pretty'"),
         ({"max_groups": 0}, "max_groups=0"),
         ({"active": "yes"}, "active='yes'"),
         ({"ignore_actions": "GET /x"}, "list of str"),

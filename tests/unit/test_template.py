@@ -87,3 +87,61 @@ def test_a_template_that_is_not_a_str_is_a_type_error(template):
 def test_any_converter_constrains_to_its_choices():
     param = parse("/lang/<any(en,de):code>").params[0]
     assert param.pattern == "(?:en|de)"
+
+
+@pytest.mark.parametrize(
+    ("template", "names", "converters", "appsignal"),
+    [
+        # Werkzeug's converters with arguments, spaces between them as Flask's docs write
+        ("/<any(xhr, jquery, fetch):js>", ["js"], ["any(xhr, jquery, fetch)"], "/:js"),
+        ("/lang/<string(length=2):code>", ["code"], ["string(length=2)"], "/lang/:code"),
+        ("/y/<int(fixed_digits=4):year>", ["year"], ["int(fixed_digits=4)"], "/y/:year"),
+        ("/n/<int(signed=True):n>", ["n"], ["int(signed=True)"], "/n/:n"),
+        # Falcon's, in braces
+        ("/y/{year:int(4)}", ["year"], ["int(4)"], "/y/:year"),
+        ('/at/{when:dt("%Y-%m-%d %H:%M")}', ["when"], ['dt("%Y-%m-%d %H:%M")'], "/at/:when"),
+        # Sanic's: the name first, its types, extensions and regexes
+        ("/users/<user_id>", ["user_id"], [None], "/users/:user_id"),
+        ("/users/<user_id:int>", ["user_id"], ["int"], "/users/:user_id"),
+        ("/pics/<name:ext=jpg>", ["name"], ["ext=jpg"], "/pics/:name"),
+        ("/pics/<name:ext=jpg|png|gif>", ["name"], ["ext=jpg|png|gif"], "/pics/:name"),
+        ("/pics/<file=int:ext>", ["file"], ["ext"], "/pics/:file"),
+        ("/d/<day:ymd>", ["day"], ["ymd"], "/d/:day"),
+        ("/s/<tag:strorempty>", ["tag"], ["strorempty"], "/s/:tag"),
+        ("/f/<folder:[A-z0-9]{0,4}>", ["folder"], ["[A-z0-9]{0,4}"], "/f/:folder"),
+        (r"/t/<name:^[a-z]{3}\.txt$>", ["name"], [r"^[a-z]{3}\.txt$"], "/t/:name"),
+        # BlackSheep's: the type first in braces, and :name
+        ("/cats/{int:cat_id}", ["cat_id"], ["int"], "/cats/:cat_id"),
+        ("/ids/{uuid:id}", ["id"], ["uuid"], "/ids/:id"),
+        ("/users/:user_id", ["user_id"], [None], "/users/:user_id"),
+        # Starlette's {path:path} stays the name first
+        ("/files/{path:path}", ["path"], ["path"], "/files/*path"),
+    ],
+)
+def test_converter_arguments_and_sanic_and_blacksheep_syntaxes(
+    template, names, converters, appsignal
+):
+    parsed = parse(template)
+    assert str(parsed) == template  # exported exactly as written
+    assert parsed.format() == template
+    assert [p.name for p in parsed.params] == names
+    assert [p.converter for p in parsed.params] == converters
+    assert parsed.appsignal == appsignal
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("/<any(xhr,\tjquery):js>", "whitespace or a control character"),
+        ("/<any(xhr) :js>", "whitespace or a control character"),
+        ("/a b/<any(x, y):js>", "whitespace or a control character"),
+        ("/<any(x,\x00y):js>", "whitespace or a control character"),
+        ("/pics/<fi-le=int:ext>", "is not an identifier"),
+        ("/pics/<file=int:int>", "is not an identifier"),
+    ],
+)
+def test_spaces_are_allowed_between_converter_arguments_only(template, message):
+    with pytest.raises(ValueError, match="invalid route template") as excinfo:
+        parse(template)
+    assert message in str(excinfo.value)
+    assert repr(template) in str(excinfo.value)

@@ -3,8 +3,11 @@
 The route is ``ResolverMatch.route``, exactly as Django joins it across ``include()``
 (``"api/items/<int:item_id>"``; a ``re_path`` gives its regex): the value the
 OpenTelemetry Django instrumentor writes to ``http.route`` too, so both name a request
-alike. Only the root's empty route is exported as ``"/"`` (an empty ``http.route`` is no
-route; the instrumentor writes none there).
+alike. A regex route (``re_path``, Django REST framework's routers) is written in
+Django's path syntax (``^snippets/(?P<pk>[^/.]+)/$`` is ``snippets/<pk>/``, see
+``_regex``) unless ``raw_regex`` keeps the pattern. Only the root's empty route is
+exported as ``"/"`` (an empty ``http.route`` is no route; the instrumentor writes none
+there).
 
 A resolved route is remembered by the path's shape where the URLconf allows it: when
 every route is a ``path()`` with Django's own converters and no segment of static
@@ -43,6 +46,7 @@ from django.urls.resolvers import ResolverMatch, RoutePattern
 from django.utils import translation
 
 from . import DiscoveredRoute
+from ._regex import readable
 from ._route_cache import MISS, RouteCache, shape
 
 DISTRIBUTION = "django"  # whose installed version route discovery checks
@@ -68,6 +72,8 @@ class DjangoRouter:
 
     def __init__(self, framework: str) -> None:
         self.framework = framework
+        #: regex routes as their patterns, not in path syntax (``regex_routes="raw"``)
+        self.raw_regex = False
         self._cache: RouteCache[str] = RouteCache()
         self._resolver: object = None
         self._by_shape = False
@@ -91,14 +97,15 @@ class DjangoRouter:
                 match: ResolverMatch = resolver.resolve(path)
         except Resolver404:
             return None
-        route = _exported(match.route or "")
+        route = match.route or ""
+        route = _exported(route if self.raw_regex else readable(route))
         self._cache.store(entries, key, route)
         return route
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         patterns = cast("Iterable[Any]", get_resolver().url_patterns)
         with _language_of("/"):
-            return list(_walk(patterns, ""))
+            return list(_walk(patterns, "", raw_regex=self.raw_regex))
 
 
 def _digits_resolve_alike(patterns: Iterable[Any]) -> bool:
@@ -136,13 +143,14 @@ def _language_of(path: str) -> AbstractContextManager[object]:
     return override
 
 
-def _walk(patterns: Iterable[Any], prefix: str) -> Iterator[DiscoveredRoute]:
+def _walk(patterns: Iterable[Any], prefix: str, *, raw_regex: bool) -> Iterator[DiscoveredRoute]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             included = cast("Iterable[Any]", pattern.url_patterns)
-            yield from _walk(included, _join(prefix, str(pattern.pattern)))
+            yield from _walk(included, _join(prefix, str(pattern.pattern)), raw_regex=raw_regex)
         else:  # a URLPattern: Django's URLconfs hold nothing else
-            route = _exported(_join(prefix, str(pattern.pattern)))
+            route = _join(prefix, str(pattern.pattern))
+            route = _exported(route if raw_regex else readable(route))
             yield DiscoveredRoute(_methods(pattern), route, str(pattern.lookup_str))
 
 

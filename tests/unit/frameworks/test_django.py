@@ -75,7 +75,7 @@ def legacy(request, legacy_id):
     return HttpResponse("legacy")
 
 
-def plain(request, **kwargs):
+def plain(request, *args, **kwargs):
     return HttpResponse("ok")
 
 
@@ -107,6 +107,7 @@ urlpatterns = [
     path("slash/", plain),
     path("api/", include(api)),
     re_path(r"^articles/(?P<year>[0-9]{4})/$", plain),
+    re_path(r"^archive/([0-9]{4})/([0-9]{2})/$", plain),
     *i18n_patterns(path("about/<slug:slug>", plain)),
 ]
 
@@ -201,10 +202,11 @@ def exported(traced: Any) -> tuple[str, object, object]:
         ("GET", "/missing", 404, "GET", "method"),
         ("GET", "/stream", 200, "GET stream", "discovered"),
         ("GET", "/", 200, "GET /", "discovered"),
-        # include() with a prefix, re_path at the top and inside an include
+        # include() with a prefix, re_path at the top and inside an include: in path syntax
         ("GET", "/api/items/3", 200, "GET api/items/<int:item_id>", "discovered"),
-        ("GET", "/api/things/4/", 200, "GET api/things/(?P<pk>[0-9]+)/$", "discovered"),
-        ("GET", "/articles/2024/", 200, "GET ^articles/(?P<year>[0-9]{4})/$", "discovered"),
+        ("GET", "/api/things/4/", 200, "GET api/things/<pk>/", "discovered"),
+        ("GET", "/articles/2024/", 200, "GET articles/<year>/", "discovered"),
+        ("GET", "/archive/2024/05/", 200, "GET archive/<arg1>/<arg2>/", "discovered"),
         # a converter that refuses the value: no route, as for Django
         ("GET", "/users/seven", 404, "GET", "method"),
         # APPEND_SLASH's redirect: the path itself matches no route
@@ -340,8 +342,50 @@ def test_routes_lists_every_route():
     ]
     templates = [r.template for r in routes]
     assert "api/items/<int:item_id>" in templates
-    assert "api/things/(?P<pk>[0-9]+)/$" in templates
+    assert "api/things/<pk>/" in templates
+    assert "articles/<year>/" in templates
     assert templates[-1] == "en/about/<slug:slug>"
+
+
+RAW = [
+    ("/api/things/4/", "GET api/things/(?P<pk>[0-9]+)/$"),
+    ("/articles/2024/", "GET ^articles/(?P<year>[0-9]{4})/$"),
+    ("/users/7", "GET users/<int:user_id>"),
+]
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+def test_regex_routes_raw_keeps_the_pattern(traced, kind):
+    app = wsgi(traced, regex_routes="raw") if kind == "wsgi" else asgi(traced, regex_routes="raw")
+    for path_, _ in RAW:
+        assert request(app, kind, path_) == 200
+    roots = traced.roots()
+    assert [(r.name, (r.attributes or {}).get("http.route")) for r in roots] == [
+        (name, name.partition(" ")[2]) for _, name in RAW
+    ]
+
+
+def test_regex_routes_raw_from_the_environment(traced, monkeypatch):
+    monkeypatch.setenv("APPSIGNAL_ROUTES_REGEX_ROUTES", "raw")
+    app = wsgi(traced)
+    for path_, _ in RAW:
+        request(app, "wsgi", path_)
+    assert [r.name for r in traced.roots()] == [name for _, name in RAW]
+    # an explicit option beats the environment
+    request(wsgi(traced, regex_routes="readable"), "wsgi", "/api/things/4/")
+    assert traced.roots()[-1].name == "GET api/things/<pk>/"
+
+
+def test_regex_routes_raw_lists_the_patterns():
+    router = adapter.router_for(get_wsgi_application())
+    assert router is not None
+    router.raw_regex = True
+    assert "api/things/(?P<pk>[0-9]+)/$" in [r.template for r in router.routes()]
+
+
+def test_regex_routes_must_be_readable_or_raw(traced):
+    with pytest.raises(ValueError, match="regex_routes must be 'readable' or 'raw', not 'pretty'"):
+        wsgi(traced, regex_routes="pretty")
 
 
 # The OpenTelemetry Django instrumentor, with and without instrument()
@@ -451,5 +495,5 @@ def test_where_a_value_decides_every_path_is_resolved_on_its_own(monkeypatch, pa
         router = adapter.router_for(get_wsgi_application())
         assert router is not None
         answers = [router.route("GET", p, {}) for p in paths]
-        djangos = [django.urls.resolve(p).route for p in paths]
+        djangos = [adapter.readable(django.urls.resolve(p).route) for p in paths]
     assert answers == djangos  # Django's own answer for each path, in either order
