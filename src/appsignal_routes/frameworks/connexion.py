@@ -1,0 +1,266 @@
+"""Connexion 3 (``AsyncApp``, ``FlaskApp``, ``ConnexionMiddleware``): ask its RoutingMiddleware.
+
+Connexion routes a request in its ``RoutingMiddleware``: a Starlette ``Router`` with a
+``Mount`` per API at its base path, each holding a ``Route`` per operation of the
+OpenAPI spec (APIs that share a base path are chained through the router's
+``default``). The request is routed here as that router routes it, by the routes' own
+``matches()``, so a 405 (a path of the spec, another method) still finds its
+operation. The group is the operation's path as the spec writes it joined to the API's
+base path (``/v1/pets/{pet_id}``), not Starlette's form of it (``{pet_id:int}``), and
+the handler is the function the operation resolved to. The operation is looked up by
+its id, per base path, in the stack's ``ContextMiddleware`` (or any routed middleware
+that keeps it), as Connexion's own middlewares look it up.
+
+Connexion builds its middleware stack on its first call (the lifespan start, under a
+server). Until then the routes are read from a routing and a context middleware built
+here from the app's APIs exactly as Connexion would build them, without touching the
+app: ``add_api`` and ``add_middleware`` still work after ``instrument()``.
+
+A Connexion app is recognised as itself: the Flask app inside a ``FlaskApp`` and the
+Starlette parts it is built of are not asked, and the one server span is ours. Answers
+are remembered per request key (method, path shape, root path) in a bounded map.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.abstract import RoutedMiddleware
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.operations import AbstractOperation
+from connexion.utils import sort_apis_by_basepath
+from starlette.routing import Match, Mount, Route
+from starlette.routing import Router as StarletteRouting
+
+from . import DiscoveredRoute, Found, Router
+from ._names import dotted_name
+from ._route_cache import MISS, SIZE, shape
+
+#: a Starlette path parameter's converter, dropped to name it as the spec does
+_CONVERTER = re.compile(r"\{([^}:]+):[^}]*\}")
+_DIGITS = re.compile(r"(?:^|/)[0-9]+(?:/|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Operation:
+    """One route of the routing middleware, as it is grouped."""
+
+    found: Found
+    methods: tuple[str, ...]
+
+
+class _Index:
+    """The routes of one routing middleware, each with its group."""
+
+    def __init__(self, stack: list[Any]) -> None:
+        routing = next((m for m in stack if isinstance(m, RoutingMiddleware)), None)
+        router = getattr(routing, "router", None)
+        if not isinstance(router, StarletteRouting):
+            raise TypeError("a Connexion middleware stack without its RoutingMiddleware")
+        self.router = router
+        self.stack = stack
+        operations = _operations_by_id(stack)
+        self.groups: dict[int, _Operation] = {}
+        self.routes: list[Route] = []  # kept alive: the groups are keyed by their id
+        for mount in router.routes:
+            if isinstance(mount, Mount):
+                for routes in _chained(mount.app):
+                    for route in routes:
+                        self._add(route, mount.path, operations)
+        # a static segment of digits only: "/2024" and "/2025" may go apart
+        self.shaped = not any(
+            _DIGITS.search(group.found.template) for group in self.groups.values()
+        )
+
+    def _add(self, route: object, base: str, operations: _Operations) -> None:
+        if not isinstance(route, Route):
+            return
+        operation_id = getattr(route.endpoint, "operation_id", None)
+        operation = _lookup(operations, base, operation_id)
+        if operation is None:
+            found = Found(base + _CONVERTER.sub(r"{\1}", route.path))
+            methods = tuple(sorted(route.methods or ()))
+        else:
+            found = Found(base + operation.path, operation.function)
+            methods = (str(operation.method).upper(),)
+        self.routes.append(route)
+        self.groups[id(route)] = _Operation(found, methods)
+
+
+_Operations = list[dict[str, list[Any]]]
+
+
+def _operations_by_id(stack: list[Any]) -> _Operations:
+    """The ``apis`` maps (base path -> APIs with their ``operations`` by id) of the
+    routed middlewares in the stack that keep the spec's operation, the context
+    middleware first."""
+    routed = [m for m in stack if isinstance(m, ContextMiddleware)]
+    routed += [m for m in stack if isinstance(m, RoutedMiddleware) and m not in routed]
+    return [m.apis for m in routed if isinstance(getattr(m, "apis", None), dict)]
+
+
+def _lookup(operations: _Operations, base: str, operation_id: object) -> AbstractOperation | None:
+    """The spec's operation of ``operation_id`` in the API at ``base``, found as
+    Connexion's routed middlewares find it."""
+    if operation_id is None:
+        return None
+    for apis in operations:
+        for api in apis.get(base, ()):
+            routed = getattr(api, "operations", {}).get(operation_id)
+            operation = getattr(routed, "operation", None) or getattr(routed, "_operation", None)
+            if isinstance(operation, AbstractOperation):
+                return operation
+    return None
+
+
+def _chained(app: object) -> Iterator[list[Any]]:
+    """The route lists of an API's router and of the routers chained as its default
+    (APIs added at the same base path)."""
+    seen: set[int] = set()
+    while isinstance(app, StarletteRouting) and id(app) not in seen:
+        seen.add(id(app))
+        yield app.routes
+        app = app.default
+
+
+class ConnexionRouter:
+    """The operation Connexion's ``RoutingMiddleware`` routes an ASGI ``http`` scope to."""
+
+    def __init__(self, middleware: ConnexionMiddleware, framework: str) -> None:
+        self.framework = framework
+        self._middleware = middleware
+        self._index: _Index | None = None
+        self._answers: dict[tuple[Any, ...], Found | None] = {}
+
+    def route(self, method: str | None, path: str, request: Any) -> Found | None:  # noqa: ARG002 - the scope says it as the router sees it
+        scope = request
+        if scope.get("type") != "http":
+            return None  # Connexion's routing passes other scopes through unrouted
+        index = self._current()
+        path = str(scope.get("path", ""))
+        key = (scope.get("method"), shape(path) if index.shaped else path, scope.get("root_path"))
+        answers = self._answers
+        found = answers.get(key, MISS)
+        if found is not MISS:
+            return found  # type: ignore[return-value]
+        route = _dispatch(index.router, scope)
+        found = None if route is None else index.groups[id(route)].found
+        if len(answers) >= SIZE:
+            answers.clear()
+        answers[key] = found
+        return found
+
+    def routes(self) -> Iterable[DiscoveredRoute]:
+        index = self._current()
+        listed = []
+        for route in index.routes:
+            operation = index.groups[id(route)]
+            handler = operation.found.handler
+            listed.append(
+                DiscoveredRoute(
+                    operation.methods,
+                    operation.found.template,
+                    "" if handler is None else dotted_name(handler),
+                )
+            )
+        return listed
+
+    def _current(self) -> _Index:
+        """The index of Connexion's own stack once built, else of one built here."""
+        stack = self._middleware.middleware_stack
+        index = self._index
+        if stack is not None:
+            if index is None or index.stack is not stack:
+                index = _Index(stack)  # type: ignore[arg-type]
+                self._index, self._answers = index, {}
+            return index
+        if index is None:
+            index = self._index = _Index(_stack_of(self._middleware))
+        return index
+
+
+class _Nowhere:
+    """The next app of the middlewares built here: they are never called."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("appsignal-routes: a routing copy was called")  # pragma: no cover
+
+
+def _stack_of(middleware: ConnexionMiddleware) -> list[Any]:
+    """A routing and a context middleware with the app's APIs added as
+    ``ConnexionMiddleware._build_middleware_stack`` adds them (most specific base path
+    first); the app itself is left as it is."""
+    stack: list[Any] = [RoutingMiddleware(_Nowhere()), ContextMiddleware(_Nowhere())]
+    for api in sort_apis_by_basepath(list(middleware.apis)):
+        for spec_middleware in stack:
+            spec_middleware.add_api(api.specification, base_path=api.base_path, **api.kwargs)
+    return stack
+
+
+def _dispatch(router: StarletteRouting, scope: Any) -> Route | None:
+    """The route ``router`` hands ``scope`` to, as ``Router.app`` picks it: the first
+    full match, else the first partial one (a 405); into Mounts, and into the router's
+    default when it is another API's; None for no route or a slash redirect."""
+    partial: tuple[Any, Any] | None = None
+    for route in router.routes:
+        match, child = route.matches(scope)
+        if match is Match.FULL:
+            return _landing(route, {**scope, **child})
+        if match is Match.PARTIAL and partial is None:
+            partial = (route, child)
+    if partial is not None:
+        return _landing(partial[0], {**scope, **partial[1]})
+    if router.redirect_slashes and _redirects(router, scope):
+        return None  # Starlette answers a redirect to the other form of the path
+    default = router.default
+    return _dispatch(default, scope) if isinstance(default, StarletteRouting) else None
+
+
+def _landing(route: object, scope: Any) -> Route | None:
+    if isinstance(route, Mount):
+        app = route.app
+        return _dispatch(app, scope) if isinstance(app, StarletteRouting) else None
+    return route if isinstance(route, Route) else None
+
+
+def _redirects(router: StarletteRouting, scope: Any) -> bool:
+    path = str(scope["path"])
+    root_path = scope.get("root_path", "")
+    route_path = path[len(root_path) :] if root_path and path.startswith(root_path) else path
+    if route_path == "/":
+        return False
+    other = {**scope, "path": path.rstrip("/") if route_path.endswith("/") else path + "/"}
+    return any(route.matches(other)[0] is not Match.NONE for route in router.routes)
+
+
+def _connexion_middleware(app: object) -> ConnexionMiddleware | None:
+    if isinstance(app, ConnexionMiddleware):
+        return app
+    middleware = getattr(app, "middleware", None)
+    return middleware if isinstance(middleware, ConnexionMiddleware) else None
+
+
+def router_for(app: object) -> Router | None:
+    """A router for a Connexion app (``AsyncApp``, ``FlaskApp``, or a
+    ``ConnexionMiddleware``); None for other Connexion objects.
+
+    Raises:
+        TypeError: a Connexion app without the middleware this adapter knows.
+    """
+    middleware = _connexion_middleware(app)
+    if middleware is None:
+        if hasattr(app, "add_api"):
+            raise TypeError(f"{type(app).__name__} has no ConnexionMiddleware")
+        return None
+    if not isinstance(getattr(middleware, "apis", None), list) or not hasattr(
+        middleware, "middleware_stack"
+    ):
+        raise TypeError("a ConnexionMiddleware without its APIs list")
+    kind = {"FlaskApp": "Connexion (Flask)", "AsyncApp": "Connexion (async)"}
+    names = [kind[cls.__name__] for cls in type(app).__mro__ if cls.__name__ in kind]
+    return ConnexionRouter(middleware, names[0] if names else "Connexion")
