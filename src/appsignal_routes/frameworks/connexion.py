@@ -24,10 +24,12 @@ are remembered per request key (method, path shape, root path) in a bounded map.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from connexion.apps.asynchronous import AsyncASGIApp
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.abstract import RoutedMiddleware
 from connexion.middleware.context import ContextMiddleware
@@ -44,6 +46,10 @@ from ._route_cache import MISS, SIZE, shape
 #: a Starlette path parameter's converter, dropped to name it as the spec does
 _CONVERTER = re.compile(r"\{([^}:]+):[^}]*\}")
 _DIGITS = re.compile(r"(?:^|/)[0-9]+(?:/|$)")
+#: the next app of the middlewares built here: they are asked, never called
+_NO_APP: Any = None
+#: how many ``.app`` links are followed from an app's ``middleware`` to Connexion's
+_MAX_WRAPPERS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,23 +142,29 @@ class ConnexionRouter:
         self._middleware = middleware
         self._index: _Index | None = None
         self._answers: dict[tuple[Any, ...], Found | None] = {}
+        self._inner = _inner_router(middleware.app)
 
-    def route(self, method: str | None, path: str, request: Any) -> Found | None:  # noqa: ARG002 - the scope says it as the router sees it
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         scope = request
         if scope.get("type") != "http":
             return None  # Connexion's routing passes other scopes through unrouted
         index = self._current()
-        path = str(scope.get("path", ""))
-        key = (scope.get("method"), shape(path) if index.shaped else path, scope.get("root_path"))
+        full_path = str(scope.get("path", ""))
+        key = (
+            scope.get("method"),
+            shape(full_path) if index.shaped else full_path,
+            scope.get("root_path"),
+        )
         answers = self._answers
         found = answers.get(key, MISS)
-        if found is not MISS:
-            return found  # type: ignore[return-value]
-        route = _dispatch(index.router, scope)
-        found = None if route is None else index.groups[id(route)].found
-        if len(answers) >= SIZE:
-            answers.clear()
-        answers[key] = found
+        if found is MISS:
+            route = _dispatch(index.router, scope)
+            found = None if route is None else index.groups[id(route)].found
+            if len(answers) >= SIZE:
+                answers.clear()
+            answers[key] = found
+        if found is None and self._inner is not None:  # on to the app Connexion wraps
+            return self._inner(method, path, scope)
         return found
 
     def routes(self) -> Iterable[DiscoveredRoute]:
@@ -176,7 +188,7 @@ class ConnexionRouter:
         index = self._index
         if stack is not None:
             if index is None or index.stack is not stack:
-                index = _Index(stack)  # type: ignore[arg-type]
+                index = _Index(list(stack))
                 self._index, self._answers = index, {}
             return index
         if index is None:
@@ -184,18 +196,11 @@ class ConnexionRouter:
         return index
 
 
-class _Nowhere:
-    """The next app of the middlewares built here: they are never called."""
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        raise RuntimeError("appsignal-routes: a routing copy was called")  # pragma: no cover
-
-
 def _stack_of(middleware: ConnexionMiddleware) -> list[Any]:
     """A routing and a context middleware with the app's APIs added as
     ``ConnexionMiddleware._build_middleware_stack`` adds them (most specific base path
     first); the app itself is left as it is."""
-    stack: list[Any] = [RoutingMiddleware(_Nowhere()), ContextMiddleware(_Nowhere())]
+    stack: list[Any] = [RoutingMiddleware(_NO_APP), ContextMiddleware(_NO_APP)]
     for api in sort_apis_by_basepath(list(middleware.apis)):
         for spec_middleware in stack:
             spec_middleware.add_api(api.specification, base_path=api.base_path, **api.kwargs)
@@ -238,11 +243,66 @@ def _redirects(router: StarletteRouting, scope: Any) -> bool:
     return any(route.matches(other)[0] is not Match.NONE for route in router.routes)
 
 
+_Ask = Callable[[str | None, str, Any], "str | Found | None"]
+
+
+def _inner_router(app: object) -> _Ask | None:
+    """How the app Connexion wraps routes what Connexion's routing passes on to it
+    (routes added with ``add_url_rule`` or ``@app.route``, or the wrapped app's own)."""
+    if isinstance(app, AsyncASGIApp):
+        router = app.router
+
+        def ask_async(method: str | None, path: str, scope: Any) -> Found | None:  # noqa: ARG001 - as Router.route
+            route = _dispatch(router, scope)
+            return None if route is None else Found(route.path, route.endpoint)
+
+        return ask_async
+    # (connexion.apps.flask imports Flask: a FlaskApp has imported it, nothing else must)
+    flask_asgi_app = getattr(sys.modules.get("connexion.apps.flask"), "FlaskASGIApp", None)
+    if flask_asgi_app is not None and isinstance(app, flask_asgi_app):
+        from .flask import FlaskRouter  # noqa: PLC0415 - see above
+
+        flask_router = FlaskRouter(getattr(app, "app", None))
+
+        def ask_flask(method: str | None, path: str, scope: Any) -> str | Found | None:  # noqa: ARG001 - as Router.route
+            environ = _environ(scope)
+            return flask_router.route(method, environ["PATH_INFO"], environ)
+
+        return ask_flask
+    from . import router_for as any_router_for  # noqa: PLC0415 - the package imports this module
+
+    inner = any_router_for(app)
+    return None if inner is None else inner.route
+
+
+def _environ(scope: Any) -> dict[str, Any]:
+    """What Flask's router reads of the WSGI environ a2wsgi builds from ``scope``."""
+    root_path = scope.get("root_path", "").encode().decode("latin1")
+    path = str(scope["path"]).encode().decode("latin1")
+    server = scope.get("server") or ("localhost", 80)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.get("method", "GET"),
+        "SCRIPT_NAME": root_path,
+        "PATH_INFO": path.removeprefix(root_path),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1] or 0),
+    }
+    for name, value in scope.get("headers") or ():
+        key = name.decode("latin1").upper().replace("-", "_")
+        environ[f"HTTP_{key}"] = value.decode("latin1")
+    return environ
+
+
 def _connexion_middleware(app: object) -> ConnexionMiddleware | None:
-    if isinstance(app, ConnexionMiddleware):
-        return app
-    middleware = getattr(app, "middleware", None)
-    return middleware if isinstance(middleware, ConnexionMiddleware) else None
+    """The ConnexionMiddleware that is ``app`` or the app's ``middleware``, looked for
+    through wrappers that keep the app they wrap in ``.app``."""
+    current = app if isinstance(app, ConnexionMiddleware) else getattr(app, "middleware", None)
+    for _ in range(_MAX_WRAPPERS):
+        if isinstance(current, ConnexionMiddleware) or current is None:
+            return current
+        current = getattr(current, "app", None)
+    return None
 
 
 def router_for(app: object) -> Router | None:
