@@ -63,29 +63,26 @@ class _Operation:
 class _Index:
     """The routes of one routing middleware, each with its group."""
 
-    def __init__(self, stack: list[Any]) -> None:
+    def __init__(self, stack: Iterable[Any]) -> None:
         routing = next((m for m in stack if isinstance(m, RoutingMiddleware)), None)
         router = getattr(routing, "router", None)
         if not isinstance(router, StarletteRouting):
             raise TypeError("a Connexion middleware stack without its RoutingMiddleware")
         self.router = router
         self.stack = stack
-        operations = _operations_by_id(stack)
+        operations = _operations_by_id(list(stack))
         self.groups: dict[int, _Operation] = {}
         self.routes: list[Route] = []  # kept alive: the groups are keyed by their id
-        for mount in router.routes:
-            if isinstance(mount, Mount):
-                for routes in _chained(mount.app):
-                    for route in routes:
-                        self._add(route, mount.path, operations)
+        for mount in router.routes:  # a Mount per base path: only these have a router
+            for routes in _chained(getattr(mount, "app", None)):
+                for route in routes:
+                    self._add(route, getattr(mount, "path", ""), operations)
         # a static segment of digits only: "/2024" and "/2025" may go apart
         self.shaped = not any(
             _DIGITS.search(group.found.template) for group in self.groups.values()
         )
 
-    def _add(self, route: object, base: str, operations: _Operations) -> None:
-        if not isinstance(route, Route):
-            return
+    def _add(self, route: Route, base: str, operations: _Operations) -> None:
         operation_id = getattr(route.endpoint, "operation_id", None)
         operation = _lookup(operations, base, operation_id)
         if operation is None:
@@ -113,8 +110,6 @@ def _operations_by_id(stack: list[Any]) -> _Operations:
 def _lookup(operations: _Operations, base: str, operation_id: object) -> AbstractOperation | None:
     """The spec's operation of ``operation_id`` in the API at ``base``, found as
     Connexion's routed middlewares find it."""
-    if operation_id is None:
-        return None
     for apis in operations:
         for api in apis.get(base, ()):
             routed = getattr(api, "operations", {}).get(operation_id)
@@ -188,7 +183,7 @@ class ConnexionRouter:
         index = self._index
         if stack is not None:
             if index is None or index.stack is not stack:
-                index = _Index(list(stack))
+                index = _Index(stack)
                 self._index, self._answers = index, {}
             return index
         if index is None:
@@ -262,7 +257,8 @@ def _inner_router(app: object) -> _Ask | None:
     if flask_asgi_app is not None and isinstance(app, flask_asgi_app):
         from .flask import FlaskRouter  # noqa: PLC0415 - see above
 
-        flask_router = FlaskRouter(getattr(app, "app", None))
+        flask_app: Any = getattr(app, "app", None)
+        flask_router = FlaskRouter(flask_app)
 
         def ask_flask(method: str | None, path: str, scope: Any) -> str | Found | None:  # noqa: ARG001 - as Router.route
             environ = _environ(scope)
@@ -321,6 +317,6 @@ def router_for(app: object) -> Router | None:
         middleware, "middleware_stack"
     ):
         raise TypeError("a ConnexionMiddleware without its APIs list")
-    kind = {"FlaskApp": "Connexion (Flask)", "AsyncApp": "Connexion (async)"}
-    names = [kind[cls.__name__] for cls in type(app).__mro__ if cls.__name__ in kind]
-    return ConnexionRouter(middleware, names[0] if names else "Connexion")
+    inner = type(middleware.app).__name__
+    kind = {"FlaskASGIApp": " (Flask)", "AsyncASGIApp": " (async)"}.get(inner, "")
+    return ConnexionRouter(middleware, f"Connexion{kind}")
