@@ -43,6 +43,11 @@ from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
 from ._route_cache import MISS, SIZE, shape
 
+#: the PyPI distribution whose installed version this adapter reads
+DISTRIBUTION = "connexion"
+#: the lowest release it supports and is tested on
+LOWEST = "3.0"
+
 #: a Starlette path parameter's converter, dropped to name it as the spec does
 _CONVERTER = re.compile(r"\{([^}:]+):[^}]*\}")
 _DIGITS = re.compile(r"(?:^|/)[0-9]+(?:/|$)")
