@@ -185,6 +185,54 @@ def test_starlette_test_client(pytester):
     run_suite(pytester, source).assert_outcomes(passed=2)
 
 
+CONNEXION_APP = """
+    import connexion
+    import pytest
+
+    import appsignal_routes as ar
+
+
+    def show(id):
+        return {{"id": id}}
+
+
+    SPEC = {{
+        "openapi": "3.0.0",
+        "info": {{"title": "Users", "version": "1"}},
+        "paths": {{
+            "/users/{{id}}": {{
+                "get": {{
+                    "operationId": "test_app.show",
+                    "parameters": [
+                        {{
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {{"type": "integer"}},
+                        }}
+                    ],
+                    "responses": {{"200": {{"description": "ok"}}}},
+                }}
+            }}
+        }},
+    }}
+    app = connexion.{kind}(__name__)
+    app.add_api(SPEC)
+    app.middleware = ar.instrument(app.middleware)  # app.test_client() goes through it
+
+
+    @pytest.fixture
+    def client():
+        return app.test_client()
+"""
+
+
+@pytest.mark.parametrize("kind", ["AsyncApp", "FlaskApp"])
+def test_connexion_test_client(pytester, kind):
+    source = CONNEXION_APP.format(kind=kind) + SYNC_TESTS.format(name="GET /users/{id}")
+    run_suite(pytester, source).assert_outcomes(passed=2)
+
+
 def test_fastapi_test_client(pytester):
     source = """
     import pytest

@@ -195,6 +195,19 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET api/items/<int:item_id>",
         ],
     ),
+    "connexion_app": (
+        "asgi",
+        [
+            "GET /users/{user_id}",
+            "Orders#show",
+            "GET /admin/stats",
+            "GET",
+            "GET /crash",
+            "GET /stream",
+            "DELETE /users/{user_id}",
+            "GET /api/items/{item_id}",
+        ],
+    ),
 }
 
 CASES = [
@@ -202,6 +215,9 @@ CASES = [
     for example, (kind, _) in EXAMPLES.items()
     for server in (WSGI_SERVERS if kind == "wsgi" else ASGI_SERVERS)
 ]
+# Connexion builds its middleware stack on its first call: the lifespan's start, or
+# (lifespan off) the first of many concurrent requests; and gunicorn's uvicorn workers
+CASES += [("connexion_app", "uvicorn-no-lifespan"), ("connexion_app", "gunicorn-uvicorn")]
 
 
 @pytest.mark.parametrize(("example", "server"), CASES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,41 @@ def test_the_command_line_entry_point(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "GET /users/<int:user_id>" in done.stdout
+
+
+def test_the_connexion_example_lists_each_operation_of_both_apis():
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "appsignal_routes", "routes", "examples.connexion_app:app"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "Connexion (Flask) app examples.connexion_app:app: routes discovered from its router"
+    )
+    rows = [line.split() for line in lines if line.startswith("GET ")]
+    assert rows == [
+        [
+            "GET",
+            "/api/items/{item_id}",
+            "GET",
+            "/api/items/{item_id}",
+            "examples.connexion_app.show_item",
+        ],
+        ["GET", "/users/{user_id}", "GET", "/users/{user_id}", "examples.connexion_app.show_user"],
+        [
+            "GET",
+            "/orders/{order_id}",
+            "GET",
+            "/orders/{order_id}",
+            "examples.connexion_app.Orders.show",
+        ],
+        ["GET", "/admin/stats", "GET", "/admin/stats", "examples.connexion_app.stats"],
+        ["GET", "/crash", "GET", "/crash", "examples.connexion_app.crash"],
+        ["GET", "/stream", "GET", "/stream", "examples.connexion_app.stream"],
+    ]

@@ -25,6 +25,7 @@ logger = logging.getLogger("appsignal_routes")
 #: top-level package of an app's class -> the adapter module that knows its router
 ADAPTERS: dict[str, str] = {
     "bottle": "bottle",
+    "connexion": "connexion",
     "django": "django",
     "falcon": "falcon",
     "fastapi": "fastapi",
