@@ -8,8 +8,9 @@ instrumented and exporting to ``TEST_COLLECTOR`` (built on first access, so that
 server process builds one app).
 """
 
-
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 BOOKS = {1: "Dune", 2: "Emma", 3: "Ulysses"}
@@ -143,7 +144,10 @@ def ariadne_asgi() -> Any:
         return PlainTextResponse("ok")
 
     return Starlette(
-        routes=[Route("/health", health), Mount("/graphql", GraphQL(ariadne_schema()))]
+        routes=[
+            Route("/health", health),
+            Mount("/graphql", GraphQL(ariadne_schema(), execute_get_queries=True)),
+        ]
     )
 
 
@@ -156,7 +160,9 @@ def ariadne_wsgi() -> Any:
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok"]
 
-    return GraphQLMiddleware(health, GraphQL(ariadne_schema()), path="/graphql")
+    return GraphQLMiddleware(
+        health, GraphQL(ariadne_schema(), execute_get_queries=True), path="/graphql"
+    )
 
 
 # -- Django: Strawberry's view and graphene-django's ---------------------------------
@@ -250,15 +256,30 @@ def django_asgi() -> Any:
     return get_asgi_application()
 
 
-#: app name -> (factory, interface, the endpoint's HTTP group for a POST)
-APPS: dict[str, tuple[Any, str, str]] = {
-    "strawberry_fastapi": (strawberry_fastapi, "asgi", "POST /graphql"),
-    "strawberry_starlette": (strawberry_starlette, "asgi", "POST /graphql"),
-    "strawberry_flask": (strawberry_flask, "wsgi", "POST /graphql"),
-    "ariadne_asgi": (ariadne_asgi, "asgi", "POST /graphql"),
-    "ariadne_wsgi": (ariadne_wsgi, "wsgi", "POST"),
-    "django_wsgi": (django_wsgi, "wsgi", "POST graphql/"),
-    "django_asgi": (django_asgi, "asgi", "POST graphql/"),
+@dataclass(frozen=True)
+class App:
+    """How one GraphQL app is served and grouped."""
+
+    factory: Callable[[], Any]
+    interface: str  # asgi, wsgi
+    path: str  # its GraphQL endpoint
+    endpoint: str  # the endpoint's HTTP group for a POST (rule 6 where nothing is known)
+    batch_path: str | None  # where it takes a batch of operations (None: it refuses them)
+
+
+APPS: dict[str, App] = {
+    "strawberry_fastapi": App(strawberry_fastapi, "asgi", "/graphql", "POST /graphql", "/graphql"),
+    "strawberry_starlette": App(
+        strawberry_starlette, "asgi", "/graphql/", "POST /graphql", "/graphql/"
+    ),
+    "strawberry_flask": App(strawberry_flask, "wsgi", "/graphql", "POST /graphql", "/graphql"),
+    "strawberry_django": App(django_wsgi, "wsgi", "/strawberry/", "POST strawberry/", None),
+    "ariadne_asgi": App(ariadne_asgi, "asgi", "/graphql/", "POST /graphql", None),
+    "ariadne_wsgi": App(ariadne_wsgi, "wsgi", "/graphql", "POST", None),
+    "graphene_django": App(django_wsgi, "wsgi", "/graphql/", "POST graphql/", "/graphql/batch/"),
+    "graphene_django_asgi": App(
+        django_asgi, "asgi", "/graphql/", "POST graphql/", "/graphql/batch/"
+    ),
 }
 
 
@@ -275,7 +296,7 @@ def __getattr__(name: str) -> Any:
             name=f"graphql-{name}",
             push_api_key="test-key-0000",
         )
-        value = ar.instrument(APPS[name][0]())
+        value = ar.instrument(APPS[name].factory())
     else:
         raise AttributeError(name)
     globals()[name] = value
