@@ -33,9 +33,8 @@ def inherits_build(executor: object) -> None:
     hooked = hooked_executor()
     if not isinstance(executor, type) or not issubclass(executor, hooked):
         raise TypeError(f"{executor!r} is not graphql-core's {hooked.__name__}")
-    for cls in executor.__mro__:
-        if cls is hooked:
-            break
+    mro = executor.__mro__
+    for cls in mro[: mro.index(hooked)]:
         if "build" in vars(cls):
             raise TypeError(f"{cls.__qualname__} defines its own build()")
 

@@ -395,3 +395,66 @@ def test_release_numbers(version, release):
 
 def test_an_unknown_distribution_has_an_unknown_version():
     assert operations.version_of("no-such-distribution-here") == "unknown"
+
+
+def test_an_adapter_that_fails_to_load_leaves_the_others(monkeypatch, caplog):
+    monkeypatch.setattr(operations, "ADAPTERS", ("no_such_adapter", "graphql_core"))
+    operations.reset()
+    with caplog.at_level(logging.DEBUG, "appsignal_routes"):
+        operations.watch()
+    assert [record.getMessage() for record in caplog.records] == [
+        "appsignal-routes: watching no_such_adapter failed"
+    ]
+    assert graphql_core.hooked is not None
+
+
+def test_a_library_checked_before_graphql_core_is_hooked_is_refused(monkeypatch):
+    monkeypatch.setattr(graphql_core, "hooked", None)
+    with pytest.raises(TypeError, match="graphql-core is not hooked"):
+        _checks.runs_through(types.ModuleType("lib"), "execute")
+
+
+def test_a_graphql_core_without_collected_errors_is_hooked_at_handle_field_error(monkeypatch):
+    """The graphql-core 3.2 releases before ``CollectedErrors``: field errors pass
+    through ``ExecutionContext.handle_field_error``."""
+
+    class ExecutionContext:
+        @classmethod
+        def build(cls, *args: Any) -> list[object]:
+            return []
+
+        def handle_field_error(self, error: object) -> str:
+            return "handled"
+
+    monkeypatch.setattr(graphql_core, "hooked", None)
+    fake = types.ModuleType("graphql")
+    fake.execution = types.SimpleNamespace(ExecutionContext=ExecutionContext)  # type: ignore[attr-defined]
+    graphql_core.check(fake)
+    traced = make_traced()
+    with traced.request("POST"):
+        assert ExecutionContext.build() == []
+        failure = GraphQLError("located", original_error=RuntimeError("the resolver failed"))
+        assert ExecutionContext().handle_field_error(failure) == "handled"
+
+    assert graphql_core.hooked is ExecutionContext
+    root = traced.roots()[-1]
+    assert root.name == "POST"
+    assert root.status.status_code is StatusCode.ERROR
+
+
+def test_a_batch_s_attributes_are_dropped_only_from_a_recording_sdk_span(traced, caplog):
+    from opentelemetry.trace import NonRecordingSpan, SpanContext
+
+    from appsignal_routes._sdk_spans import drop
+
+    drop(NonRecordingSpan(SpanContext(1, 2, is_remote=False)), "graphql.operation.name")
+    with traced.request("POST") as span:
+        span.set_attribute("graphql.operation.name", "A")
+    drop(span, "graphql.operation.name")  # ended: frozen
+    assert traced.roots()[-1].attributes["graphql.operation.name"] == "A"
+    with traced.request("POST") as span:
+        kept, span._attributes = span._attributes, None  # a layout it does not know
+        with caplog.at_level(logging.DEBUG, "appsignal_routes"):
+            drop(span, "graphql.operation.name")
+        span._attributes = kept
+    assert "cannot remove graphql.operation.name" in caplog.text
