@@ -3,9 +3,9 @@
 Every app serves the same schema at ``/graphql`` (Django: ``graphql/``) beside a plain
 ``/health`` route: ``book(id)``, ``books``, ``boom`` (its resolver raises) and the
 mutation ``addBook(title)``. ``APPS`` names each factory; a factory returns the app
-uninstrumented. Served by a real server, this module's attributes are the apps
-instrumented and exporting to ``TEST_COLLECTOR`` (built on first access, so that one
-server process builds one app).
+uninstrumented. Served by a real server, ``served_{name}`` is the app instrumented and
+exporting to ``TEST_COLLECTOR`` (built on first access, so that one server process
+builds one app).
 """
 
 import os
@@ -284,19 +284,20 @@ APPS: dict[str, App] = {
 
 
 def __getattr__(name: str) -> Any:
-    """``module:APP`` for a server: the app instrumented, exporting to the receiver."""
+    """``served_{app}`` for a server: the app instrumented, exporting to the receiver."""
+    app = name.removeprefix("served_")
     if name == "urlpatterns":  # Django reads its URLconf
         value = _django_urls()
-    elif name in APPS:
+    elif app != name and app in APPS:
         import appsignal_routes as ar
 
         ar.start(
             exporter="collector",
             collector_endpoint=os.environ["TEST_COLLECTOR"],
-            name=f"graphql-{name}",
+            name=f"graphql-{app}",
             push_api_key="test-key-0000",
         )
-        value = ar.instrument(APPS[name].factory())
+        value = ar.instrument(APPS[app].factory())
     else:
         raise AttributeError(name)
     globals()[name] = value
