@@ -36,6 +36,8 @@ class ReceivedSpan:
     parent_span_id: str
     attributes: dict[str, Any]
     resource: dict[str, Any]
+    status_code: int = 0  # OTLP: 0 unset, 1 ok, 2 error
+    events: list[str] = field(default_factory=list)  # their names
 
 
 @dataclass
@@ -135,6 +137,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                                 parent_span_id=span.parent_span_id.hex(),
                                 attributes={a.key: _value(a.value) for a in span.attributes},
                                 resource=resource,
+                                status_code=span.status.code,
+                                events=[event.name for event in span.events],
                             )
                         )
             with receiver.lock:

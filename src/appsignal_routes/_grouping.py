@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import Span
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import SpanKind
 
-from ._sdk_spans import attributes_of, kind_of, name_of, put, put_two
+from ._sdk_spans import attributes_of, drop, kind_of, name_of, put, put_two
 from ._template import parse
 
 logger = logging.getLogger("appsignal_routes")
@@ -29,6 +29,8 @@ ROUTE_SOURCE: Final = "appsignal_routes.route_source"
 HTTP_ROUTE: Final = "http.route"
 ROOT_NAME: Final = "appsignal.root_name"
 ACTION_NAME: Final = "appsignal.action_name"
+GRAPHQL_OPERATION_NAME: Final = "graphql.operation.name"
+GRAPHQL_OPERATION_TYPE: Final = "graphql.operation.type"
 
 RouteSource = Literal["decorator", "framework", "discovered", "registry", "inferred"]
 # A higher rank replaces a lower one; among explicit sources the first one wins.
@@ -217,15 +219,21 @@ def _raw(name: str, attributes: Mapping[str, object]) -> bool:
     return name == path or name.endswith(f" {path}")
 
 
+#: The execution that makes a request's GraphQL operations a batch.
+_BATCH: Final = 2
+
+
 class RequestGroup:
     """What is known about one request's group; applied to its root span on change."""
 
     __slots__ = (
+        "executions",
         "exported",
         "method",
         "metric",
         "naming",
         "on_span",
+        "operation",
         "ours",
         "root",
         "root_name",
@@ -243,6 +251,10 @@ class RequestGroup:
         self.route: str | None = None
         self.exported: str | None = None  # the route as exported, in the chosen style
         self.route_source: str | None = None
+        #: the GraphQL operation the request executes, as (type, name), and how many
+        #: executions it has made (more than one: a batch, grouped by its endpoint)
+        self.operation: tuple[str, str] | None = None
+        self.executions = 0
         #: the upstream ASGI middleware's own attributes of the request and the route
         #: its duration metric is to get (see ``_middleware``), until it has it
         self.metric: tuple[dict[str, object], str] | None = None
@@ -353,6 +365,35 @@ class RequestGroup:
             self.root_name = name
             self.apply()
 
+    def set_operation(self, operation: tuple[str, str] | None) -> None:
+        """One GraphQL execution in the request, of a validated ``(type, name)`` (None:
+        anonymous or invalid). A request that executes one named operation is grouped
+        by it; a second execution (a batch) returns it to its endpoint's group."""
+        self.executions += 1
+        root = self.root
+        if self.executions == 1:
+            if operation is not None:
+                self.operation = operation
+                kind, name = operation
+                put_two(root, GRAPHQL_OPERATION_TYPE, kind, GRAPHQL_OPERATION_NAME, name)
+                self.apply()
+            return
+        if self.executions == _BATCH and self.operation is not None:  # no one operation
+            self.operation = None
+            drop(root, GRAPHQL_OPERATION_TYPE)
+            drop(root, GRAPHQL_OPERATION_NAME)
+            self.apply()
+
+    def _named(self) -> tuple[str, str, str | None] | None:
+        """The request's name when it has one beside its route, its source and the
+        prefix of its overflow group: its root name, else its GraphQL operation."""
+        if self.root_name is not None:
+            return self.root_name, "root_name", self.method
+        operation = self.operation
+        if operation is not None:
+            return f"{operation[0]} {operation[1]}", "graphql", operation[0]  # query [other]
+        return None
+
     def apply(self) -> None:
         """Name the root span and set the grouping attributes, per the precedence rules."""
         root = self.root
@@ -361,10 +402,11 @@ class RequestGroup:
         naming = self.naming
         method = self.method
         route = self.exported
-        root_name = self.root_name
-        if root_name is not None:
-            name = root_name
-            source = "root_name"
+        operation = self.operation
+        named = self._named()
+        overflow_prefix = method
+        if named is not None:
+            name, source, overflow_prefix = named
         elif route is not None:
             name = group_name(method, route)
             source = self.route_source or "decorator"
@@ -375,18 +417,28 @@ class RequestGroup:
             return  # not an HTTP request and nothing to name it by
         overflow = False
         if source != "method" and name not in naming.groups:
-            admitted = naming.admit(name, method)
+            admitted = naming.admit(name, overflow_prefix)
             overflow = admitted != name
             name = admitted
         on_span = self.on_span
         wanted = [
-            _overflow_route(root, route) if overflow else route if source != "inferred" else None,
+            # a GraphQL operation keeps its endpoint's route, even over the cap
+            _overflow_route(root, route)
+            if overflow and operation is None
+            else route
+            if source != "inferred"
+            else None,
             # over the cap, the agent must not group by method and http.route: the root
             # name beats them (and hoists, whatever lands on the span later); once
-            # written, it follows the request's name
+            # written, it follows the request's name (an overflow, a batch)
             name
             if naming.root_name_attr
-            and (root_name is not None or overflow or naming.is_overflow(on_span[1]))
+            and (
+                named is not None
+                or overflow
+                or naming.is_overflow(on_span[1])
+                or (self.executions > 1 and on_span[1] is not None)
+            )
             else None,
             # by the method alone: the collector falls back to the span name, the same
             # (written only over an action name the span already has)

@@ -22,13 +22,18 @@ from opentelemetry.propagate import extract
 from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
-from . import _registry
+from . import _registry, graphql
 from ._annotation import current_context
 from ._grouping import HTTP_ROUTE, request_method, serving
 from ._isolation import clean_context, fresh_parent, left_open, restore_context, same_request
 from ._lifespan import run_lifespan
 from ._processor import current_group
-from ._request_start import NamingTracerProvider, RequestStart, response_status
+from ._request_start import (
+    NamingTracerProvider,
+    RequestStart,
+    discovery_enabled,
+    response_status,
+)
 from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
 
 logger = logging.getLogger("appsignal_routes")
@@ -60,6 +65,8 @@ class WsgiMiddleware:
             excluded_urls=excluded_urls,
             regex_routes=regex_routes,
         )
+        if discovery_enabled(discover_routes):
+            graphql.watch()  # GraphQL requests grouped by their operation
         self._otel = _OtelWsgi(
             app,
             request_hook=request_hook,
@@ -153,6 +160,8 @@ class AsgiMiddleware:
             excluded_urls=excluded_urls,
             regex_routes=regex_routes,
         )
+        if discovery_enabled(discover_routes):
+            graphql.watch()  # GraphQL requests grouped by their operation
         self._tracer_provider = tracer_provider
         self._otel = _OtelAsgi(
             app,

@@ -201,3 +201,16 @@ def put_two(span: Span, key: str, value: str, other: str, other_value: str) -> N
             logger.debug("appsignal-routes: span attributes are written the public way")
     span.set_attribute(key, value)
     span.set_attribute(other, other_value)
+
+
+def drop(span: Span, key: str) -> None:
+    """Remove attribute ``key`` from a recording SDK span, if it has it; elsewhere do
+    nothing (the public API cannot remove an attribute)."""
+    if type(span) in _SDK_SPANS:
+        sdk_span: Any = span
+        try:
+            with sdk_span._lock:
+                if sdk_span._end_time is None:
+                    sdk_span._attributes._dict.pop(key, None)
+        except AttributeError:
+            logger.debug("appsignal-routes: cannot remove %s from a span", key)

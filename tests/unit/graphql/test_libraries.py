@@ -1,0 +1,99 @@
+"""Each GraphQL library, on each framework it integrates with, driven by its test client:
+``ar.instrument(app)`` alone groups a request that executes one named operation by it,
+everything else by the endpoint, and changes no response (issue 27)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from opentelemetry.trace import StatusCode
+from starlette.testclient import TestClient
+from werkzeug.test import Client
+
+import appsignal_routes as ar
+from tests.integration.apps import graphql_apps
+from tests.integration.apps.graphql_apps import APPS, App
+from tests.integration.graphql_traffic import REQUESTS, Sent
+
+from ..frameworks import django_settings  # noqa: F401 - Django configured as for the other tests
+
+
+@pytest.fixture(autouse=True)
+def urlconf() -> Iterator[None]:
+    with override_settings(ROOT_URLCONF=graphql_apps.URLCONF):
+        yield
+
+
+def send(app: Any, served: App, sent: Sent) -> tuple[int, bytes]:
+    """The status and body ``app`` answers ``sent`` with, by the framework's test client."""
+    headers = {"content-type": "application/json"} if sent.method == "POST" else {}
+    if served.interface == "asgi":
+        client = TestClient(app)  # (no lifespan: Django's ASGI handler refuses it)
+        response = client.request(
+            sent.method, sent.path(served), content=sent.data(), headers=headers
+        )
+        return response.status_code, response.content
+    werkzeug = Client(app)
+    answer = werkzeug.open(sent.path(served), method=sent.method, data=sent.data(), headers=headers)
+    try:
+        return answer.status_code, answer.get_data()
+    finally:
+        answer.close()
+
+
+@pytest.mark.parametrize("name", list(APPS))
+def test_named_operations_are_grouped_and_the_rest_keep_the_endpoint(traced, name):
+    served = APPS[name]
+    app = ar.instrument(served.factory(), tracer_provider=traced.provider)
+
+    for sent in REQUESTS:
+        send(app, served, sent)
+
+    roots = traced.roots()
+    assert [root.name for root in roots] == [sent.expected(served) for sent in REQUESTS]
+    anonymous = next(i for i, sent in enumerate(REQUESTS) if sent.label == "anonymous")
+    endpoint_route = roots[anonymous].attributes.get("http.route")
+    for sent, root in zip(REQUESTS, roots, strict=True):
+        attributes = root.attributes
+        if sent.group is None:
+            assert "graphql.operation.name" not in attributes
+            assert attributes["appsignal_routes.route_source"] != "graphql"
+            continue
+        kind, operation = sent.group.split(" ")
+        assert attributes["graphql.operation.type"] == kind
+        assert attributes["graphql.operation.name"] == operation
+        assert attributes["appsignal_routes.route_source"] == "graphql"
+        assert attributes["appsignal.root_name"] == sent.group
+        assert attributes["appsignal.action_name"] == sent.group
+        assert attributes.get("http.route") == endpoint_route
+        assert (root.status.status_code is StatusCode.ERROR) is sent.error
+        if sent.error:
+            assert [event.name for event in root.events] == ["exception"]
+            assert root.events[0].attributes["exception.type"] == "RuntimeError"
+
+
+@pytest.mark.parametrize("name", list(APPS))
+def test_responses_are_the_library_s_own(traced, name):
+    served = APPS[name]
+    plain = [send(served.factory(), served, sent) for sent in REQUESTS]
+    instrumented = ar.instrument(served.factory(), tracer_provider=traced.provider)
+
+    assert [send(instrumented, served, sent) for sent in REQUESTS] == plain
+
+
+def test_a_plain_route_beside_the_endpoint_keeps_its_own_group(traced):
+    served = APPS["strawberry_fastapi"]
+    app = ar.instrument(served.factory(), tracer_provider=traced.provider)
+    with TestClient(app) as client:
+        client.post(served.path, json=REQUESTS[0].body)
+        client.get("/health")
+        client.post(served.path, json={"query": "{ books { id } }"})
+
+    assert [root.name for root in traced.roots()] == [
+        "query GetBook",
+        "GET /health",
+        "POST /graphql",
+    ]
