@@ -252,9 +252,15 @@ def test_the_handler_of_several_paths_is_found_by_the_path_it_fits():
         "/schema": "/schema",
         "/schema/openapi.json": "/schema/openapi.json",
     }
-    # a path that fits none of the handler's routes (never routed so): its first route
-    router._handle_routing = lambda **kwargs: routing(path="/schema/v/2", method="GET")[:4]
-    assert router.route("GET", "/elsewhere/x", {"type": "http", "path": "/elsewhere/x"}) in {
+    # a path that fits none of the handler's routes (never routed so): the route of the
+    # template, else the handler's first route
+    found = routing(path="/schema/v/2", method="GET")[:4]
+    router._handle_routing = lambda **kwargs: (*found, "/schema/v/{n}")
+    scope = {"type": "http", "path": "/elsewhere/x"}
+    assert router.route("GET", "/elsewhere/x", scope) == "/schema/v/{n:int}"
+    router._handle_routing = lambda **kwargs: found
+    scope = {"type": "http", "path": "/elsewhere/y"}
+    assert router.route("GET", "/elsewhere/y", scope) in {
         "/schema/v/{n:int}/latest",
         "/schema/v/{n:int}",
         "/schema",
