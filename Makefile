@@ -115,7 +115,8 @@ lowest:
 # tests and the matrix, each example under one server. Quart 0.19 needs Flask 3.0, so
 # it is a second pass, over the first (tests/frameworks-lowest-quart.txt). The -W
 # filters are the old releases' own warnings: Bottle 0.12's import hook, Litestar 2.0
-# passing its deprecated debug parameter.
+# passing its deprecated debug parameter. FALCON_DISABLE_CYTHON: where no wheel of
+# Falcon's floor fits the Python, it installs as pure Python instead of compiling.
 FW_LOWEST := .venv-fw-lowest
 FW_LOWEST_PYTEST := $(FW_LOWEST)/bin/python -m pytest -q -p no:cacheprovider -p no:randomly \
   -W "ignore:_ImportRedirect.find_spec:ImportWarning" \
@@ -123,7 +124,7 @@ FW_LOWEST_PYTEST := $(FW_LOWEST)/bin/python -m pytest -q -p no:cacheprovider -p 
 FW_LOWEST_MATRIX := (gunicorn-sync or uvicorn) and not raw_
 frameworks-lowest:
 	test -x $(FW_LOWEST)/bin/python || $(PYTHON) -m venv $(FW_LOWEST)
-	$(FW_LOWEST)/bin/python -m pip uninstall --quiet --yes quart  # the second pass's
+	$(FW_LOWEST)/bin/python -m pip uninstall --quiet --yes quart  # from the last run's Quart pass
 	FALCON_DISABLE_CYTHON=1 $(FW_LOWEST)/bin/python -m pip install --quiet -e . pytest \
 	  hypothesis httpx uvicorn httptools websockets gunicorn waitress hypercorn \
 	  opentelemetry-instrumentation-django opentelemetry-instrumentation-fastapi \

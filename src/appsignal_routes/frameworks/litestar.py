@@ -4,11 +4,12 @@ The path is prepared as the router prepares it (``root_path`` split off, normali
 then ``handle_routing(path=..., method=...)`` (Litestar's own routing trie, behind its
 own LRU cache) names the route handler and, since Litestar 2.11, the route's
 ``path_template``: its ``path_format``, without parameter types (``/users/{user_id}``).
-The group is the route's path as declared, types included (``/users/{user_id:int}``),
-found by its ``path_format`` among the app's routes; where Litestar names no template
-(before 2.11, an empty one for a route without parameters in 2.11-2.12, and none for a
-mount) it is the path of the route that holds the handler (a handler on several paths:
-the one the request's path fits). A method the route does not take (a 405,
+The group is the path, as declared (types included: ``/users/{user_id:int}``), of the
+route that holds the handler; for a handler on several paths, of the one the request's
+path fits, else the route whose ``path_format`` is the template. The template alone is
+not enough: Litestar names none before 2.11, an empty one for a route without
+parameters in 2.11-2.12, none for a mount, and (in 2.12 at least) the template of a route
+that shares the node (``/v/{n}/latest`` for ``/v/3``). A method the route does not take (a 405,
 ``MethodNotAllowedException``) is asked again with one it takes; a path no route
 matches (``NotFoundException``) has none. A mounted ASGI app is grouped by its mount path.
 
@@ -100,12 +101,14 @@ class LitestarRouter:
                 for held in _handlers_of(route):
                     self._holders.setdefault(id(held), []).append(route)
             self._routes_seen = len(routes)
-        declared = self._declared.get(template) if template else None
-        if declared is not None:
-            return declared
         holders = self._holders.get(id(handler), [])
         if len(holders) > 1:  # one handler on several paths: the one the path fits
             holders = [route for route in holders if _fits(route, path)] or holders
+        if len(holders) == 1:
+            return str(holders[0].path)
+        declared = self._declared.get(template) if template else None
+        if declared is not None:
+            return declared
         if holders:
             return str(holders[0].path)
         return template or None

@@ -275,6 +275,16 @@ def test_discovery_off_and_listing(traced):
     assert listed[0].handler.endswith("show_user")
 
 
+def test_a_fastapi_without_native_telemetry_is_discovered(traced, monkeypatch):
+    app = make_app()
+    monkeypatch.setattr(app, "_native_telemetry", None, raising=False)  # FastAPI before 0.142
+    wrapped = ar.instrument(app, tracer_provider=traced.provider)
+    assert wrapped.app is app
+    assert wrapped.start.router.route("GET", "/users/1", {"type": "http", "path": "/users/1"}) == (
+        "/users/{user_id}"
+    )
+
+
 def test_unknown_fastapi_internals_fall_back(traced, caplog):
     app = make_app()
     app._native_telemetry = object()  # a FastAPI whose telemetry we do not know

@@ -205,6 +205,68 @@ def test_routes_listing():
     ]
 
 
+class SchemaController(Controller):
+    path = "/schema"
+
+    @get("/openapi.json")
+    async def openapi(self) -> dict[str, str]:
+        return {}
+
+    @get(["/v/{n:int}/latest", "/v/{n:int}", "/"])
+    async def versions(self, n: FromPath[int] = 0) -> dict[str, int]:
+        return {"n": n}
+
+
+def test_routes_without_parameters_and_handlers_on_several_paths(traced):
+    # Litestar before 2.11 names no template, 2.11-2.12 an empty one for a route without
+    # parameters: the group is still the route's whole path, the controller's included
+    app = Litestar(route_handlers=[SchemaController], openapi_config=None)
+    with TestClient(ar.instrument(app, tracer_provider=traced.provider)) as client:
+        for path in ["/schema/openapi.json", "/schema/v/3", "/schema/v/3/latest", "/schema"]:
+            assert client.get(path).status_code == 200, path
+            assert client.delete(path).status_code == 405, path
+    assert [name for name, _, _ in grouped(traced)] == [
+        "GET /schema/openapi.json",
+        "DELETE /schema/openapi.json",
+        "GET /schema/v/{n:int}",
+        "DELETE /schema/v/{n:int}",
+        "GET /schema/v/{n:int}/latest",
+        "DELETE /schema/v/{n:int}/latest",
+        "GET /schema",
+        "DELETE /schema",
+    ]
+
+
+def test_the_handler_of_several_paths_is_found_by_the_path_it_fits():
+    router = router_for(Litestar(route_handlers=[SchemaController], openapi_config=None))
+    routing = router._handle_routing
+    # as Litestar before 2.11 answers: the handler, and no template
+    router._handle_routing = lambda **kwargs: routing(**kwargs)[:4]
+    asked = {
+        path: router.route("GET", path, {"type": "http", "path": path})
+        for path in ["/schema/v/1/latest", "/schema/v/2", "/schema", "/schema/openapi.json"]
+    }
+    assert asked == {
+        "/schema/v/1/latest": "/schema/v/{n:int}/latest",
+        "/schema/v/2": "/schema/v/{n:int}",
+        "/schema": "/schema",
+        "/schema/openapi.json": "/schema/openapi.json",
+    }
+    # a path that fits none of the handler's routes (never routed so): the route of the
+    # template, else the handler's first route
+    found = routing(path="/schema/v/2", method="GET")[:4]
+    router._handle_routing = lambda **kwargs: (*found, "/schema/v/{n}")
+    scope = {"type": "http", "path": "/elsewhere/x"}
+    assert router.route("GET", "/elsewhere/x", scope) == "/schema/v/{n:int}"
+    router._handle_routing = lambda **kwargs: found
+    scope = {"type": "http", "path": "/elsewhere/y"}
+    assert router.route("GET", "/elsewhere/y", scope) in {
+        "/schema/v/{n:int}/latest",
+        "/schema/v/{n:int}",
+        "/schema",
+    }
+
+
 def test_odd_answers_of_the_router():
     from litestar.exceptions import MethodNotAllowedException
 

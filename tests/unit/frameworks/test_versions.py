@@ -228,3 +228,21 @@ def test_a_router_failing_on_one_request_leaves_it_to_inference(traced, adapter)
     adapter.router_for = lambda app: Broken()
     serve(traced, ["/orders/4711"], infer_routes=True)
     assert grouped(traced) == [("GET /orders/:order_id", None, "inferred")]
+
+
+def test_a_real_framework_older_than_its_floor_is_named_in_the_warning(traced, monkeypatch, caplog):
+    import bottle
+
+    from appsignal_routes.frameworks import bottle as adapter
+
+    web = bottle.Bottle()
+    web.get("/users/<user_id:int>", callback=lambda user_id: "ok")
+    monkeypatch.setattr(adapter, "LOWEST", "99.0")  # as if the installed Bottle were older
+    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
+        app = ar.instrument(web, tracer_provider=traced.provider, routes=["/users/:id"])
+    for _ in range(3):
+        assert call_wsgi(app, "/users/7")[0] == "200 OK"
+    assert grouped(traced) == [("GET /users/:id", "/users/:id", "registry")] * 3
+    (warning,) = warnings_of(caplog)
+    installed = importlib.metadata.version("bottle")
+    assert warning.startswith(f"appsignal-routes: bottle {installed} is older than 99.0")
