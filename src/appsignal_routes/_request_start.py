@@ -96,9 +96,11 @@ class RequestStart:
             if router is not None:
                 route = router.route(method, path, request)
                 if route is not None:
-                    if isinstance(route, Found):  # its handler is not read yet
-                        return route.template, "discovered"
-                    return route, "discovered"
+                    if not isinstance(route, Found):
+                        return route, "discovered"
+                    if route.opaque:  # a mount's prefix: a declared route outranks it
+                        return _outranked(route.template, path)
+                    return route.template, "discovered"  # its handler is not read yet
             template = _registry.settings.table.match(path)
             if template is not None:
                 return template.text, "registry"
@@ -111,6 +113,12 @@ class RequestStart:
                 self._failed = True
                 logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
         return None
+
+
+def _outranked(prefix: str, path: str) -> Match:
+    """The declared route that matches ``path``, else a mount's ``prefix`` (discovered)."""
+    template = _registry.settings.table.match(path)
+    return (prefix, "discovered") if template is None else (template.text, "registry")
 
 
 def response_status(status: int) -> None:

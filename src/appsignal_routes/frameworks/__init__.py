@@ -4,7 +4,8 @@ One adapter module per framework, each exposing ``router_for(app) -> Router | No
 An app is recognised by the modules of its type's classes (its MRO), so no framework is
 imported before the app itself has imported it. An adapter that does not understand
 the app (a framework version whose router it does not know) raises; the app then falls
-back to the registry, with one warning.
+back to the registry, with one warning. Wrappers around an app and dispatchers in front
+of it are looked through (see ``_composed``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class DiscoveredRoute:
     methods: tuple[str, ...]
     template: str
     handler: str = ""  # the endpoint, view or resource, for people to read
+    #: a route of a mounted app: where that app is mounted, and its framework ("" for
+    #: both: a route of the app itself)
+    prefix: str = ""
+    framework: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,9 @@ class Found:
 
     template: str
     handler: object = None
+    #: the prefix of a mount the router cannot see into (``StaticFiles``, an app of no
+    #: known framework): a route declared in the registry outranks it
+    opaque: bool = False
 
 
 class Router(Protocol):
@@ -77,8 +85,8 @@ class Router(Protocol):
         ...
 
 
-def framework_of(app: object) -> tuple[str, object] | None:
-    """The adapter module for ``app`` and the object it reads: the app itself, or the
+def adapter_of(app: object) -> tuple[str, object] | None:
+    """The adapter module for ``app`` itself and the object it reads: the app, or the
     app behind a bound method such as Flask's ``app.wsgi_app``; found by the packages
     of its classes. None if no adapter knows it."""
     candidates = [app]
@@ -93,16 +101,30 @@ def framework_of(app: object) -> tuple[str, object] | None:
     return None
 
 
+def framework_of(app: object) -> tuple[str, object] | None:
+    """The adapter module for ``app``, or for the app its wrappers keep (ProxyFix,
+    WhiteNoise, a2wsgi, a middleware holding ``self.app``...), and the object it reads.
+    None if no adapter knows any of them."""
+    from . import _composed  # noqa: PLC0415 - it imports this module
+
+    return _composed.framework_of(app, adapter_of)
+
+
+def _read_router(adapter: str, target: object) -> Router | None:
+    module = importlib.import_module(f"{__name__}.{adapter}")
+    router: Router | None = module.router_for(target)
+    return router
+
+
 def router_for(app: object) -> Router | None:
-    """The router of a framework's app object, or None: an app of no known framework,
-    or one whose router the adapter does not understand (one warning). Never raises."""
-    found = framework_of(app)
-    if found is None:
-        return None
-    adapter, target = found
+    """The router of a framework's app object, seen through the wrappers around it and
+    into the apps a dispatcher mounts (see ``_composed``), or None: an app of no known
+    framework, or one whose router the adapter does not understand (one warning).
+    Never raises."""
+    from . import _composed  # noqa: PLC0415 - it imports this module
+
     try:
-        module = importlib.import_module(f"{__name__}.{adapter}")
-        router: Router | None = module.router_for(target)
+        return _composed.compose(app, adapter_of, _read_router)
     except Exception as error:
         logger.warning(
             "appsignal-routes: cannot read the routes of %r (%s); grouping by declared routes only",
@@ -111,7 +133,6 @@ def router_for(app: object) -> Router | None:
         )
         logger.debug("appsignal-routes: route discovery failed", exc_info=True)
         return None
-    return router
 
 
 def prepare(app: object) -> object | None:
