@@ -180,6 +180,7 @@ class WrappedRouter:
     def __init__(self, inner: Router, wrappers: tuple[object, ...], crossing: str | None) -> None:
         self.framework = inner.framework
         self.inner = inner
+        self.whole_path = below_mount(inner)
         #: the wrappers looked through, outermost first
         self.wrappers = wrappers
         self._inner_route: RouteFn = inner.route
@@ -211,6 +212,12 @@ def join(prefix: str, template: str) -> str:
     written without a leading slash (Django's) is put below it too."""
     prefix = prefix.rstrip("/")
     return prefix + template if template.startswith("/") else f"{prefix}/{template}"
+
+
+def below_mount(router: object) -> bool:
+    """Whether a mounted app's templates already hold the mount's path: an app that
+    routes an ASGI scope's whole path, its ``root_path`` included (Falcon's ASGI app)."""
+    return getattr(router, "whole_path", False) is True
 
 
 def prefixed(prefix: str, found: str | Found | None) -> str | Found | None:
@@ -280,7 +287,8 @@ class DispatchRouter:
             "SCRIPT_NAME": environ.get("SCRIPT_NAME", "") + script,
             "PATH_INFO": path_info,
         }
-        return prefixed(script, router.route(method, path_info or "/", child))
+        found = router.route(method, path_info or "/", child)
+        return found if below_mount(router) else prefixed(script, found)
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         mounted = [("", self._dispatcher.app), *self._dispatcher.mounts.items()]
@@ -295,10 +303,11 @@ class DispatchRouter:
 
 def mounted_routes(prefix: str, router: Router) -> Iterator[DiscoveredRoute]:
     """A mounted app's routes, below the mount's prefix, each saying which app it is of."""
+    below = prefix and not below_mount(router)
     for route in router.routes():
         yield dataclasses.replace(
             route,
-            template=join(prefix, route.template) if prefix else route.template,
+            template=join(prefix, route.template) if below else route.template,
             prefix=join(prefix, route.prefix) if prefix and route.prefix else prefix,
             framework=route.framework or router.framework,
         )

@@ -15,7 +15,7 @@ its headers.
 from __future__ import annotations
 
 from _collections_abc import dict_items, dict_keys, dict_values
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 #: environ keys of headers that have no ``HTTP_`` prefix (CGI's)
@@ -87,60 +87,92 @@ class _Converted(dict[str, Any]):
 
 
 class ScopeEnviron(_Converted):
-    """The WSGI environ of an ASGI scope, its headers read from the scope on first use."""
+    """The WSGI environ of an ASGI scope: the request line's keys at once, the others
+    (headers, server, query string) read from the scope on first use."""
 
-    __slots__ = ("_headers",)
+    __slots__ = ("_scope",)
 
     def __init__(self, scope: Any, path: str) -> None:
         """``path``: the scope's path below its ``root_path``, in WSGI's form."""
-        server = scope.get("server") or ("localhost", 80)
-        super().__init__(
-            REQUEST_METHOD=scope.get("method", "GET"),
-            SCRIPT_NAME=wsgi_path(scope.get("root_path", "")),
-            PATH_INFO=path,
-            QUERY_STRING=bytes(scope.get("query_string", b"")).decode("latin-1"),
-            SERVER_NAME=server[0],
-            SERVER_PORT=str(server[1] if server[1] is not None else 0),
-            SERVER_PROTOCOL=f"HTTP/{scope.get('http_version', '1.1')}",
+        dict.__init__(
+            self,
+            {
+                "REQUEST_METHOD": scope.get("method", "GET"),
+                "SCRIPT_NAME": wsgi_path(scope.get("root_path", "")),
+                "PATH_INFO": path,
+                "wsgi.url_scheme": scope.get("scheme", "http"),
+            },
         )
-        dict.__setitem__(self, "wsgi.url_scheme", scope.get("scheme", "http"))
-        self._headers: Any = scope.get("headers") or ()  # None once all are in the dict
+        self._scope: Any = scope  # None once every key is in the dict
 
-    def _header(self, key: object) -> str | None:
-        headers = self._headers
-        if headers is None:  # all of them are in the dict
+    def _lookup(self, key: object) -> str | None:
+        """A key not made at once, read from the scope (None: the request has none)."""
+        scope = self._scope
+        if scope is None or not isinstance(key, str):
             return None
-        name = _header_name(key)
+        derived = _DERIVED.get(key)
+        if derived is not None:
+            return derived(scope)
+        name = _NAMES.get(key)
         if name is None:
+            name = _header_name(key) or b""
+            if len(_NAMES) < _NAMES_SIZE:
+                _NAMES[key] = name
+        if not name:
             return None
-        values = [bytes(v).decode("latin-1") for n, v in headers if bytes(n).lower() == name]
-        return ",".join(values) if values else None
+        values = [v for n, v in scope.get("headers") or () if n == name]
+        if not values:
+            return None
+        return b",".join(values).decode("latin-1")
 
     def _complete(self) -> None:
-        headers, self._headers = self._headers, None
-        for name, value in headers or ():
+        scope, self._scope = self._scope, None
+        if scope is None:
+            return
+        for key, derived in _DERIVED.items():
+            dict.__setitem__(self, key, derived(scope))
+        for name, value in scope.get("headers") or ():
             key = _environ_key(bytes(name).lower())
-            if not dict.__contains__(self, key):
-                dict.__setitem__(self, key, bytes(value).decode("latin-1"))
-            elif key.startswith("HTTP_"):  # a repeated header, joined as the adapters join it
-                dict.__setitem__(
-                    self, key, f"{dict.__getitem__(self, key)},{bytes(value).decode('latin-1')}"
-                )
+            text = bytes(value).decode("latin-1")
+            if dict.__contains__(self, key):  # a repeated header, joined as adapters join it
+                text = f"{dict.__getitem__(self, key)},{text}"
+            dict.__setitem__(self, key, text)
 
     def __missing__(self, key: str) -> Any:
-        value = self._header(key)
+        value = self._lookup(key)
         if value is None:
             raise KeyError(key)
         return value
 
     def get(self, key: str, default: Any = None) -> Any:
-        if dict.__contains__(self, key):
-            return dict.__getitem__(self, key)
-        value = self._header(key)
-        return default if value is None else value
+        value = dict.get(self, key, _ABSENT)
+        if value is _ABSENT:
+            value = self._lookup(key)
+            return default if value is None else value
+        return value
 
     def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, key) or self._header(key) is not None
+        return dict.__contains__(self, key) or self._lookup(key) is not None
+
+
+_ABSENT = object()
+#: environ key -> its header's name (b"": no header), for the keys routers ask for
+_NAMES: dict[str, bytes] = {}
+_NAMES_SIZE = 256
+
+
+def _server(scope: Any) -> tuple[str, Any]:
+    server = scope.get("server") or ("localhost", 80)
+    return server[0], server[1]
+
+
+#: the environ keys a scope gives without headers, made on first use
+_DERIVED: dict[str, Callable[[Any], str]] = {
+    "SERVER_NAME": lambda scope: str(_server(scope)[0]),
+    "SERVER_PORT": lambda scope: str(_server(scope)[1] or 0),
+    "SERVER_PROTOCOL": lambda scope: f"HTTP/{scope.get('http_version', '1.1')}",
+    "QUERY_STRING": lambda scope: bytes(scope.get("query_string", b"")).decode("latin-1"),
+}
 
 
 class EnvironScope(_Converted):

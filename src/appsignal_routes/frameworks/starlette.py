@@ -25,6 +25,7 @@ or shrinks; a mounted app's router keeps its own (its answers may depend on more
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
@@ -37,7 +38,7 @@ from starlette.routing import Router as StarletteRouting
 
 from . import DiscoveredRoute, Found, Router
 from . import router_for as _router_of
-from ._composed import mounted_routes, prefixed
+from ._composed import below_mount, mounted_routes, prefixed
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 
@@ -61,6 +62,7 @@ class _Entry:
     first: str | None = None  # the first path segment every path it matches has
     mounted: object = None  # the app of a Mount or Host that has no routes list
     inner: Router | None = None  # that app's router, if one can be read
+    mount_match: Callable[[str], re.Match[str] | None] | None = None  # a plain Mount's regex
 
 
 class _Index:
@@ -163,6 +165,8 @@ class StarletteRouter:
                     app = getattr(original, "app", None)
                     entry = _Entry(item, prefix or None, first=first, mounted=app)
                     entry.inner = self._router_of(app)
+                    if kind is Mount and entry.inner is not None and regex is not None:
+                        entry.mount_match = regex.match if "(?P<path>" in regex.pattern else None
                     entries.append(entry)
             else:
                 entries.append(_Entry(item, path))
@@ -231,7 +235,7 @@ def _find(
             if partial is _PARTIAL_NONE:
                 partial = entry.template
             continue
-        match, child = entry.route.matches(scope)
+        match, child = _matches(entry, scope, path)
         if match is Match.NONE:
             continue
         found, remembered = _below(entry, scope, child, kind, method)
@@ -242,6 +246,19 @@ def _find(
     if partial is _PARTIAL_NONE:
         return None, True
     return cast("str | Found | None", partial), partial_remembered
+
+
+def _matches(entry: _Entry, scope: Any, path: str) -> tuple[Match, Any]:
+    """``entry.route.matches(scope)``; for a plain Mount of an app of its own, what it
+    computes of it (the child's ``root_path``) without converting its parameters."""
+    mount_match = entry.mount_match
+    if mount_match is None:
+        return cast("tuple[Match, Any]", entry.route.matches(scope))
+    matched = mount_match(path)
+    if matched is None or scope.get("type") not in ("http", "websocket"):
+        return Match.NONE, {}
+    remaining = "/" + matched.group("path")
+    return Match.FULL, {"root_path": scope.get("root_path", "") + path[: -len(remaining)]}
 
 
 def _below(
@@ -257,6 +274,8 @@ def _below(
     if entry.inner is not None:  # the mounted app's own router, asked as the app is called
         child_scope = {**scope, **child}
         found = entry.inner.route(method, path_of(child_scope), child_scope)
+        if below_mount(entry.inner):
+            return found, False
         return prefixed(prefix, found), False  # (it remembers its answers itself)
     if entry.mounted is not None and entry.template is not None:  # none can see into it
         return Found(entry.template, entry.mounted, opaque=True), True
