@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, Protocol
 
 from . import DiscoveredRoute, Found, Router
-from ._crossing import EnvironScope, ScopeEnviron, asgi_path, is_scope, wsgi_path
+from ._crossing import asgi_path, environ_of, is_scope, scope_of, wsgi_path
 from ._names import dotted_name
 
 logger = logging.getLogger("appsignal_routes")
@@ -194,13 +194,13 @@ class WrappedRouter:
     def _to_wsgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if is_scope(request):
             path = wsgi_path(path)
-            request = ScopeEnviron(request, path)
+            request = environ_of(request, path)
         return self._inner_route(method, path, request)
 
     def _to_asgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if not is_scope(request):
             path = asgi_path(path)
-            request = EnvironScope(request, path)
+            request = scope_of(request, path)
         return self._inner_route(method, path, request)
 
     def routes(self) -> Iterable[DiscoveredRoute]:
