@@ -322,6 +322,7 @@ def _listing(entries: list[_Entry], prefix: str) -> Iterator[DiscoveredRoute]:
             tuple(sorted(methods or ())),
             prefix + entry.template,
             dotted_name(handler) if handler is not None else "",
+            prefix=prefix + entry.template if entry.mounted is not None else "",  # none sees in
         )
 
 
