@@ -151,3 +151,10 @@ def prepare(app: object) -> object | None:
     except Exception:
         logger.debug("appsignal-routes: preparing %r failed", app, exc_info=True)
         return app
+
+
+def prepare_mounted(app: object) -> None:
+    """Prepare an app mounted inside the one ``instrument()`` wraps, where its adapter
+    can do so in place (FastAPI's native telemetry then adopts our server span instead
+    of starting a second one); a stand-in it would make is not used. Never raises."""
+    prepare(app)

@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, Protocol
 
-from . import DiscoveredRoute, Found, Router
+from . import DiscoveredRoute, Found, Router, prepare_mounted
 from ._crossing import asgi_path, environ_of, is_scope, scope_of, wsgi_path
 from ._names import dotted_name
 
@@ -248,6 +248,7 @@ class DispatchRouter:
         if known is not None and known[0] is app:
             return known[1]
         router = None
+        prepare_mounted(app)
         try:
             router = compose(app, self._adapter_of, self._read_router)
         except Exception as error:

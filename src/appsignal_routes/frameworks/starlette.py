@@ -36,7 +36,7 @@ from starlette.applications import Starlette
 from starlette.routing import Host, Match, Mount, Route, WebSocketRoute
 from starlette.routing import Router as StarletteRouting
 
-from . import DiscoveredRoute, Found, Router
+from . import DiscoveredRoute, Found, Router, prepare_mounted
 from . import router_for as _router_of
 from ._composed import below_mount, mounted_routes, prefixed
 from ._names import dotted_name
@@ -98,6 +98,7 @@ class StarletteRouter:
         self._hosts = False
         #: id of a mounted app -> (the app, its router): read once, kept across rebuilds
         self._mounted: dict[int, tuple[object, Router | None]] = {}
+        self._prepared: dict[int, object] = {}
         self._index = self._build()
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - the scope says it as the router sees it
@@ -159,6 +160,7 @@ class StarletteRouter:
                 prefix = path if isinstance(original, Mount) else ""
                 first = _static(prefix) if prefix else None
                 if isinstance(below, list) and below:
+                    self._prepare(getattr(original, "app", None))
                     below_index = self._index_of(below, lists)
                     entries.append(_Entry(item, prefix, below=below_index, first=first))
                 else:  # an app of its own: its router, else its mount path (if any)
@@ -175,9 +177,16 @@ class StarletteRouter:
     def _router_of(self, app: object) -> Router | None:
         known = self._mounted.get(id(app))
         if known is None or known[0] is not app:
+            self._prepare(app)
             known = (app, _router_of(app))
             self._mounted[id(app)] = known
         return known[1]
+
+    def _prepare(self, app: object) -> None:
+        """A mounted app prepared once (FastAPI's telemetry adopts our span)."""
+        if self._prepared.get(id(app)) is not app:
+            self._prepared[id(app)] = app
+            prepare_mounted(app)
 
 
 #: route types whose ``matches()`` is exactly "path regex, then methods"

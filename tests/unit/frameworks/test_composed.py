@@ -21,6 +21,8 @@ from django.test import override_settings
 from django.urls import path
 from fastapi import FastAPI
 from flask import Flask
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
@@ -481,3 +483,28 @@ def test_an_app_mounted_inside_itself_ends_the_walk():
     assert router.route("GET", "/again/x", scope) is None  # Starlette: /x inside itself
     found = router.route("GET", "/again/again/x", {**scope, "path": "/again/again/x"})
     assert found == Found("/again/again", found.handler, opaque=True)  # seen no further
+
+
+def fastapi_app() -> FastAPI:
+    api = FastAPI()
+
+    @api.get("/items/{item_id}")
+    def item(item_id: int) -> dict[str, int]:
+        return {"id": item_id}
+
+    return api
+
+
+def test_a_mounted_fastapi_app_traces_no_second_server_span(traced):
+    """FastAPI's native telemetry, mounted in Starlette or behind a dispatcher, adopts
+    the span of instrument(): one server span per request, in one trace."""
+    trace.set_tracer_provider(traced.provider)  # FastAPI's telemetry: the global one
+    web = Starlette(routes=[Mount("/api", app=fastapi_app())])
+    with TestClient(ar.instrument(web, tracer_provider=traced.provider)) as client:
+        assert client.get("/api/items/1").status_code == 200
+    dispatcher = DispatcherMiddleware(NotFound(), {"/api": ASGIMiddleware(fastapi_app())})
+    app = ar.instrument(dispatcher, tracer_provider=traced.provider)
+    assert call_wsgi(app, "/api/items/2")[0] == "200 OK"
+    servers = [s for s in traced.spans() if s.kind is SpanKind.SERVER]
+    assert [s.name for s in servers] == ["GET /api/items/{item_id}"] * 2
+    assert len({s.context.trace_id for s in traced.spans()}) == 2
