@@ -20,7 +20,12 @@
   a declared route outranks. (Starlette's ``Mount`` is followed by its own adapter.)
 
 Every router is built once, when ``instrument()`` is given the app; a dispatcher builds
-the router of an app mounted later on its first request.
+the router of an app mounted later on its first request. A mounted app's answers are
+remembered by the request's method, path and kind only where its router says they
+depend on nothing else, and for as long as it says so: its ``answers_version()`` (an
+optional method; Flask's and Quart's routers have it) gives a token that changes as its
+routes do, or None when its answers depend on more (the Host header, a header
+predicate): those are asked on every request.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from . import DiscoveredRoute, Found, Router, prepare_mounted
 from ._crossing import asgi_path, environ_of, is_scope, scope_of, wsgi_path
@@ -54,6 +59,8 @@ WRAPPED_IN = (
 MAX_DEPTH = 16
 #: a dispatcher remembers the routers of this many mounted apps at most
 _MOUNTED_ROUTERS = 64
+#: answers remembered per composing router, at most (a full map is emptied)
+_REMEMBERED = 1024
 
 #: (adapter module, the object it reads) for one object, without looking inside it
 AdapterOf = Callable[[object], "tuple[str, object] | None"]
@@ -65,6 +72,19 @@ class RouteFn(Protocol):
     """``Router.route``, as an attribute holds it."""
 
     def __call__(self, method: str | None, path: str, request: Any) -> str | Found | None: ...
+
+
+def answers_version(router: object) -> object | None:
+    """The router's ``answers_version()`` (see the module's doc), None without one."""
+    version = getattr(router, "answers_version", None)
+    return None if version is None else version()
+
+
+def remember(entries: dict[Any, Any], key: object, value: object) -> None:
+    """Keep ``value`` for ``key`` in a bounded map (emptied when full)."""
+    if len(entries) >= _REMEMBERED:
+        entries.clear()
+    entries[key] = value
 
 
 def inner_app(wrapper: object) -> object | None:
@@ -184,6 +204,8 @@ class WrappedRouter:
         #: the wrappers looked through, outermost first
         self.wrappers = wrappers
         self._inner_route: RouteFn = inner.route
+        #: (method, path, kind) -> (the inner router's version, its answer)
+        self._remembered: dict[tuple[Any, ...], tuple[object, str | Found | None]] = {}
         if crossing == "wsgi":
             self.route = self._to_wsgi
         elif crossing == "asgi":
@@ -191,17 +213,40 @@ class WrappedRouter:
         else:  # the inner router is asked as it is: no call in between
             self.route = inner.route
 
+    def answers_version(self) -> object | None:
+        return answers_version(self.inner)
+
     def _to_wsgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
-        if is_scope(request):
-            path = wsgi_path(path)
-            request = environ_of(request, path)
-        return self._inner_route(method, path, request)
+        if not is_scope(request):
+            return self._inner_route(method, path, request)
+        return self._crossed(method, path, request, environ_of, wsgi_path)
 
     def _to_asgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
-        if not is_scope(request):
-            path = asgi_path(path)
-            request = scope_of(request, path)
-        return self._inner_route(method, path, request)
+        if is_scope(request):
+            return self._inner_route(method, path, request)
+        return self._crossed(method, path, request, scope_of, asgi_path)
+
+    def _crossed(
+        self,
+        method: str | None,
+        path: str,
+        request: Any,
+        convert: Callable[[Any, str], dict[str, Any]],
+        converted_path: Callable[[str], str],
+    ) -> str | Found | None:
+        """The inner router's answer for a request converted as the adapter converts it;
+        remembered while the inner router's version holds (the conversion is skipped)."""
+        version = answers_version(self.inner)
+        key = (method, path, request.get("type"))
+        if version is not None:
+            held = self._remembered.get(key)
+            if held is not None and held[0] == version:
+                return held[1]
+        path = converted_path(path)
+        found = self._inner_route(method, path, convert(request, path))
+        if version is not None:
+            remember(self._remembered, key, (version, found))
+        return found
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         return self.inner.routes()
@@ -239,6 +284,8 @@ class DispatchRouter:
         self._adapter_of = adapter_of
         self._read_router = read_router
         self._routers: dict[int, tuple[object, Router | None]] = {}
+        #: (method, PATH_INFO) -> (mount, its app and router, mounts' count, version, answer)
+        self._remembered: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         for app in (dispatcher.app, *dispatcher.mounts.values()):  # now: warnings at start
             self.router_of(app)
 
@@ -266,7 +313,27 @@ class DispatchRouter:
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - read from the environ, as the dispatcher reads it
         environ = request
-        mounts = self._dispatcher.mounts
+        dispatcher = self._dispatcher
+        mounts = dispatcher.mounts
+        key = (method, environ.get("PATH_INFO", ""))
+        held = self._remembered.get(key)
+        if (
+            held is not None
+            and held[3] == len(mounts)
+            and mounts.get(held[0], dispatcher.app) is held[1]
+            and answers_version(held[2]) == held[4]
+        ):
+            return cast("str | Found | None", held[5])
+        found, held = self._dispatch(method, environ, mounts)
+        if held is not None:
+            remember(self._remembered, key, (*held, found))
+        return found
+
+    def _dispatch(
+        self, method: str | None, environ: Any, mounts: dict[str, Any]
+    ) -> tuple[str | Found | None, tuple[Any, ...] | None]:
+        """The answer, and what keeps it valid: (mount, app, router, mounts' count,
+        router version), or None when it is not to be remembered."""
         # DispatcherMiddleware.__call__'s own split: the longest mounted prefix, by segments
         script = environ.get("PATH_INFO", "")
         path_info = ""
@@ -280,16 +347,18 @@ class DispatchRouter:
             app = mounts.get(script, self._dispatcher.app)
         router = self.router_of(app)
         if router is None:  # an app none can see into: its prefix, below declared routes
-            return Found(script, app, opaque=True) if script else None
+            return (Found(script, app, opaque=True) if script else None), None
+        version = answers_version(router)
+        held = None if version is None else (script, app, router, len(mounts), version)
         if not script:
-            return router.route(method, path_info or "/", environ)
+            return router.route(method, path_info or "/", environ), held
         child = {
             **environ,
             "SCRIPT_NAME": environ.get("SCRIPT_NAME", "") + script,
             "PATH_INFO": path_info,
         }
         found = router.route(method, path_info or "/", child)
-        return found if below_mount(router) else prefixed(script, found)
+        return (found if below_mount(router) else prefixed(script, found)), held
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         mounted = [("", self._dispatcher.app), *self._dispatcher.mounts.items()]

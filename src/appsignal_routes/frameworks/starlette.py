@@ -19,7 +19,8 @@ Plain routes are matched by their own path regex and methods, which is what thei
 ``matches()`` does without building a child scope; any other route is asked through
 ``matches()``. Answers are remembered per request key (type, method, path, and the
 Host header when Host routes exist) in a bounded map, emptied when a route list grows
-or shrinks; a mounted app's router keeps its own (its answers may depend on more).
+or shrinks. A mounted app's answer is remembered so only while its router's
+``answers_version()`` holds (see ``_composed``); else the mounted router is asked.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from starlette.routing import Router as StarletteRouting
 
 from . import DiscoveredRoute, Found, Router, prepare_mounted
 from . import router_for as _router_of
-from ._composed import below_mount, mounted_routes, prefixed
+from ._composed import answers_version, below_mount, mounted_routes, prefixed
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 
@@ -113,14 +114,20 @@ class StarletteRouter:
         host = _host(scope) if self._hosts else None
         key = (kind, method, route_path, host)
         entries = self._cache.entries(version)
-        found = entries.get(key, MISS)
+        found: Any = entries.get(key, MISS)
         if found is not MISS:
-            return found
+            if type(found) is not _Held:
+                return cast("str | Found | None", found)
+            if answers_version(found.router) == found.version:  # the mounted app's, still
+                return found.answer
         if root_path and scope.get("root_path") != root_path:
             scope = {**scope, "root_path": root_path}  # FastAPI(root_path=...) sets it so
         template, remember = _find(self._index, scope, route_path, kind, method)
-        if remember:  # (an opaque Found too: handed back as it is)
+        if remember is True:  # (an opaque Found too: handed back as it is)
             self._cache.store(entries, key, cast("str | None", template))
+        elif remember is not False:
+            held = _Held(template, *remember)
+            self._cache.store(entries, key, cast("str | None", held))
         return template
 
     def routes(self) -> Iterable[DiscoveredRoute]:
@@ -189,6 +196,20 @@ class StarletteRouter:
             prepare_mounted(app)
 
 
+class _Held:
+    """A mounted app's answer, valid while its router's version is ``version``."""
+
+    __slots__ = ("answer", "router", "version")
+
+    def __init__(self, answer: str | Found | None, router: Router, version: object) -> None:
+        self.answer = answer
+        self.router = router
+        self.version = version
+
+
+#: whether an answer may be remembered: always, never, or while (router, version) holds
+Remember = bool | tuple[Router, object]
+
 #: route types whose ``matches()`` is exactly "path regex, then methods"
 _PLAIN_HTTP: set[type] = {Route}
 _PLAIN_WEBSOCKET: set[type] = {WebSocketRoute}
@@ -227,12 +248,12 @@ def _static(template: str) -> str | None:
 
 def _find(
     index: _Index, scope: Any, path: str, kind: object, method: str | None
-) -> tuple[str | Found | None, bool]:
+) -> tuple[str | Found | None, Remember]:
     """The template of the route ``Router.app`` would hand the request to, or None; and
     whether the answer may be remembered by the request's key (not one a mounted app's
     router gave: its answers may depend on more than the key)."""
     partial: object = _PARTIAL_NONE
-    partial_remembered = True
+    partial_remembered: Remember = True
     for entry in index.candidates(path):
         fast = entry.fast
         if fast is not None:
@@ -272,7 +293,7 @@ def _matches(entry: _Entry, scope: Any, path: str) -> tuple[Match, Any]:
 
 def _below(
     entry: _Entry, scope: Any, child: Any, kind: object, method: str | None
-) -> tuple[str | Found | None, bool]:
+) -> tuple[str | Found | None, Remember]:
     """What a route ``matches()`` took answers, given its child scope: its template, the
     route of a Mount's or Host's routes, or of the app it mounts."""
     prefix = entry.template or ""
@@ -282,10 +303,11 @@ def _below(
         return prefixed(prefix, found), remembered
     if entry.inner is not None:  # the mounted app's own router, asked as the app is called
         child_scope = {**scope, **child}
-        found = entry.inner.route(method, path_of(child_scope), child_scope)
-        if below_mount(entry.inner):
-            return found, False
-        return prefixed(prefix, found), False  # (it remembers its answers itself)
+        inner = entry.inner
+        version = answers_version(inner)  # (before it is asked: a change shows after)
+        found = inner.route(method, path_of(child_scope), child_scope)
+        remember: Remember = False if version is None else (inner, version)
+        return (found if below_mount(inner) else prefixed(prefix, found)), remember
     if entry.mounted is not None and entry.template is not None:  # none can see into it
         return Found(entry.template, entry.mounted, opaque=True), True
     return entry.template, True

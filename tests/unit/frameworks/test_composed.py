@@ -33,6 +33,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
+from werkzeug.routing import Rule
 from whitenoise import WhiteNoise
 
 import appsignal_routes as ar
@@ -508,3 +509,52 @@ def test_a_mounted_fastapi_app_traces_no_second_server_span(traced):
     servers = [s for s in traced.spans() if s.kind is SpanKind.SERVER]
     assert [s.name for s in servers] == ["GET /api/items/{item_id}"] * 2
     assert len({s.context.trace_id for s in traced.spans()}) == 2
+
+
+def late_rule(app: Flask, rule: str) -> None:
+    """A rule added to a Flask app that has served requests (Flask's own API refuses)."""
+    app.url_map.add(Rule(rule, endpoint=rule))
+    app.view_functions[rule] = lambda: "late"
+
+
+def test_remembered_answers_of_a_mounted_flask_app_follow_its_rules(traced):
+    legacy, front = flask_app("legacy"), flask_app("front")
+    web = Starlette(routes=[Mount("/legacy", app=WSGIMiddleware(legacy))])
+    starlette = ar.instrument(web, tracer_provider=traced.provider)
+    dispatcher = DispatcherMiddleware(front, {})
+    dispatched = ar.instrument(dispatcher, tracer_provider=traced.provider)
+    crossed = ar.instrument(WsgiToAsgi(flask_app("crossed")), tracer_provider=traced.provider)
+    with TestClient(starlette) as client, TestClient(crossed) as other:
+        for _ in range(2):  # the second time, remembered
+            assert client.get("/legacy/late").status_code == 404
+            assert call_wsgi(dispatched, "/backend/users/1")[0].startswith("404")
+            assert other.get("/late").status_code == 404
+        late_rule(legacy, "/late")
+        dispatcher.mounts["/backend"] = flask_app("back")
+        late_rule(crossed.app.wsgi_application, "/late")
+        for _ in range(2):
+            assert client.get("/legacy/late").status_code == 200
+            assert call_wsgi(dispatched, "/backend/users/1")[0].startswith("200")
+            assert other.get("/late").status_code == 200
+    assert (
+        names(traced)
+        == ["GET"] * 6
+        + [
+            "GET /legacy/late",
+            "GET /backend/users/<int:user_id>",
+            "GET /late",
+        ]
+        * 2
+    )
+
+
+def test_a_mounted_flask_app_that_routes_by_host_is_asked_every_time(traced):
+    legacy = flask_app("legacy")
+    legacy.config["SERVER_NAME"] = "example.com"
+    legacy.subdomain_matching = True
+    legacy.add_url_rule("/only", "only", lambda: "shop", subdomain="shop")
+    web = Starlette(routes=[Mount("/legacy", app=WSGIMiddleware(legacy))])
+    with TestClient(ar.instrument(web, tracer_provider=traced.provider)) as client:
+        for host, status in (("shop.example.com", 200), ("example.com", 404)) * 2:
+            assert client.get("/legacy/only", headers={"host": host}).status_code == status
+    assert names(traced) == ["GET /legacy/only", "GET"] * 2
