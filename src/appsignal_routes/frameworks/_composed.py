@@ -25,7 +25,9 @@ remembered by the request's method, path and kind only where its router says the
 depend on nothing else, and for as long as it says so: its ``answers_version()`` (an
 optional method; Flask's and Quart's routers have it) gives a token that changes as its
 routes do, or None when its answers depend on more (the Host header, a header
-predicate): those are asked on every request.
+predicate): those are asked on every request. Where its ``answers_by_shape`` is true, a
+path is remembered by its shape (``/users/42`` and ``/users/43`` alike), as the router
+itself remembers it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from typing import Any, Literal, Protocol, cast
 from . import DiscoveredRoute, Found, Router, prepare_mounted
 from ._crossing import asgi_path, environ_of, is_scope, scope_of, wsgi_path
 from ._names import dotted_name
+from ._route_cache import shape
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -78,6 +81,15 @@ def answers_version(router: object) -> object | None:
     """The router's ``answers_version()`` (see the module's doc), None without one."""
     version = getattr(router, "answers_version", None)
     return None if version is None else version()
+
+
+def answer_path(router: object, path: str) -> str:
+    """``path`` as a router's answers are remembered by: its shape (each segment of digits
+    alone by its length, ``_route_cache.shape``) where the router says a segment of
+    digits is routed alike whatever its value (``answers_by_shape``), else itself."""
+    if getattr(router, "answers_by_shape", False) is True:
+        return "\x00" + shape(path)  # (apart from any path as it is)
+    return path
 
 
 def remember(entries: dict[Any, Any], key: object, value: object) -> None:
@@ -216,6 +228,10 @@ class WrappedRouter:
     def answers_version(self) -> object | None:
         return answers_version(self.inner)
 
+    @property
+    def answers_by_shape(self) -> bool:
+        return getattr(self.inner, "answers_by_shape", False) is True
+
     def _to_wsgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if not is_scope(request):
             return self._inner_route(method, path, request)
@@ -237,7 +253,7 @@ class WrappedRouter:
         """The inner router's answer for a request converted as the adapter converts it;
         remembered while the inner router's version holds (the conversion is skipped)."""
         version = answers_version(self.inner)
-        key = (method, path, request.get("type"))
+        key = (method, answer_path(self.inner, path), request.get("type"))
         if version is not None:
             held = self._remembered.get(key)
             if held is not None and held[0] == version:
@@ -284,7 +300,7 @@ class DispatchRouter:
         self._adapter_of = adapter_of
         self._read_router = read_router
         self._routers: dict[int, tuple[object, Router | None]] = {}
-        #: (method, PATH_INFO) -> (mount, its app and router, mounts' count, version, answer)
+        #: (mount, method, path below it) -> (the app mounted, its router's version, answer)
         self._remembered: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         for app in (dispatcher.app, *dispatcher.mounts.values()):  # now: warnings at start
             self.router_of(app)
@@ -313,27 +329,7 @@ class DispatchRouter:
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - read from the environ, as the dispatcher reads it
         environ = request
-        dispatcher = self._dispatcher
-        mounts = dispatcher.mounts
-        key = (method, environ.get("PATH_INFO", ""))
-        held = self._remembered.get(key)
-        if (
-            held is not None
-            and held[3] == len(mounts)
-            and mounts.get(held[0], dispatcher.app) is held[1]
-            and answers_version(held[2]) == held[4]
-        ):
-            return cast("str | Found | None", held[5])
-        found, held = self._dispatch(method, environ, mounts)
-        if held is not None:
-            remember(self._remembered, key, (*held, found))
-        return found
-
-    def _dispatch(
-        self, method: str | None, environ: Any, mounts: dict[str, Any]
-    ) -> tuple[str | Found | None, tuple[Any, ...] | None]:
-        """The answer, and what keeps it valid: (mount, app, router, mounts' count,
-        router version), or None when it is not to be remembered."""
+        mounts = self._dispatcher.mounts
         # DispatcherMiddleware.__call__'s own split: the longest mounted prefix, by segments
         script = environ.get("PATH_INFO", "")
         path_info = ""
@@ -347,18 +343,26 @@ class DispatchRouter:
             app = mounts.get(script, self._dispatcher.app)
         router = self.router_of(app)
         if router is None:  # an app none can see into: its prefix, below declared routes
-            return (Found(script, app, opaque=True) if script else None), None
+            return Found(script, app, opaque=True) if script else None
         version = answers_version(router)
-        held = None if version is None else (script, app, router, len(mounts), version)
+        key = (script, method, answer_path(router, path_info))
+        if version is not None:
+            held = self._remembered.get(key)
+            if held is not None and held[0] is app and held[1] == version:
+                return cast("str | Found | None", held[2])
         if not script:
-            return router.route(method, path_info or "/", environ), held
-        child = {
-            **environ,
-            "SCRIPT_NAME": environ.get("SCRIPT_NAME", "") + script,
-            "PATH_INFO": path_info,
-        }
-        found = router.route(method, path_info or "/", child)
-        return (found if below_mount(router) else prefixed(script, found)), held
+            found = router.route(method, path_info or "/", environ)
+        else:
+            child = {
+                **environ,
+                "SCRIPT_NAME": environ.get("SCRIPT_NAME", "") + script,
+                "PATH_INFO": path_info,
+            }
+            found = router.route(method, path_info or "/", child)
+            found = found if below_mount(router) else prefixed(script, found)
+        if version is not None:
+            remember(self._remembered, key, (app, version, found))
+        return found
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         mounted = [("", self._dispatcher.app), *self._dispatcher.mounts.items()]

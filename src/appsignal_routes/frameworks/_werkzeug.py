@@ -122,6 +122,12 @@ class WerkzeugRouter:
             return object()
         return (url_map, len(url_map._rules_by_endpoint), url_map.default_subdomain)
 
+    @property
+    def answers_by_shape(self) -> bool:
+        """Whether a segment of digits alone is routed alike whatever its value (as
+        last seen by ``route``; ``answers_version`` changes when that may)."""
+        return self._by_shape
+
     def _forget(self, url_map: Map) -> None:
         self._version = object()  # a new, empty cache
         self._map = url_map

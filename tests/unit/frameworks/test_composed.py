@@ -582,3 +582,19 @@ def test_what_composing_routers_remember_is_bounded(traced):
         # no Mount takes it: Starlette redirects to /legacy/
         assert client.get("/legacy", follow_redirects=False).status_code == 307
     assert names(traced) == ["GET"]
+
+
+class Passing:
+    """A wrapper whose interface cannot be told from its signature."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, *args: Any) -> Any:
+        return self.app(*args)
+
+
+def test_a_wrapper_of_no_telling_interface_hands_the_request_as_it_comes(traced):
+    wsgi = ar.instrument_wsgi(Passing(flask_app()), tracer_provider=traced.provider)
+    assert call_wsgi(wsgi, "/users/1")[0] == "200 OK"
+    assert names(traced) == ["GET /users/<int:user_id>"]

@@ -130,3 +130,9 @@ def test_a_request_already_of_the_inner_interface_is_handed_over_as_it_is():
     assert to_asgi.route("GET", "/caf\u00e9", scope) == "dict /caf\u00e9"
     assert to_asgi.route("GET", "/caf\u00c3\u00a9", environ) == "dict /caf\u00e9"
     assert list(to_asgi.routes()) == []
+
+
+def test_header_names_are_converted_alike_past_the_names_remembered():
+    headers = [(f"x-h{n}".encode(), b"v") for n in range(600)]
+    environ = environ_of({"type": "http", "headers": headers}, "/")
+    assert [environ[f"HTTP_X_H{n}"] for n in (0, 599)] == ["v", "v"]
