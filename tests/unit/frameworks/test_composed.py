@@ -598,3 +598,18 @@ def test_a_wrapper_of_no_telling_interface_hands_the_request_as_it_comes(traced)
     wsgi = ar.instrument_wsgi(Passing(flask_app()), tracer_provider=traced.provider)
     assert call_wsgi(wsgi, "/users/1")[0] == "200 OK"
     assert names(traced) == ["GET /users/<int:user_id>"]
+
+
+def test_ids_are_remembered_alike_only_where_the_mounted_app_routes_them_alike(traced):
+    plain, dated = flask_app("plain"), flask_app("dated")
+    dated.add_url_rule("/users/2024", "year", lambda: "year")  # digits of their own
+    dispatcher = DispatcherMiddleware(NotFound(), {"/plain": plain, "/dated": dated})
+    app = ar.instrument(dispatcher, tracer_provider=traced.provider)
+    for path_ in ("/plain/users/2024", "/plain/users/2025", "/dated/users/2025") * 2:
+        call_wsgi(app, path_)
+    call_wsgi(app, "/dated/users/2024")
+    assert names(traced) == [
+        "GET /plain/users/<int:user_id>",
+        "GET /plain/users/<int:user_id>",
+        "GET /dated/users/<int:user_id>",
+    ] * 2 + ["GET /dated/users/2024"]
