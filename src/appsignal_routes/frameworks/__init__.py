@@ -144,13 +144,19 @@ def prepare(app: object) -> object | None:
     found = framework_of(app)
     if found is None:
         return app
+    from . import _composed  # noqa: PLC0415 - it imports this module
+
     try:
         module = importlib.import_module(f"{__name__}.{found[0]}")
         hook = getattr(module, "prepare", None)
-        return app if hook is None else hook(app)
+        prepared: object | None = app if hook is None else hook(app)
+        if prepared is not None and prepared is not app:
+            crossed = _composed.interface_of(prepared) != _composed.interface_of(app)
+            prepared = app if crossed else prepared  # a stand-in for an app inside an adapter
     except Exception:
         logger.debug("appsignal-routes: preparing %r failed", app, exc_info=True)
         return app
+    return prepared
 
 
 def prepare_mounted(app: object) -> None:

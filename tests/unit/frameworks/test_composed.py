@@ -25,6 +25,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
 from starlette.responses import JSONResponse
 from starlette.routing import Host, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -613,3 +614,15 @@ def test_ids_are_remembered_alike_only_where_the_mounted_app_routes_them_alike(t
         "GET /plain/users/<int:user_id>",
         "GET /dated/users/<int:user_id>",
     ] * 2 + ["GET /dated/users/2024"]
+
+
+def test_an_app_of_the_other_interface_inside_an_adapter_is_not_replaced(traced):
+    """Starlette's own telemetry stands aside by a stand-in for the Starlette app: never
+    for a WSGI adapter around it, which must stay a WSGI app."""
+    web = starlette_app()
+    web.add_middleware(OpenTelemetryMiddleware)
+    adapter = ASGIMiddleware(web)
+    app = ar.instrument(adapter, tracer_provider=traced.provider)
+    assert app.app is adapter
+    assert call_wsgi(app, "/items/1")[0] == "200 OK"
+    assert names(traced)[-1] == "GET /items/{item_id:int}"
