@@ -154,6 +154,39 @@ def _django_urlpatterns() -> list[Any]:
     ]
 
 
+def _items_flask(name: str, routes: range) -> Any:
+    from flask import Flask
+
+    app = Flask(name)
+    for n in routes:
+        rule = f"/r{n}/items/<int:item_id>" if len(routes) > 1 else "/items/<int:item_id>"
+        app.add_url_rule(rule, f"r{n}", lambda item_id: "")
+    return app
+
+
+def fastapi_mount_app() -> tuple[object, str]:
+    """The 20th route is a Mount of a Flask app through a2wsgi (issue 23)."""
+    from a2wsgi import WSGIMiddleware
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    for n in range(COUNT):
+        if n == TARGET:
+            app.mount(f"/r{n}", WSGIMiddleware(_items_flask("mounted", range(n, n + 1))))
+        else:
+            app.add_api_route(f"/r{n}/items/{{item_id}}", lambda item_id: {}, methods=["GET"])
+    return app, "/items/<int:item_id>"
+
+
+def dispatcher_app() -> tuple[object, str]:
+    """Werkzeug's DispatcherMiddleware mounting a Flask app at each of 24 prefixes."""
+    from werkzeug.exceptions import NotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    mounts = {f"/r{n}": _items_flask(f"m{n}", range(n, n + 1)) for n in range(COUNT)}
+    return DispatcherMiddleware(NotFound(), mounts), "/items/<int:item_id>"
+
+
 APPS: dict[str, tuple[Callable[[], tuple[object, str]], str]] = {
     "Flask": (flask_app, "wsgi"),
     "Falcon": (falcon_app, "wsgi"),
@@ -163,6 +196,8 @@ APPS: dict[str, tuple[Callable[[], tuple[object, str]], str]] = {
     "Starlette": (starlette_app, "asgi"),
     "FastAPI": (fastapi_app, "asgi"),
     "Litestar": (litestar_app, "asgi"),
+    "FastAPI + a2wsgi Flask": (fastapi_mount_app, "asgi"),
+    "DispatcherMiddleware + Flask": (dispatcher_app, "wsgi"),
 }
 
 

@@ -118,9 +118,11 @@ class RequestStart:
             if router is not None:
                 route = self._routed(router, method, path, request)
                 if route is not None:
-                    if isinstance(route, Found):  # its handler is not read yet
-                        return route.template, "discovered"
-                    return route, "discovered"
+                    if not isinstance(route, Found):
+                        return route, "discovered"
+                    if route.opaque:  # a mount's prefix: a declared route outranks it
+                        return _outranked(route.template, path)
+                    return route.template, "discovered"  # its handler is not read yet
             template = _registry.settings.table.match(path)
             if template is not None:
                 return template.text, "registry"
@@ -146,6 +148,12 @@ class RequestStart:
                 self._router_failed = True
                 logger.debug("appsignal-routes: route discovery failed", exc_info=True)
             return None
+
+
+def _outranked(prefix: str, path: str) -> Match:
+    """The declared route that matches ``path``, else a mount's ``prefix`` (discovered)."""
+    template = _registry.settings.table.match(path)
+    return (prefix, "discovered") if template is None else (template.text, "registry")
 
 
 def response_status(status: int) -> None:

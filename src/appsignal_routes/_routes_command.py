@@ -2,7 +2,9 @@
 
 The app is imported as a server imports it (the current directory on ``sys.path``),
 then its framework's router is read the way ``instrument()`` reads it, and every route
-is printed with the group its requests get. What could not be discovered is said too.
+is printed with the group its requests get. The wrappers looked through are named, and
+the routes of a mounted app say which app they are of (its framework and prefix). What
+could not be discovered is said too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from . import _registry
 from ._grouping import group_name
 from ._middleware import AsgiMiddleware, WsgiMiddleware
 from .frameworks import DiscoveredRoute, Router, framework_of, router_for
+from .frameworks._composed import WrappedRouter
+from .frameworks._names import dotted_name
 
 _WRAPPED_ATTRIBUTES = ("wsgi_app", "asgi_app")  # where Flask/Quart users wrap the app
 
@@ -57,19 +61,44 @@ def _group(route: DiscoveredRoute) -> str:
     return group_name(methods[0] if len(methods) == 1 else "{METHOD}", route.template)
 
 
+def _mounted_app(route: DiscoveredRoute) -> str:
+    """Which mounted app a route is of: "Flask at /legacy"; an app none can see into
+    says so; "" for a route of the app itself."""
+    if route.framework:
+        return f"{route.framework} at {route.prefix or '/'}"
+    return "not seen into" if route.prefix else ""
+
+
 def render_routes(routes: Iterable[DiscoveredRoute]) -> str:
+    """The routes as a table; an "app" column when some are of mounted apps."""
+    listed = list(routes)
+    mounted = any(route.prefix or route.framework for route in listed)
     rows = [
-        (", ".join(route.methods) or "any", route.template, _group(route), route.handler)
-        for route in routes
+        (
+            ", ".join(route.methods) or "any",
+            route.template,
+            _group(route),
+            *((_mounted_app(route),) if mounted else ()),
+            route.handler,
+        )
+        for route in listed
     ]
-    header = ("methods", "route", "group", "handler")
-    widths = [max([len(header[i])] + [len(row[i]) for row in rows]) for i in range(3)]
+    header = ("methods", "route", "group", *(("app",) if mounted else ()), "handler")
+    last = len(header) - 1
+    widths = [max([len(header[i])] + [len(row[i]) for row in rows]) for i in range(last)]
     lines = []
     for row in [header, *rows]:
-        cells = [row[i].ljust(widths[i]) for i in range(3)]
-        lines.append("  ".join([*cells, row[3]]).rstrip())
+        cells = [row[i].ljust(widths[i]) for i in range(last)]
+        lines.append("  ".join([*cells, row[last]]).rstrip())
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
+
+
+def _inside(router: Router) -> str:
+    """ " (inside ProxyFix, WhiteNoise)": the wrappers looked through to find the app."""
+    if not isinstance(router, WrappedRouter):
+        return ""
+    return f" (inside {', '.join(dotted_name(wrapper) for wrapper in router.wrappers)})"
 
 
 def routes_report(target: str) -> tuple[str, int]:
@@ -80,8 +109,16 @@ def routes_report(target: str) -> tuple[str, int]:
     out: list[str] = []
     status = 0
     if router is not None:
-        out.append(f"{router.framework} app {target}: routes discovered from its router\n")
-        out.append(render_routes(router.routes()))
+        out.append(
+            f"{router.framework} app {target}{_inside(router)}: routes discovered from its router\n"
+        )
+        listed = list(router.routes())
+        out.append(render_routes(listed))
+        if any(route.prefix and not route.framework for route in listed):
+            out.append(
+                "\nAn app mounted where no router can be read is grouped by its prefix,"
+                " unless a declared route matches."
+            )
     else:
         status = 1
         known = framework_of(framework_app)

@@ -7,6 +7,8 @@ An app is recognised by the modules of its type's classes (its MRO), so no frame
 imported before the app itself has imported it. A framework older than the adapter's
 ``LOWEST``, or one whose router the adapter does not understand (it raises), falls back
 to the registry, with one warning that names the framework and its installed version.
+Wrappers around an app and dispatchers in front of it are looked through (see
+``_composed``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class DiscoveredRoute:
     methods: tuple[str, ...]
     template: str
     handler: str = ""  # the endpoint, view or resource, for people to read
+    #: a route of a mounted app: where that app is mounted, and its framework ("" for
+    #: both: a route of the app itself)
+    prefix: str = ""
+    framework: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,9 @@ class Found:
 
     template: str
     handler: object = None
+    #: the prefix of a mount the router cannot see into (``StaticFiles``, an app of no
+    #: known framework): a route declared in the registry outranks it
+    opaque: bool = False
 
 
 class Router(Protocol):
@@ -83,8 +92,8 @@ class Router(Protocol):
         ...
 
 
-def framework_of(app: object) -> tuple[str, object] | None:
-    """The adapter module for ``app`` and the object it reads: the app itself, or the
+def adapter_of(app: object) -> tuple[str, object] | None:
+    """The adapter module for ``app`` itself and the object it reads: the app, or the
     app behind a bound method such as Flask's ``app.wsgi_app``; found by the packages
     of its classes. None if no adapter knows it."""
     candidates = [app]
@@ -99,15 +108,19 @@ def framework_of(app: object) -> tuple[str, object] | None:
     return None
 
 
-def router_for(app: object) -> Router | None:
-    """The router of a framework's app object, or None: an app of no known framework,
-    of a framework older than its adapter's ``LOWEST``, or one whose router the adapter
-    does not understand (each with one warning naming the framework and its version).
-    Never raises."""
-    found = framework_of(app)
-    if found is None:
-        return None
-    adapter, target = found
+def framework_of(app: object) -> tuple[str, object] | None:
+    """The adapter module for ``app``, or for the app its wrappers keep (ProxyFix,
+    WhiteNoise, a2wsgi, a middleware holding ``self.app``...), and the object it reads.
+    None if no adapter knows any of them."""
+    from . import _composed  # noqa: PLC0415 - it imports this module
+
+    return _composed.framework_of(app, adapter_of)
+
+
+def _read_router(adapter: str, target: object) -> Router | None:
+    """The router the adapter reads off ``target``, or None, with one warning that
+    names the framework and its installed version, for a framework older than the
+    adapter's ``LOWEST`` or one whose router the adapter does not understand."""
     module: ModuleType | None = None
     try:
         module = importlib.import_module(f"{__name__}.{adapter}")
@@ -119,7 +132,7 @@ def router_for(app: object) -> Router | None:
                 distribution,
                 installed,
                 lowest,
-                app,
+                target,
             )
             return None
         router: Router | None = module.router_for(target)
@@ -128,7 +141,7 @@ def router_for(app: object) -> Router | None:
         logger.warning(
             "appsignal-routes: cannot read the routes of %r (%s %s: %s); "
             "grouping by declared routes only",
-            app,
+            target,
             distribution,
             installed or "(version unknown)",
             error,
@@ -136,6 +149,26 @@ def router_for(app: object) -> Router | None:
         logger.debug("appsignal-routes: route discovery failed", exc_info=True)
         return None
     return router
+
+
+def router_for(app: object) -> Router | None:
+    """The router of a framework's app object, seen through the wrappers around it and
+    into the apps a dispatcher mounts (see ``_composed``), or None: an app of no known
+    framework, of a framework older than its adapter's ``LOWEST``, or one whose router
+    the adapter does not understand (each with one warning naming the framework and its
+    version). Never raises."""
+    from . import _composed  # noqa: PLC0415 - it imports this module
+
+    try:
+        return _composed.compose(app, adapter_of, _read_router)
+    except Exception as error:
+        logger.warning(
+            "appsignal-routes: cannot read the routes of %r (%s); grouping by declared routes only",
+            app,
+            error,
+        )
+        logger.debug("appsignal-routes: route discovery failed", exc_info=True)
+        return None
 
 
 def declared_versions(
@@ -196,10 +229,23 @@ def prepare(app: object) -> object | None:
     found = framework_of(app)
     if found is None:
         return app
+    from . import _composed  # noqa: PLC0415 - it imports this module
+
     try:
         module = importlib.import_module(f"{__name__}.{found[0]}")
         hook = getattr(module, "prepare", None)
-        return app if hook is None else hook(app)
+        prepared: object | None = app if hook is None else hook(app)
+        if prepared is not None and prepared is not app:
+            crossed = _composed.interface_of(prepared) != _composed.interface_of(app)
+            prepared = app if crossed else prepared  # a stand-in for an app inside an adapter
     except Exception:
         logger.debug("appsignal-routes: preparing %r failed", app, exc_info=True)
         return app
+    return prepared
+
+
+def prepare_mounted(app: object) -> None:
+    """Prepare an app mounted inside the one ``instrument()`` wraps, where its adapter
+    can do so in place (FastAPI's native telemetry then adopts our server span instead
+    of starting a second one); a stand-in it would make is not used. Never raises."""
+    prepare(app)

@@ -105,6 +105,29 @@ class WerkzeugRouter:
             self._cache.store(entries, key, found)
         return found
 
+    def answers_version(self) -> object | None:
+        """A token that changes as the map does (a new map, endpoint or pending rule, as
+        ``route`` sees it); None when the answers depend on the request's host (host or
+        subdomain matching, a ``SERVER_NAME``). While it holds, an answer depends on the
+        method, the path and whether the request is a WebSocket alone: an app this one
+        is mounted in may remember it (see ``_composed``). Flask and Quart refuse new
+        rules once the app has served a request, which every remembered answer's request
+        reached but one refused outside it; a rule for an existing endpoint added to the
+        map itself after that is missed."""
+        app = self._app
+        url_map = app.url_map
+        if url_map.host_matching or app.subdomain_matching or app.config["SERVER_NAME"]:
+            return None
+        if url_map._remap:  # rules added, not matched yet: no answer to keep
+            return object()
+        return (url_map, len(url_map._rules_by_endpoint), url_map.default_subdomain)
+
+    @property
+    def answers_by_shape(self) -> bool:
+        """Whether a segment of digits alone is routed alike whatever its value (as
+        last seen by ``route``; ``answers_version`` changes when that may)."""
+        return self._by_shape
+
     def _forget(self, url_map: Map) -> None:
         self._version = object()  # a new, empty cache
         self._map = url_map

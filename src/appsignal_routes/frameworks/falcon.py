@@ -40,6 +40,9 @@ class FalconRouter:
         self._find = router.find
         self._roots = router._roots
         self._asgi = isinstance(app, falcon.asgi.App)
+        #: an ASGI app routes the scope's whole path, its root_path included: mounted,
+        #: its templates already hold the mount's path (see ``_composed``)
+        self.whole_path = self._asgi
         self.framework = "Falcon (ASGI)" if self._asgi else "Falcon"
 
     def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - Falcon routes by path alone

@@ -4,22 +4,29 @@
 once, else the first ``Match.PARTIAL`` (the path matches, the method does not: a 405).
 A ``Mount`` or ``Host`` whose app has routes is descended into with the child scope it
 gives (a Mount's ``root_path``), so ``Mount("/api", routes=[Route("/items/{id:int}")])``
-gives ``/api/items/{id:int}``; a Mount of a foreign ASGI app (``StaticFiles``, a WSGI
-app) is grouped by the mount's path alone (``/static``), as Starlette's and the contrib
-instrumentor's ``http.route`` name it. Templates are the paths as written, converters
-included. FastAPI's included routers (not copied into ``app.routes`` since 0.137) are
-read through ``fastapi.routing.iter_route_contexts``, with their prefixes.
+gives ``/api/items/{id:int}``. A Mount (or Host) of an app of its own is followed into
+that app with the router ``router_for`` reads for it, whatever its framework (a Flask
+app through a2wsgi, Django's ASGI handler, a Falcon app): its route joined to the
+mount's path (``/legacy`` + ``/add``: ``/legacy/add``), no route when it has none. A
+mounted app none can see into (``StaticFiles``) is grouped by the mount's path
+(``/static``), as Starlette's and the contrib instrumentor's ``http.route`` name it,
+unless a declared route matches (an opaque ``Found``). Templates are the paths as
+written, converters included. FastAPI's included routers (not copied into
+``app.routes`` since 0.137) are read through ``fastapi.routing.iter_route_contexts``,
+with their prefixes.
 
 Plain routes are matched by their own path regex and methods, which is what their
 ``matches()`` does without building a child scope; any other route is asked through
 ``matches()``. Answers are remembered per request key (type, method, path, and the
 Host header when Host routes exist) in a bounded map, emptied when a route list grows
-or shrinks.
+or shrinks. A mounted app's answer is remembered so only while its router's
+``answers_version()`` holds (see ``_composed``); else the mounted router is asked.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +37,9 @@ from starlette.applications import Starlette
 from starlette.routing import Host, Match, Mount, Route, WebSocketRoute
 from starlette.routing import Router as StarletteRouting
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router, prepare_mounted
+from . import router_for as _router_of
+from ._composed import answers_version, below_mount, mounted_routes, prefixed
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 
@@ -55,6 +64,9 @@ class _Entry:
     methods: frozenset[str] | None = None  # a plain HTTP route's methods (None: any)
     below: _Index | None = None  # a Mount's or Host's routes
     first: str | None = None  # the first path segment every path it matches has
+    mounted: object = None  # the app of a Mount or Host that has no routes list
+    inner: Router | None = None  # that app's router, if one can be read
+    mount_match: Callable[[str], re.Match[str] | None] | None = None  # a plain Mount's regex
 
 
 class _Index:
@@ -88,9 +100,12 @@ class StarletteRouter:
         self._lists: list[list[Any]] = []
         self._version: tuple[int, ...] = ()
         self._hosts = False
+        #: id of a mounted app -> (the app, its router): read once, kept across rebuilds
+        self._mounted: dict[int, tuple[object, Router | None]] = {}
+        self._prepared: dict[int, object] = {}
         self._index = self._build()
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - the scope says it as the router sees it
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - the scope says it as the router sees it
         scope = request
         root_path = getattr(self._app, "root_path", "") or scope.get("root_path", "")
         route_path = _route_path(str(scope.get("path", "")), root_path)
@@ -102,13 +117,20 @@ class StarletteRouter:
         host = _host(scope) if self._hosts else None
         key = (kind, method, route_path, host)
         entries = self._cache.entries(version)
-        found = entries.get(key, MISS)
+        found: Any = entries.get(key, MISS)
         if found is not MISS:
-            return found
+            if type(found) is not _Held:
+                return cast("str | Found | None", found)
+            if answers_version(found.router) == found.version:  # the mounted app's, still
+                return found.answer
         if root_path and scope.get("root_path") != root_path:
             scope = {**scope, "root_path": root_path}  # FastAPI(root_path=...) sets it so
-        template = _find(self._index, scope, route_path, kind, method)
-        self._cache.store(entries, key, template)
+        template, remember = _find(self._index, scope, route_path, kind, method)
+        if remember is True:  # (an opaque Found too: handed back as it is)
+            self._cache.store(entries, key, cast("str | None", template))
+        elif remember is not False:
+            held = _Held(template, *remember)
+            self._cache.store(entries, key, cast("str | None", held))
         return template
 
     def routes(self) -> Iterable[DiscoveredRoute]:
@@ -148,14 +170,48 @@ class StarletteRouter:
                 prefix = path if isinstance(original, Mount) else ""
                 first = _static(prefix) if prefix else None
                 if isinstance(below, list) and below:
+                    self._prepare(getattr(original, "app", None))
                     below_index = self._index_of(below, lists)
                     entries.append(_Entry(item, prefix, below=below_index, first=first))
-                else:  # a foreign app: its mount path, if it has one
-                    entries.append(_Entry(item, prefix or None, first=first))
+                else:  # an app of its own: its router, else its mount path (if any)
+                    app = getattr(original, "app", None)
+                    entry = _Entry(item, prefix or None, first=first, mounted=app)
+                    entry.inner = self._router_of(app)
+                    if kind is Mount and entry.inner is not None and regex is not None:
+                        entry.mount_match = regex.match if "(?P<path>" in regex.pattern else None
+                    entries.append(entry)
             else:
                 entries.append(_Entry(item, path))
         return _Index(entries)
 
+    def _router_of(self, app: object) -> Router | None:
+        known = self._mounted.get(id(app))
+        if known is None or known[0] is not app:
+            self._prepare(app)
+            known = (app, _router_of(app))
+            self._mounted[id(app)] = known
+        return known[1]
+
+    def _prepare(self, app: object) -> None:
+        """A mounted app prepared once (FastAPI's telemetry adopts our span)."""
+        if self._prepared.get(id(app)) is not app:
+            self._prepared[id(app)] = app
+            prepare_mounted(app)
+
+
+class _Held:
+    """A mounted app's answer, valid while its router's version is ``version``."""
+
+    __slots__ = ("answer", "router", "version")
+
+    def __init__(self, answer: str | Found | None, router: Router, version: object) -> None:
+        self.answer = answer
+        self.router = router
+        self.version = version
+
+
+#: whether an answer may be remembered: always, never, or while (router, version) holds
+Remember = bool | tuple[Router, object]
 
 #: route types whose ``matches()`` is exactly "path regex, then methods"
 _PLAIN_HTTP: set[type] = {Route}
@@ -193,9 +249,14 @@ def _static(template: str) -> str | None:
     return None if first is None or "{" in first else first
 
 
-def _find(index: _Index, scope: Any, path: str, kind: object, method: object) -> str | None:
-    """The template of the route ``Router.app`` would hand the request to, or None."""
+def _find(
+    index: _Index, scope: Any, path: str, kind: object, method: str | None
+) -> tuple[str | Found | None, Remember]:
+    """The template of the route ``Router.app`` would hand the request to, or None; and
+    whether the answer may be remembered by the request's key (not one a mounted app's
+    router gave: its answers may depend on more than the key)."""
     partial: object = _PARTIAL_NONE
+    partial_remembered: Remember = True
     for entry in index.candidates(path):
         fast = entry.fast
         if fast is not None:
@@ -203,24 +264,56 @@ def _find(index: _Index, scope: Any, path: str, kind: object, method: object) ->
                 continue
             methods = entry.methods
             if methods is None or method in methods:
-                return entry.template
+                return entry.template, True
             if partial is _PARTIAL_NONE:
                 partial = entry.template
             continue
-        match, child = entry.route.matches(scope)
+        match, child = _matches(entry, scope, path)
         if match is Match.NONE:
             continue
-        found = entry.template
-        below = entry.below
-        if below is not None:
-            child_scope = {**scope, **child}
-            inner = _find(below, child_scope, path_of(child_scope), kind, method)
-            found = None if inner is None else f"{found or ''}{inner}"
+        found, remembered = _below(entry, scope, child, kind, method)
         if match is Match.FULL:
-            return found
+            return found, remembered
         if partial is _PARTIAL_NONE:
-            partial = found
-    return None if partial is _PARTIAL_NONE else cast("str | None", partial)
+            partial, partial_remembered = found, remembered
+    if partial is _PARTIAL_NONE:
+        return None, True
+    return cast("str | Found | None", partial), partial_remembered
+
+
+def _matches(entry: _Entry, scope: Any, path: str) -> tuple[Match, Any]:
+    """``entry.route.matches(scope)``; for a plain Mount of an app of its own, what it
+    computes of it (the child's ``root_path``) without converting its parameters."""
+    mount_match = entry.mount_match
+    if mount_match is None:
+        return cast("tuple[Match, Any]", entry.route.matches(scope))
+    matched = mount_match(path)
+    if matched is None or scope.get("type") not in ("http", "websocket"):
+        return Match.NONE, {}
+    remaining = "/" + matched.group("path")
+    return Match.FULL, {"root_path": scope.get("root_path", "") + path[: -len(remaining)]}
+
+
+def _below(
+    entry: _Entry, scope: Any, child: Any, kind: object, method: str | None
+) -> tuple[str | Found | None, Remember]:
+    """What a route ``matches()`` took answers, given its child scope: its template, the
+    route of a Mount's or Host's routes, or of the app it mounts."""
+    prefix = entry.template or ""
+    if entry.below is not None:
+        child_scope = {**scope, **child}
+        found, remembered = _find(entry.below, child_scope, path_of(child_scope), kind, method)
+        return prefixed(prefix, found), remembered
+    if entry.inner is not None:  # the mounted app's own router, asked as the app is called
+        child_scope = {**scope, **child}
+        inner = entry.inner
+        version = answers_version(inner)  # (before it is asked: a change shows after)
+        found = inner.route(method, path_of(child_scope), child_scope)
+        remember: Remember = False if version is None else (inner, version)
+        return (found if below_mount(inner) else prefixed(prefix, found)), remember
+    if entry.mounted is not None and entry.template is not None:  # none can see into it
+        return Found(entry.template, entry.mounted, opaque=True), True
+    return entry.template, True
 
 
 def path_of(scope: Any) -> str:
@@ -252,6 +345,9 @@ def _listing(entries: list[_Entry], prefix: str) -> Iterator[DiscoveredRoute]:
         if entry.below is not None:
             yield from _listing(entry.below.entries, prefix + (entry.template or ""))
             continue
+        if entry.inner is not None:
+            yield from mounted_routes(prefix + (entry.template or ""), entry.inner)
+            continue
         if entry.template is None:
             continue
         methods = getattr(route, "methods", None) if entry.kind == "http" else None
@@ -260,6 +356,7 @@ def _listing(entries: list[_Entry], prefix: str) -> Iterator[DiscoveredRoute]:
             tuple(sorted(methods or ())),
             prefix + entry.template,
             dotted_name(handler) if handler is not None else "",
+            prefix=prefix + entry.template if entry.mounted is not None else "",  # none sees in
         )
 
 
