@@ -3,8 +3,11 @@
 uvicorn restores the previous SIGTERM handler and re-raises the signal after its
 graceful shutdown, so ``atexit`` never runs there and queued spans would be lost. By
 the time a server sends ``lifespan.shutdown`` it has finished the requests in flight,
-so this is the moment to flush. An app that does not speak the lifespan protocol
-(it returns or raises at once) gets it spoken for it, so its server still tells us.
+so this is the moment to flush. An app that returns without speaking the lifespan
+protocol gets it spoken for it, so its server still tells us. An app that raises is left
+to its server, which decides what that means (uvicorn ``--lifespan auto``: "not
+supported", then serves the app; ``--lifespan on``: a failed startup, and it exits);
+the SIGTERM handler of ``start()`` flushes there instead.
 """
 
 from __future__ import annotations
@@ -56,12 +59,10 @@ async def run_lifespan(
         seen.add(str(message.get("type")))
         await send(message)
 
-    try:
-        await app(scope, receive_and_flush, send_and_note)
-    except Exception:
-        if seen:
-            raise  # a real startup or shutdown failure: the server must see it
-        logger.debug("appsignal-routes: the app does not support lifespan", exc_info=True)
+    # An exception goes to the server as it is, even one raised before any message: by
+    # the ASGI spec that says "lifespan not supported", but a server told to run the
+    # lifespan (``uvicorn --lifespan on``, a test client's ``with``) fails the startup.
+    await app(scope, receive_and_flush, send_and_note)
     if "lifespan.shutdown" not in seen and "lifespan.startup.failed" not in seen:
         await _answer_for_the_app(receive, send, seen, tracer_provider)
 

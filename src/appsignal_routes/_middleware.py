@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
+from asgiref.compatibility import double_to_single_callable, is_double_callable
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as _OtelAsgi
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as _OtelWsgi
 from opentelemetry.instrumentation.wsgi import wsgi_getter
@@ -25,7 +26,14 @@ from opentelemetry.util.http import sanitize_method
 from . import _registry
 from ._annotation import current_context
 from ._grouping import HTTP_ROUTE, request_method, serving
-from ._isolation import clean_context, fresh_parent, left_open, restore_context, same_request
+from ._isolation import (
+    clean_context,
+    fresh_parent,
+    left_open,
+    nested,
+    restore_context,
+    same_request,
+)
 from ._lifespan import run_lifespan
 from ._processor import current_group
 from ._request_start import NamingTracerProvider, RequestStart, response_status
@@ -90,7 +98,7 @@ class WsgiMiddleware:
                 else None
             )
         else:
-            clean = clean_context() if not same_request(owner[0], environ) else None
+            clean = None if _inside(owner[0], environ) else clean_context()
             fresh = None
         # matched before the upstream middleware starts the span: see _request_start
         mark = serving.set((environ, start.match(environ.get("REQUEST_METHOD"), path, environ)))
@@ -103,6 +111,13 @@ class WsgiMiddleware:
             if fresh is not None:
                 fresh_parent.reset(fresh)
         return result
+
+
+def _inside(owner: object, request: object) -> bool:
+    """Whether ``request``, started while ``owner`` is marked as served, belongs inside
+    it (the same request handed on, or one made from inside it) rather than having
+    inherited a context that ``owner`` left behind (see ``_isolation``)."""
+    return same_request(owner, request) or nested(current_context())
 
 
 def _noting_status(start_response: Callable[..., Any]) -> Callable[..., Any]:
@@ -150,8 +165,9 @@ class AsgiMiddleware:
             excluded_urls=excluded_urls,
         )
         self._tracer_provider = tracer_provider
+        self._call = call = _asgi3(app)
         self._otel = _OtelAsgi(
-            app,
+            call,
             default_span_details=_span_details,
             server_request_hook=_metric_route(server_request_hook),
             client_request_hook=client_request_hook,
@@ -164,13 +180,18 @@ class AsgiMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")
         if kind == "lifespan":
-            await run_lifespan(self.app, scope, receive, send, self._tracer_provider)
+            await run_lifespan(self._call, scope, receive, send, self._tracer_provider)
             return
         if kind not in ("http", "websocket"):
-            await self.app(scope, receive, send)
+            await self._call(scope, receive, send)
             return
         server = scope.get("server")
-        if type(scope.get("headers")) is not list or not (server is None or type(server) is tuple):
+        client = scope.get("client")
+        if (
+            type(scope.get("headers")) is not list
+            or not (server is None or type(server) is tuple)
+            or not (client is None or type(client) is tuple)
+        ):
             _materialize(scope)
         start = self.start
         # the path below the app's mount point (ASGI ``path`` includes ``root_path``)
@@ -180,14 +201,14 @@ class AsgiMiddleware:
             path = path[len(root) :] or "/"
         excluded = start.excluded
         if excluded is not None and excluded.search(path) is not None:
-            await self.app(scope, receive, send)
+            await self._call(scope, receive, send)
             return
         infer = start.infer_routes
         if infer or (infer is None and _registry.settings.infer):
             send = _noting_status_asgi(send)
         # another request's context (see _isolation): the span's parent is in the headers
         owner = serving.get()
-        clean = clean_context() if owner is not None and not same_request(owner[0], scope) else None
+        clean = None if owner is None or _inside(owner[0], scope) else clean_context()
         mark = serving.set((scope, start.match(scope.get("method"), path, scope)))
         try:
             await self._otel(scope, receive, send)
@@ -198,15 +219,45 @@ class AsgiMiddleware:
 
 
 def _materialize(scope: Scope) -> None:
-    """Make the scope's ``headers`` a list and its ``server`` a tuple: ASGI allows any
-    iterable (falcon.testing passes iterators), but the upstream middleware indexes
-    them and reads them more than once."""
+    """Make the scope's ``headers`` a list, its ``server`` and ``client`` tuples: ASGI
+    allows any iterable (falcon.testing passes iterators), but the upstream middleware
+    indexes them and reads them more than once."""
     headers = scope.get("headers")
     if headers is not None and type(headers) is not list:
         scope["headers"] = [tuple(header) for header in headers]  # each one may be, too
-    server = scope.get("server")
-    if server is not None and type(server) is not tuple:
-        scope["server"] = tuple(server)
+    for key in ("server", "client"):
+        value = scope.get(key)
+        if value is not None and type(value) is not tuple:
+            scope[key] = tuple(value)
+
+
+def _asgi3(app: Any) -> AsgiApp:
+    """``app`` called the ASGI 3 way. The upstream middleware's asgiref helper takes every
+    class, and every callable that is no coroutine function, for an ASGI 2 app (called
+    with the scope alone): a class whose instances are awaitable (Starlette's
+    ``HTTPEndpoint``: ``await Endpoint(scope, receive, send)``), or a plain function of
+    three parameters that returns an awaitable, is ASGI 3 all the same."""
+    if not is_double_callable(app):
+        return app  # type: ignore[no-any-return]
+    if _positional_count(app) == 1 and not hasattr(app, "__await__"):
+        return double_to_single_callable(app)  # type: ignore[no-any-return]
+
+    async def single(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+
+    return single
+
+
+def _positional_count(app: Any) -> int | None:
+    """How many positional parameters ``app`` takes (a class: its ``__init__``, less
+    ``self``), or None where it cannot be told."""
+    try:
+        parameters = inspect.signature(app).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
 
 
 def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:

@@ -1,0 +1,74 @@
+"""A pytest plugin: every app a framework's own tests hand to a test client is served
+through ``ar.instrument(app)``, after ``ar.start(exporter="memory")``.
+
+Loaded into those suites by ``tests/suites/run.py`` (``-p _appsignal_routes_suite``);
+it lives outside the ``tests`` package, which the frameworks' suites name their own.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import appsignal_routes as ar
+
+
+def pytest_configure(config: Any) -> None:
+    ar.start(exporter="memory")
+    _starlette()
+    _falcon()
+
+
+def instrumented(app: Any) -> Any:
+    """``app`` as a user instruments it: ``instrument()``, or ``instrument_asgi()``
+    where it cannot tell (an ASGI 2 app a test client takes as ASGI)."""
+    try:
+        return ar.instrument(app)
+    except TypeError:
+        return ar.instrument_asgi(app)
+
+
+def _starlette() -> None:
+    """Starlette's ``TestClient`` (FastAPI's too)."""
+    try:
+        from starlette import testclient  # noqa: PLC0415 - only in the suites that have it
+    except ImportError:
+        return
+    original = testclient.TestClient.__init__
+
+    @functools.wraps(original)
+    def init(self: Any, app: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, instrumented(app), *args, **kwargs)
+
+    testclient.TestClient.__init__ = init  # type: ignore[method-assign]
+
+
+def _falcon() -> None:
+    """Falcon's ``simulate_request`` and ``ASGIConductor`` (its ``TestClient`` and
+    ``simulate_*`` helpers all come through these two)."""
+    try:
+        from falcon import testing  # noqa: PLC0415
+        from falcon.testing import client  # noqa: PLC0415
+    except ImportError:
+        return
+    for module in (client, testing):
+        for name in ("simulate_request", "_simulate_request_asgi"):
+            original = getattr(module, name, None)
+            if original is not None and not getattr(original, "_instrumented", False):
+                setattr(module, name, _instrumenting_first(original))
+    conductor = client.ASGIConductor.__init__
+
+    @functools.wraps(conductor)
+    def init(self: Any, app: Any, *args: Any, **kwargs: Any) -> None:
+        conductor(self, instrumented(app), *args, **kwargs)
+
+    client.ASGIConductor.__init__ = init  # type: ignore[method-assign]
+
+
+def _instrumenting_first(original: Any) -> Any:
+    @functools.wraps(original)
+    def call(app: Any, *args: Any, **kwargs: Any) -> Any:
+        return original(instrumented(app), *args, **kwargs)
+
+    call._instrumented = True  # type: ignore[attr-defined]
+    return call
