@@ -63,10 +63,11 @@ def same_request(owner: Any, request: Any) -> bool:
 _STATUS = ("http.response.status_code", "http.status_code")
 
 
-def nested(context: Context) -> bool:
-    """Whether a request that starts in ``context``, while another request's mark is set,
-    is made from inside that request: its current span is still open, and the server
-    span of the request it belongs to has no response status yet."""
+def nested(context: Context, owner: Any) -> bool:
+    """Whether a request that starts in ``context``, while ``owner``'s mark is set, is
+    made from inside ``owner``: its current span is still open, and the server span of
+    the request it belongs to has no response status yet (a WebSocket's may: no request
+    follows one on its connection)."""
     span: Any = span_in(context)
     if not isinstance(span, ReadableSpan) or span.end_time is not None:
         return False
@@ -74,6 +75,8 @@ def nested(context: Context) -> bool:
     root: Any = group.root if group is not None else span
     if root.end_time is not None:
         return False
+    if type(owner) is dict and owner.get("type") == "websocket":
+        return True
     attributes = attributes_of(root)
     return all(attributes.get(key) is None for key in _STATUS)
 

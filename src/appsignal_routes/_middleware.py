@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import inspect
 import logging
+from contextvars import Token
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 from asgiref.compatibility import double_to_single_callable, is_double_callable
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as _OtelAsgi
+from opentelemetry.instrumentation.asgi import asgi_getter
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as _OtelWsgi
 from opentelemetry.instrumentation.wsgi import wsgi_getter
+from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.propagate import extract
+from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
@@ -98,8 +102,7 @@ class WsgiMiddleware:
                 else None
             )
         else:
-            clean = None if _inside(owner[0], environ) else clean_context()
-            fresh = None
+            clean, fresh = _set_aside(owner[0], environ, wsgi_getter)
         # matched before the upstream middleware starts the span: see _request_start
         mark = serving.set((environ, start.match(environ.get("REQUEST_METHOD"), path, environ)))
         try:
@@ -113,11 +116,20 @@ class WsgiMiddleware:
         return result
 
 
-def _inside(owner: object, request: object) -> bool:
-    """Whether ``request``, started while ``owner`` is marked as served, belongs inside
-    it (the same request handed on, or one made from inside it) rather than having
-    inherited a context that ``owner`` left behind (see ``_isolation``)."""
-    return same_request(owner, request) or nested(current_context())
+def _set_aside(
+    owner: object, request: Any, getter: Getter[Any]
+) -> tuple[Token[Context] | None, Token[Context | None] | None]:
+    """A request that started while ``owner`` is marked as served (see ``_isolation``):
+    the same request handed on keeps its context; one made in-process from inside
+    ``owner`` gets a server span of its own, a child of the caller's current span (or of
+    the span in its headers), in the caller's context; any other runs in an empty
+    context. Returns the tokens to undo it with (``restore_context``, ``fresh_parent``)."""
+    if same_request(owner, request):
+        return None, None
+    context = current_context()
+    if nested(context, owner):
+        return None, fresh_parent.set(extract(request, getter=getter, context=context))
+    return clean_context(), None
 
 
 def _noting_status(start_response: Callable[..., Any]) -> Callable[..., Any]:
@@ -208,7 +220,7 @@ class AsgiMiddleware:
             send = _noting_status_asgi(send)
         # another request's context (see _isolation): the span's parent is in the headers
         owner = serving.get()
-        clean = None if owner is None or _inside(owner[0], scope) else clean_context()
+        clean, fresh = (None, None) if owner is None else _set_aside(owner[0], scope, asgi_getter)
         mark = serving.set((scope, start.match(scope.get("method"), path, scope)))
         try:
             await self._otel(scope, receive, send)
@@ -216,6 +228,8 @@ class AsgiMiddleware:
             serving.reset(mark)
             if clean is not None:
                 restore_context(clean)
+            if fresh is not None:
+                fresh_parent.reset(fresh)
 
 
 def _materialize(scope: Scope) -> None:

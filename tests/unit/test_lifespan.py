@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.testclient import TestClient
 
 import appsignal_routes as ar
 
@@ -69,12 +75,40 @@ async def refuses_lifespan(scope, receive, send):
     raise RuntimeError("only http")
 
 
-@pytest.mark.parametrize("app", [returns_at_once, refuses_lifespan])
-def test_speaks_lifespan_for_an_app_that_does_not(app):
+def test_speaks_lifespan_for_an_app_that_returns_at_once():
     provider, exporter = queued_provider()
-    sent = run(ar.instrument(app, tracer_provider=provider), STARTUP_SHUTDOWN)
+    sent = run(ar.instrument(returns_at_once, tracer_provider=provider), STARTUP_SHUTDOWN)
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert len(exporter.get_finished_spans()) == 1
+
+
+def test_an_error_raised_before_any_message_reaches_the_server():
+    """By the ASGI spec "lifespan not supported", or a startup that failed: the server
+    decides (uvicorn --lifespan auto serves the app, --lifespan on exits)."""
+    with pytest.raises(RuntimeError, match="only http"):
+        run(ar.instrument(refuses_lifespan), STARTUP_SHUTDOWN)
+
+
+def test_a_startup_error_raised_at_once_reaches_a_test_client():
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        raise RuntimeError("database down")
+        yield  # pragma: no cover - never reached
+
+    class Refusing:  # a middleware that fails as the lifespan starts, before any message
+        def __init__(self, app: Starlette) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "lifespan":
+                raise RuntimeError("no configuration")
+            await self.app(scope, receive, send)
+
+    app = Starlette(lifespan=lifespan, middleware=[Middleware(Refusing)])
+    for given in (Starlette(lifespan=lifespan), app):
+        for served in (given, ar.instrument(given)):
+            with pytest.raises(RuntimeError), TestClient(served):
+                pass  # pragma: no cover - never reached
 
 
 def test_completes_a_startup_the_app_left_unanswered():
