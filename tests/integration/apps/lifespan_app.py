@@ -1,18 +1,18 @@
 """Starlette apps whose lifespan fails, for real uvicorn (``LIFESPAN_APP`` picks one).
 
-- ``failing``: its startup raises (a database down): the server must see it.
+- ``failing``: a middleware's startup raises (a database down) before the app takes
+  part in the lifespan: the server must see it.
 - ``unsupported``: raises on the lifespan scope, the ASGI way of "not supported": the
   server serves it all the same (``--lifespan auto``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -27,10 +27,16 @@ ar.start(
 )
 
 
-@contextlib.asynccontextmanager
-async def _database_down(app: Starlette) -> AsyncIterator[None]:
-    raise RuntimeError("database down")
-    yield
+class _Pooled:
+    """A middleware that opens its database pool as the lifespan starts."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            raise RuntimeError("database down")
+        await self.app(scope, receive, send)
 
 
 async def item(request: Request) -> PlainTextResponse:
@@ -38,7 +44,7 @@ async def item(request: Request) -> PlainTextResponse:
 
 
 routes = [Route("/items/{item_id}", item)]
-failing = ar.instrument(Starlette(routes=routes, lifespan=_database_down))
+failing = ar.instrument(Starlette(routes=routes, middleware=[Middleware(_Pooled)]))
 _plain = Starlette(routes=routes)
 
 
