@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest matrix reliability bench bench-breakdown bench-floor bench-peers versions lowest install clean
+.PHONY: demo test lint types docs pytest matrix suites reliability bench bench-breakdown bench-floor bench-peers versions lowest install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ matrix: $(STAMP)
 	rm -f $(MATRIX_FIGURES)
 	RELIABILITY_FIGURES=$(abspath $(MATRIX_FIGURES)) $(BIN)/pytest -p no:randomly tests/matrix
 	@cat $(MATRIX_FIGURES)
+
+# The frameworks' own test suites (their source distributions at the installed versions,
+# fetched from PyPI into .venv/suites), run as released and with every app a test client
+# is handed instrumented: fails on a test that passes only without the toolkit.
+SUITES ?= starlette
+suites: $(STAMP)
+	$(BIN)/python -m tests.suites.run $(SUITES)
 
 # Load, collector faults, graceful restarts, pre-fork, hostile input, containment,
 # security: real servers and the loopback receiver. Prints the figures it measured.
@@ -110,7 +117,7 @@ lowest:
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit \
 	  --ignore=tests/unit/frameworks
 
-test: lint types docs pytest matrix versions lowest
+test: lint types docs pytest matrix versions lowest suites
 
 clean:
 	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* .venv-lowest site .coverage .mypy_cache .pytest_cache .ruff_cache

@@ -18,7 +18,7 @@ from typing import Final
 from opentelemetry import trace
 from opentelemetry.trace import TracerProvider
 
-from ._bounded import run_within
+from ._bounded import run_off_loop
 from ._types import AsgiApp as App
 from ._types import Message, Receive, Scope, Send
 
@@ -29,12 +29,14 @@ logger = logging.getLogger("appsignal_routes")
 FLUSH_TIMEOUT: Final = 5.0
 
 
-def flush(tracer_provider: TracerProvider | None) -> None:
-    """Export what is queued, giving up after ``FLUSH_TIMEOUT`` seconds; never raises."""
+async def flush(tracer_provider: TracerProvider | None) -> None:
+    """Export what is queued, giving up after ``FLUSH_TIMEOUT`` seconds; never raises.
+    The export runs in a thread: the event loop goes on meanwhile (other apps it
+    serves, a server's own shutdown work), and the server waits for this coroutine."""
     provider = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
     force_flush = getattr(provider, "force_flush", None)
     if force_flush is not None:
-        run_within(
+        await run_off_loop(
             FLUSH_TIMEOUT,
             lambda: force_flush(int(FLUSH_TIMEOUT * 1000)),
             "flushing spans at shutdown",
@@ -52,7 +54,7 @@ async def run_lifespan(
         kind = str(message.get("type"))
         seen.add(kind)
         if kind == "lifespan.shutdown":
-            flush(tracer_provider)
+            await flush(tracer_provider)
         return message
 
     async def send_and_note(message: Message) -> None:
@@ -79,7 +81,7 @@ async def _answer_for_the_app(
         if kind == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif kind == "lifespan.shutdown":
-            flush(tracer_provider)
+            await flush(tracer_provider)
             await send({"type": "lifespan.shutdown.complete"})
             return
         else:
