@@ -9,10 +9,12 @@ event loop the caller awaits it (``run_off_loop``): the loop goes on serving mea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -60,10 +62,8 @@ async def run_off_loop(timeout: float, work: Callable[[], object], what: str) ->
     finished = loop.create_future()
 
     def done() -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
             loop.call_soon_threadsafe(_settle, finished)
-        except RuntimeError:  # the loop closed meanwhile: nobody waits any more
-            pass
 
     _worker(work, what, done).start()
     try:
@@ -78,10 +78,10 @@ def _settle(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-async def _trio_off_loop(trio: object, timeout: float, work: Callable[[], object], what: str) -> bool:
+async def _trio_off_loop(trio: Any, timeout: float, work: Callable[[], object], what: str) -> bool:
     """``run_off_loop`` under trio (a module already imported: the loop running is its)."""
     finished = threading.Event()
     _worker(work, what, finished.set).start()
-    with trio.move_on_after(timeout):  # type: ignore[attr-defined]
-        await trio.to_thread.run_sync(finished.wait, abandon_on_cancel=True)  # type: ignore[attr-defined]
+    with trio.move_on_after(timeout):
+        await trio.to_thread.run_sync(finished.wait, abandon_on_cancel=True)
     return True if finished.is_set() else _gave_up(what, timeout)

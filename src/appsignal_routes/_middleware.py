@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import inspect
 import logging
-from contextvars import Token
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import Token
 from typing import Any, Literal
 
-from asgiref.compatibility import double_to_single_callable, is_double_callable
+from asgiref import compatibility
+from opentelemetry.context import Context
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as _OtelAsgi
 from opentelemetry.instrumentation.asgi import asgi_getter
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as _OtelWsgi
 from opentelemetry.instrumentation.wsgi import wsgi_getter
-from opentelemetry.context import Context
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.propagate import extract
 from opentelemetry.propagators.textmap import Getter
@@ -44,6 +44,7 @@ from ._request_start import NamingTracerProvider, RequestStart, response_status
 from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
 
 logger = logging.getLogger("appsignal_routes")
+_asgiref: Any = compatibility  # (untyped)
 
 
 class WsgiMiddleware:
@@ -251,10 +252,12 @@ def _asgi3(app: Any) -> AsgiApp:
     with the scope alone): a class whose instances are awaitable (Starlette's
     ``HTTPEndpoint``: ``await Endpoint(scope, receive, send)``), or a plain function of
     three parameters that returns an awaitable, is ASGI 3 all the same."""
-    if not is_double_callable(app):
-        return app  # type: ignore[no-any-return]
+    single_already: AsgiApp = app
+    if not _asgiref.is_double_callable(app):
+        return single_already
     if _positional_count(app) == 1 and not hasattr(app, "__await__"):
-        return double_to_single_callable(app)  # type: ignore[no-any-return]
+        double: AsgiApp = _asgiref.double_to_single_callable(app)
+        return double
 
     async def single(scope: Scope, receive: Receive, send: Send) -> None:
         await app(scope, receive, send)

@@ -16,7 +16,7 @@ def test_uvicorn_lifespan_on_exits_with_the_startup_failure():
     with running_receiver() as receiver:
         environ = {**os.environ, "TEST_COLLECTOR": receiver.endpoint, "PYTHONPATH": str(ROOT)}
         command = [*_uvicorn("tests.integration.apps.lifespan_app:failing", free_port())]
-        finished = subprocess.run(  # noqa: S603 - uvicorn, on an app of ours
+        finished = subprocess.run(
             [*command, "--lifespan", "on"],
             cwd=ROOT,
             env=environ,

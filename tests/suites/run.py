@@ -43,7 +43,7 @@ def source(name: str) -> Path:
         return tree
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as download:
-        subprocess.run(  # noqa: S603 - pip, on a name of ours
+        subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -82,7 +82,7 @@ def run(name: str, tree: Path, *, instrumented: bool) -> dict[str, bool]:
     report = tree / ("with.xml" if instrumented else "without.xml")
     plugins = ["-p", "_appsignal_routes_suite"] if instrumented else ["-p", "no:appsignal_routes"]
     env = dict(os.environ, PYTHONPATH=str(PLUGIN) if instrumented else "")
-    subprocess.run(  # noqa: S603 - pytest on the framework's own tests
+    subprocess.run(
         [
             sys.executable,
             "-m",
@@ -122,14 +122,14 @@ def main(names: list[str]) -> int:
         passed = [test for test, ok in without.items() if ok]
         broken = [test for test in passed if not with_.get(test, False)]
         unexplained = [test for test in broken if known(test) is None]
-        print(  # noqa: T201 - the report of a make target
+        print(
             f"{name} {tree.name.rsplit('-', 1)[1]}: {len(without)} tests, "
             f"{len(passed)} pass without the toolkit, "
             f"{sum(with_.values())} with it; {len(broken) - len(unexplained)} known to differ"
         )
         for test in broken:
             reason = known(test)
-            print(f"  {'known' if reason else 'FAILS'}: {test}{f' ({reason})' if reason else ''}")  # noqa: T201
+            print(f"  {'known' if reason else 'FAILS'}: {test}{f' ({reason})' if reason else ''}")
         failed = failed or bool(unexplained)
     return 1 if failed else 0
 

@@ -180,9 +180,7 @@ def silent_endpoint() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("library", ["asyncio", "trio"])
-def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(
-    library, monkeypatch
-):
+def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(library, monkeypatch):
     monkeypatch.setattr("appsignal_routes._lifespan.FLUSH_TIMEOUT", 0.5)
     with silent_endpoint() as endpoint:
         provider = TracerProvider(shutdown_on_exit=False)
@@ -206,7 +204,9 @@ def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(
                 await sleep(0.01)
 
         async def main_asyncio() -> None:
-            await asyncio.gather(app({"type": "lifespan"}, receive, send), other_work(asyncio.sleep))
+            await asyncio.gather(
+                app({"type": "lifespan"}, receive, send), other_work(asyncio.sleep)
+            )
 
         async def main_trio() -> None:
             async with trio.open_nursery() as nursery:

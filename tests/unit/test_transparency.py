@@ -10,7 +10,6 @@ from typing import Any
 import flask
 import httpx
 import werkzeug.test
-import pytest
 from opentelemetry import baggage, context, trace
 from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
@@ -24,7 +23,6 @@ from starlette.testclient import TestClient
 import appsignal_routes as ar
 
 from .test_isolation import asgi_call, asgi_scope
-
 
 # 1. a class-style ASGI 3 app ---------------------------------------------------------
 
@@ -106,9 +104,7 @@ def test_a_client_and_server_given_as_iterators(traced):
 def inner_app(traced: Any) -> Any:
     async def seen(request: Request) -> JSONResponse:
         span = trace.get_current_span().get_span_context()
-        return JSONResponse(
-            {"baggage": baggage.get_baggage("tenant"), "trace_id": span.trace_id}
-        )
+        return JSONResponse({"baggage": baggage.get_baggage("tenant"), "trace_id": span.trace_id})
 
     app = Starlette(routes=[Route("/inner/{item}", seen)])
     return ar.instrument(app, tracer_provider=traced.provider)

@@ -31,7 +31,7 @@ def instrumented(app: Any) -> Any:
 def _starlette() -> None:
     """Starlette's ``TestClient`` (FastAPI's too)."""
     try:
-        from starlette import testclient  # noqa: PLC0415 - only in the suites that have it
+        from starlette import testclient
     except ImportError:
         return
     original = testclient.TestClient.__init__
@@ -47,8 +47,8 @@ def _falcon() -> None:
     """Falcon's ``simulate_request`` and ``ASGIConductor`` (its ``TestClient`` and
     ``simulate_*`` helpers all come through these two)."""
     try:
-        from falcon import testing  # noqa: PLC0415
-        from falcon.testing import client  # noqa: PLC0415
+        from falcon import testing
+        from falcon.testing import client
     except ImportError:
         return
     for module in (client, testing):
