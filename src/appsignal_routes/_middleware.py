@@ -178,6 +178,8 @@ class AsgiMiddleware:
             excluded_urls=excluded_urls,
         )
         self._tracer_provider = tracer_provider
+        #: True for a request the app's framework was told not to trace (None: none).
+        self.skips: Callable[[Scope], bool] | None = None
         self._call = call = _asgi3(app)
         self._otel = _OtelAsgi(
             call,
@@ -213,7 +215,10 @@ class AsgiMiddleware:
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
         excluded = start.excluded
-        if excluded is not None and excluded.search(path) is not None:
+        skips = self.skips
+        if (excluded is not None and excluded.search(path) is not None) or (
+            skips is not None and skips(scope)
+        ):
             await self._call(scope, receive, send)
             return
         infer = start.infer_routes
@@ -330,7 +335,37 @@ def instrument_asgi(app: AsgiApp, **options: Any) -> AsgiMiddleware:
     """Wrap an ASGI app; wrapping an app this toolkit already wrapped returns it as is."""
     if isinstance(app, AsgiMiddleware):
         return app
-    return AsgiMiddleware(_prepared(app) or app, **options)
+    return _asgi_middleware(app, _prepared(app) or app, options)
+
+
+def _asgi_middleware(app: Any, prepared: Any, options: dict[str, Any]) -> AsgiMiddleware:
+    """The middleware for ``prepared``, following the tracing configuration ``app``
+    gives its framework where ``options`` do not say otherwise: its tracer provider
+    (one provider per trace: its sampler, its exporters), the requests it excludes."""
+    from .frameworks._tracing import tracing_of  # noqa: PLC0415 - once per app
+
+    tracing = tracing_of(app)
+    if tracing is None:
+        return AsgiMiddleware(prepared, **options)
+    if tracing.tracer_provider is not None and options.get("tracer_provider") is None:
+        options = {**options, "tracer_provider": tracing.tracer_provider}
+    middleware = AsgiMiddleware(prepared, **options)
+    if tracing.excludes is not None:
+        middleware.skips = _contained(tracing.excludes)
+    return middleware
+
+
+def _contained(excludes: Callable[[Scope], bool]) -> Callable[[Scope], bool]:
+    """``excludes`` that never raises into a request: on a failure, traced."""
+
+    def skips(scope: Scope) -> bool:
+        try:
+            return bool(excludes(scope))
+        except Exception:
+            logger.debug("appsignal-routes: the framework's exclusion failed", exc_info=True)
+            return False
+
+    return skips
 
 
 def _prepared(app: Any) -> Any:
@@ -362,7 +397,7 @@ def instrument(app: Any, **options: Any) -> Any:
     if prepared is None:  # the app makes its own server spans (an instrumentor's)
         return app
     if kind == "asgi":
-        return AsgiMiddleware(prepared, **options)
+        return _asgi_middleware(app, prepared, options)
     return WsgiMiddleware(prepared, **options)
 
 
