@@ -27,7 +27,7 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
-from . import _registry
+from . import _registry, _signals
 from ._annotation import current_context
 from ._grouping import HTTP_ROUTE, request_method, serving
 from ._isolation import (
@@ -236,6 +236,8 @@ class AsgiMiddleware:
                 restore_context(clean)
             if fresh is not None:
                 fresh_parent.reset(fresh)
+        if _signals.draining:  # the server stops: it waits for this request, and its spans
+            await _signals.flushed()
 
 
 def _materialize(scope: Scope) -> None:
