@@ -7,7 +7,9 @@ it lives outside the ``tests`` package, which the frameworks' suites name their 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import weakref
 from typing import Any
 
 import appsignal_routes as ar
@@ -19,13 +21,40 @@ def pytest_configure(config: Any) -> None:
     _falcon()
 
 
+_instrumented: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
 def instrumented(app: Any) -> Any:
-    """``app`` as a user instruments it: ``instrument()``, or ``instrument_asgi()``
-    where it cannot tell (an ASGI 2 app a test client takes as ASGI)."""
+    """``app`` as a user instruments it (once): ``instrument()``, or
+    ``instrument_asgi()`` where it cannot tell (an ASGI 2 app a test client takes)."""
     try:
-        return ar.instrument(app)
+        return _instrumented[app]
+    except (KeyError, TypeError):
+        pass
+    try:
+        wrapped = ar.instrument(app)
     except TypeError:
-        return ar.instrument_asgi(app)
+        wrapped = ar.instrument_asgi(app)
+    with contextlib.suppress(TypeError):
+        _instrumented[app] = wrapped
+    return wrapped
+
+
+class _Served:
+    """An ASGI app served instrumented, that is otherwise the app (a test reaches
+    ``conductor.app.add_route``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.__dict__["_app"] = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await instrumented(self.__dict__["_app"])(scope, receive, send)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_app"], name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.__dict__["_app"], name, value)
 
 
 def _starlette() -> None:
@@ -60,7 +89,7 @@ def _falcon() -> None:
 
     @functools.wraps(conductor)
     def init(self: Any, app: Any, *args: Any, **kwargs: Any) -> None:
-        conductor(self, instrumented(app), *args, **kwargs)
+        conductor(self, _Served(app), *args, **kwargs)
 
     client.ASGIConductor.__init__ = init  # type: ignore[method-assign]
 
