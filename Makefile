@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest matrix reliability bench bench-breakdown bench-floor bench-peers versions lowest frameworks-lowest install clean
+.PHONY: demo test lint types docs pytest matrix suites reliability bench bench-breakdown bench-floor bench-peers versions lowest frameworks-lowest install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ matrix: $(STAMP)
 	rm -f $(MATRIX_FIGURES)
 	RELIABILITY_FIGURES=$(abspath $(MATRIX_FIGURES)) $(BIN)/pytest -p no:randomly tests/matrix
 	@cat $(MATRIX_FIGURES)
+
+# The frameworks' own test suites (their source distributions at the installed versions,
+# fetched from PyPI into .venv/suites), run as released and with every app a test client
+# is handed instrumented: fails on a test that passes only without the toolkit.
+SUITES ?= starlette
+suites: $(STAMP)
+	$(BIN)/python -m tests.suites.run $(SUITES)
 
 # Load, collector faults, graceful restarts, pre-fork, hostile input, containment,
 # security: real servers and the loopback receiver. Prints the figures it measured.
@@ -136,7 +143,7 @@ frameworks-lowest:
 	  -c tests/frameworks-lowest-quart.txt
 	$(FW_LOWEST_PYTEST) tests/unit/frameworks/test_quart.py tests/matrix -k "not matrix or ($(FW_LOWEST_MATRIX) and quart)"
 
-test: lint types docs pytest matrix versions lowest frameworks-lowest
+test: lint types docs pytest matrix versions lowest frameworks-lowest suites
 
 clean:
 	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* .venv-lowest $(FW_LOWEST) site .coverage .mypy_cache .pytest_cache .ruff_cache

@@ -8,7 +8,12 @@ INTERNAL child of the other request's span. The middleware marks each request it
 serves in ``_grouping.serving``; a request that starts while another request's mark is
 set runs in an empty OpenTelemetry context. A request nested in itself (an app wrapped
 twice, a framework that hands the same scope on) keeps its context, and so does a span
-that a user's own outer middleware started for the same request.
+that a user's own outer middleware started for the same request. So does a request made
+in-process from inside another one (httpx's ``ASGITransport`` or a test client called in
+a handler, a gateway dispatching to sub-apps: ``nested``): the caller's span is current
+and still open, and its response has not begun. A context left over by another request
+fails that: the server starts the next request on a connection only once the previous
+response is complete, so that request's span has ended or has its status.
 
 A WSGI request's span also stays current after the middleware returned, while the
 server reads its body: a response never read to its end nor closed (Flask's test client
@@ -29,8 +34,8 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan
 
-from ._processor import group_of
-from ._sdk_spans import span_id_of, span_in
+from ._processor import current_group, group_of
+from ._sdk_spans import attributes_of, span_id_of, span_in
 
 #: The context a request's server span starts in, taken from its headers, when the
 #: current one is another request's left open (None: as the upstream middleware finds).
@@ -52,6 +57,28 @@ def same_request(owner: Any, request: Any) -> bool:
     except Exception:
         return False
     return False
+
+
+#: The attributes the upstream middlewares give a server span once its response began.
+_STATUS = ("http.response.status_code", "http.status_code")
+
+
+def nested(context: Context, owner: Any) -> bool:
+    """Whether a request that starts in ``context``, while ``owner``'s mark is set, is
+    made from inside ``owner``: its current span is still open, and the server span of
+    the request it belongs to has no response status yet (a WebSocket's may: no request
+    follows one on its connection)."""
+    span: Any = span_in(context)
+    if not isinstance(span, ReadableSpan) or span.end_time is not None:
+        return False
+    group = current_group.get()
+    root: Any = group.root if group is not None else span
+    if root.end_time is not None:
+        return False
+    if type(owner) is dict and owner.get("type") == "websocket":
+        return True
+    attributes = attributes_of(root)
+    return all(attributes.get(key) is None for key in _STATUS)
 
 
 def clean_context() -> Token[Context]:

@@ -3,8 +3,11 @@
 uvicorn restores the previous SIGTERM handler and re-raises the signal after its
 graceful shutdown, so ``atexit`` never runs there and queued spans would be lost. By
 the time a server sends ``lifespan.shutdown`` it has finished the requests in flight,
-so this is the moment to flush. An app that does not speak the lifespan protocol
-(it returns or raises at once) gets it spoken for it, so its server still tells us.
+so this is the moment to flush. An app that returns without speaking the lifespan
+protocol gets it spoken for it, so its server still tells us. An app that raises is left
+to its server, which decides what that means (uvicorn ``--lifespan auto``: "not
+supported", then serves the app; ``--lifespan on``: a failed startup, and it exits);
+the SIGTERM handler of ``start()`` flushes there instead.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Final
 from opentelemetry import trace
 from opentelemetry.trace import TracerProvider
 
-from ._bounded import run_within
+from ._bounded import run_off_loop
 from ._types import AsgiApp as App
 from ._types import Message, Receive, Scope, Send
 
@@ -26,12 +29,14 @@ logger = logging.getLogger("appsignal_routes")
 FLUSH_TIMEOUT: Final = 5.0
 
 
-def flush(tracer_provider: TracerProvider | None) -> None:
-    """Export what is queued, giving up after ``FLUSH_TIMEOUT`` seconds; never raises."""
+async def flush(tracer_provider: TracerProvider | None) -> None:
+    """Export what is queued, giving up after ``FLUSH_TIMEOUT`` seconds; never raises.
+    The export runs in a thread: the event loop goes on meanwhile (other apps it
+    serves, a server's own shutdown work), and the server waits for this coroutine."""
     provider = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
     force_flush = getattr(provider, "force_flush", None)
     if force_flush is not None:
-        run_within(
+        await run_off_loop(
             FLUSH_TIMEOUT,
             lambda: force_flush(int(FLUSH_TIMEOUT * 1000)),
             "flushing spans at shutdown",
@@ -49,19 +54,17 @@ async def run_lifespan(
         kind = str(message.get("type"))
         seen.add(kind)
         if kind == "lifespan.shutdown":
-            flush(tracer_provider)
+            await flush(tracer_provider)
         return message
 
     async def send_and_note(message: Message) -> None:
         seen.add(str(message.get("type")))
         await send(message)
 
-    try:
-        await app(scope, receive_and_flush, send_and_note)
-    except Exception:
-        if seen:
-            raise  # a real startup or shutdown failure: the server must see it
-        logger.debug("appsignal-routes: the app does not support lifespan", exc_info=True)
+    # An exception goes to the server as it is, even one raised before any message: by
+    # the ASGI spec that says "lifespan not supported", but a server told to run the
+    # lifespan (``uvicorn --lifespan on``, a test client's ``with``) fails the startup.
+    await app(scope, receive_and_flush, send_and_note)
     if "lifespan.shutdown" not in seen and "lifespan.startup.failed" not in seen:
         await _answer_for_the_app(receive, send, seen, tracer_provider)
 
@@ -78,7 +81,7 @@ async def _answer_for_the_app(
         if kind == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif kind == "lifespan.shutdown":
-            flush(tracer_provider)
+            await flush(tracer_provider)
             await send({"type": "lifespan.shutdown.complete"})
             return
         else:

@@ -12,20 +12,36 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import Token
 from typing import Any, Literal
 
+from asgiref import compatibility
+from opentelemetry.context import Context
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as _OtelAsgi
+from opentelemetry.instrumentation.asgi import asgi_getter
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as _OtelWsgi
 from opentelemetry.instrumentation.wsgi import wsgi_getter
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.propagate import extract
+from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
+<<<<<<< HEAD
 from . import _registry, graphql
+=======
+from . import _registry, _signals
+>>>>>>> transparency
 from ._annotation import current_context
 from ._grouping import HTTP_ROUTE, request_method, serving
-from ._isolation import clean_context, fresh_parent, left_open, restore_context, same_request
+from ._isolation import (
+    clean_context,
+    fresh_parent,
+    left_open,
+    nested,
+    restore_context,
+    same_request,
+)
 from ._lifespan import run_lifespan
 from ._processor import current_group
 from ._request_start import (
@@ -37,6 +53,7 @@ from ._request_start import (
 from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
 
 logger = logging.getLogger("appsignal_routes")
+_asgiref: Any = compatibility  # (untyped)
 
 
 class WsgiMiddleware:
@@ -99,8 +116,7 @@ class WsgiMiddleware:
                 else None
             )
         else:
-            clean = clean_context() if not same_request(owner[0], environ) else None
-            fresh = None
+            clean, fresh = _set_aside(owner[0], environ, wsgi_getter)
         # matched before the upstream middleware starts the span: see _request_start
         mark = serving.set((environ, start.match(environ.get("REQUEST_METHOD"), path, environ)))
         try:
@@ -112,6 +128,22 @@ class WsgiMiddleware:
             if fresh is not None:
                 fresh_parent.reset(fresh)
         return result
+
+
+def _set_aside(
+    owner: object, request: Any, getter: Getter[Any]
+) -> tuple[Token[Context] | None, Token[Context | None] | None]:
+    """A request that started while ``owner`` is marked as served (see ``_isolation``):
+    the same request handed on keeps its context; one made in-process from inside
+    ``owner`` gets a server span of its own, a child of the caller's current span (or of
+    the span in its headers), in the caller's context; any other runs in an empty
+    context. Returns the tokens to undo it with (``restore_context``, ``fresh_parent``)."""
+    if same_request(owner, request):
+        return None, None
+    context = current_context()
+    if nested(context, owner):
+        return None, fresh_parent.set(extract(request, getter=getter, context=context))
+    return clean_context(), None
 
 
 def _noting_status(start_response: Callable[..., Any]) -> Callable[..., Any]:
@@ -163,8 +195,11 @@ class AsgiMiddleware:
         if discovery_enabled(discover_routes):
             graphql.watch()  # GraphQL requests grouped by their operation
         self._tracer_provider = tracer_provider
+        #: True for a request the app's framework was told not to trace (None: none).
+        self.skips: Callable[[Scope], bool] | None = None
+        self._call = call = _asgi3(app)
         self._otel = _OtelAsgi(
-            app,
+            call,
             default_span_details=_span_details,
             server_request_hook=_metric_route(server_request_hook),
             client_request_hook=client_request_hook,
@@ -177,13 +212,18 @@ class AsgiMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")
         if kind == "lifespan":
-            await run_lifespan(self.app, scope, receive, send, self._tracer_provider)
+            await run_lifespan(self._call, scope, receive, send, self._tracer_provider)
             return
         if kind not in ("http", "websocket"):
-            await self.app(scope, receive, send)
+            await self._call(scope, receive, send)
             return
         server = scope.get("server")
-        if type(scope.get("headers")) is not list or not (server is None or type(server) is tuple):
+        client = scope.get("client")
+        if (
+            type(scope.get("headers")) is not list
+            or not (server is None or type(server) is tuple)
+            or not (client is None or type(client) is tuple)
+        ):
             _materialize(scope)
         start = self.start
         # the path below the app's mount point (ASGI ``path`` includes ``root_path``)
@@ -192,15 +232,18 @@ class AsgiMiddleware:
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
         excluded = start.excluded
-        if excluded is not None and excluded.search(path) is not None:
-            await self.app(scope, receive, send)
+        skips = self.skips
+        if (excluded is not None and excluded.search(path) is not None) or (
+            skips is not None and skips(scope)
+        ):
+            await self._call(scope, receive, send)
             return
         infer = start.infer_routes
         if infer or (infer is None and _registry.settings.infer):
             send = _noting_status_asgi(send)
         # another request's context (see _isolation): the span's parent is in the headers
         owner = serving.get()
-        clean = clean_context() if owner is not None and not same_request(owner[0], scope) else None
+        clean, fresh = (None, None) if owner is None else _set_aside(owner[0], scope, asgi_getter)
         mark = serving.set((scope, start.match(scope.get("method"), path, scope)))
         try:
             await self._otel(scope, receive, send)
@@ -208,18 +251,54 @@ class AsgiMiddleware:
             serving.reset(mark)
             if clean is not None:
                 restore_context(clean)
+            if fresh is not None:
+                fresh_parent.reset(fresh)
+        if _signals.draining:  # the server stops: it waits for this request, and its spans
+            await _signals.flushed()
 
 
 def _materialize(scope: Scope) -> None:
-    """Make the scope's ``headers`` a list and its ``server`` a tuple: ASGI allows any
-    iterable (falcon.testing passes iterators), but the upstream middleware indexes
-    them and reads them more than once."""
+    """Make the scope's ``headers`` a list, its ``server`` and ``client`` tuples: ASGI
+    allows any iterable (falcon.testing passes iterators), but the upstream middleware
+    indexes them and reads them more than once."""
     headers = scope.get("headers")
     if headers is not None and type(headers) is not list:
         scope["headers"] = [tuple(header) for header in headers]  # each one may be, too
-    server = scope.get("server")
-    if server is not None and type(server) is not tuple:
-        scope["server"] = tuple(server)
+    for key in ("server", "client"):
+        value = scope.get(key)
+        if value is not None and type(value) is not tuple:
+            scope[key] = tuple(value)
+
+
+def _asgi3(app: Any) -> AsgiApp:
+    """``app`` called the ASGI 3 way. The upstream middleware's asgiref helper takes every
+    class, and every callable that is no coroutine function, for an ASGI 2 app (called
+    with the scope alone): a class whose instances are awaitable (Starlette's
+    ``HTTPEndpoint``: ``await Endpoint(scope, receive, send)``), or a plain function of
+    three parameters that returns an awaitable, is ASGI 3 all the same."""
+    single_already: AsgiApp = app
+    if not _asgiref.is_double_callable(app):
+        return single_already
+    if _positional_count(app) == 1 and not hasattr(app, "__await__"):
+        double: AsgiApp = _asgiref.double_to_single_callable(app)
+        return double
+
+    async def single(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+
+    return single
+
+
+def _positional_count(app: Any) -> int | None:
+    """How many positional parameters ``app`` takes (a class: its ``__init__``, less
+    ``self``), or None where it cannot be told."""
+    try:
+        parameters = inspect.signature(app).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
 
 
 def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:
@@ -275,7 +354,37 @@ def instrument_asgi(app: AsgiApp, **options: Any) -> AsgiMiddleware:
     """Wrap an ASGI app; wrapping an app this toolkit already wrapped returns it as is."""
     if isinstance(app, AsgiMiddleware):
         return app
-    return AsgiMiddleware(_prepared(app) or app, **options)
+    return _asgi_middleware(app, _prepared(app) or app, options)
+
+
+def _asgi_middleware(app: Any, prepared: Any, options: dict[str, Any]) -> AsgiMiddleware:
+    """The middleware for ``prepared``, following the tracing configuration ``app``
+    gives its framework where ``options`` do not say otherwise: its tracer provider
+    (one provider per trace: its sampler, its exporters), the requests it excludes."""
+    from .frameworks._tracing import tracing_of  # noqa: PLC0415 - once per app
+
+    tracing = tracing_of(app)
+    if tracing is None:
+        return AsgiMiddleware(prepared, **options)
+    if tracing.tracer_provider is not None and options.get("tracer_provider") is None:
+        options = {**options, "tracer_provider": tracing.tracer_provider}
+    middleware = AsgiMiddleware(prepared, **options)
+    if tracing.excludes is not None:
+        middleware.skips = _contained(tracing.excludes)
+    return middleware
+
+
+def _contained(excludes: Callable[[Scope], bool]) -> Callable[[Scope], bool]:
+    """``excludes`` that never raises into a request: on a failure, traced."""
+
+    def skips(scope: Scope) -> bool:
+        try:
+            return bool(excludes(scope))
+        except Exception:
+            logger.debug("appsignal-routes: the framework's exclusion failed", exc_info=True)
+            return False
+
+    return skips
 
 
 def _prepared(app: Any) -> Any:
@@ -307,7 +416,7 @@ def instrument(app: Any, **options: Any) -> Any:
     if prepared is None:  # the app makes its own server spans (an instrumentor's)
         return app
     if kind == "asgi":
-        return AsgiMiddleware(prepared, **options)
+        return _asgi_middleware(app, prepared, options)
     return WsgiMiddleware(prepared, **options)
 
 

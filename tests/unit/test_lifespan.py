@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
+import trio
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.testclient import TestClient
 
 import appsignal_routes as ar
 
@@ -69,12 +78,40 @@ async def refuses_lifespan(scope, receive, send):
     raise RuntimeError("only http")
 
 
-@pytest.mark.parametrize("app", [returns_at_once, refuses_lifespan])
-def test_speaks_lifespan_for_an_app_that_does_not(app):
+def test_speaks_lifespan_for_an_app_that_returns_at_once():
     provider, exporter = queued_provider()
-    sent = run(ar.instrument(app, tracer_provider=provider), STARTUP_SHUTDOWN)
+    sent = run(ar.instrument(returns_at_once, tracer_provider=provider), STARTUP_SHUTDOWN)
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert len(exporter.get_finished_spans()) == 1
+
+
+def test_an_error_raised_before_any_message_reaches_the_server():
+    """By the ASGI spec "lifespan not supported", or a startup that failed: the server
+    decides (uvicorn --lifespan auto serves the app, --lifespan on exits)."""
+    with pytest.raises(RuntimeError, match="only http"):
+        run(ar.instrument(refuses_lifespan), STARTUP_SHUTDOWN)
+
+
+def test_a_startup_error_raised_at_once_reaches_a_test_client():
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        raise RuntimeError("database down")
+        yield  # pragma: no cover - never reached
+
+    class Refusing:  # a middleware that fails as the lifespan starts, before any message
+        def __init__(self, app: Starlette) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "lifespan":
+                raise RuntimeError("no configuration")
+            await self.app(scope, receive, send)
+
+    app = Starlette(lifespan=lifespan, middleware=[Middleware(Refusing)])
+    for given in (Starlette(lifespan=lifespan), app):
+        for served in (given, ar.instrument(given)):
+            with pytest.raises(RuntimeError), TestClient(served):
+                pass  # pragma: no cover - never reached
 
 
 def test_completes_a_startup_the_app_left_unanswered():
@@ -131,3 +168,55 @@ def test_flushes_the_global_provider_by_default(monkeypatch):
 def test_without_an_sdk_provider_there_is_nothing_to_flush():
     sent = run(ar.instrument(returns_at_once), STARTUP_SHUTDOWN)
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+@contextlib.contextmanager
+def silent_endpoint() -> Iterator[str]:
+    """An OTLP endpoint on loopback that accepts connections and never answers."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/v1/traces"
+
+
+@pytest.mark.parametrize("library", ["asyncio", "trio"])
+def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(library, monkeypatch):
+    monkeypatch.setattr("appsignal_routes._lifespan.FLUSH_TIMEOUT", 0.5)
+    with silent_endpoint() as endpoint:
+        provider = TracerProvider(shutdown_on_exit=False)
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint, timeout=1)))
+        with provider.get_tracer("t").start_as_current_span("GET"):
+            pass
+        app = ar.instrument(returns_at_once, tracer_provider=provider)
+        sent: list[str] = []
+        served_meanwhile: list[bool] = []
+        inbox = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+
+        async def receive() -> dict[str, Any]:
+            return inbox.pop(0)
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message["type"])
+
+        async def other_work(sleep: Any) -> None:  # another task the loop serves
+            while "lifespan.shutdown.complete" not in sent:
+                served_meanwhile.append("lifespan.startup.complete" in sent)
+                await sleep(0.01)
+
+        async def main_asyncio() -> None:
+            await asyncio.gather(
+                app({"type": "lifespan"}, receive, send), other_work(asyncio.sleep)
+            )
+
+        async def main_trio() -> None:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(other_work, trio.sleep)
+                await app({"type": "lifespan"}, receive, send)
+
+        if library == "asyncio":
+            asyncio.run(main_asyncio())
+        else:
+            trio.run(main_trio)
+    provider.shutdown()
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert served_meanwhile.count(True) > 1  # ran while the shutdown was flushing

@@ -284,3 +284,81 @@ def test_the_default_handler_flushes_after_drain_timeout_even_with_a_request_stu
     chain.previous = signal.SIG_DFL
     chain(signal.SIGTERM, None)
     assert stopped == [1]
+
+
+LOOP_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, os, signal, sys
+    from opentelemetry import trace
+    from opentelemetry.trace import SpanKind
+    import appsignal_routes as ar
+    from appsignal_routes import _signals
+
+    captured = []
+    if sys.argv[1].startswith("uvicorn-workers"):
+        # the server captures SIGTERM before the app is imported, as uvicorn --workers
+        original = signal.signal(signal.SIGTERM, lambda signum, frame: captured.append(signum))
+    ar.start(exporter="collector", collector_endpoint=os.environ["COLLECTOR"])
+    tracer = trace.get_tracer("script")
+
+    def stopping():
+        chain = _signals._installed
+        return bool(captured) or bool(chain is not None and getattr(chain, "ending", False))
+
+    idle = sys.argv[1].endswith("-idle")  # no request in flight at the signal
+
+    async def request():  # in flight when the signal arrives; ends only once it did
+        with tracer.start_as_current_span("GET", kind=SpanKind.SERVER,
+                                          attributes={"http.method": "GET"}):
+            ar.set_route("/slow/:id")
+            if not idle:
+                print("ready", flush=True)
+            while not idle and not stopping() and not _signals.draining:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)  # the loop still serves after the signal
+        print("request", "done", flush=True)
+        await _signals.flushed()
+
+    async def main():
+        await request()
+        if idle:
+            print("ready", flush=True)
+        while not captured:
+            await asyncio.sleep(0.01)
+            print("tick", flush=True)  # the loop runs while the flush goes on
+        # ... then it restores the handler it found, past ours, and re-raises: no atexit
+        signal.signal(signal.SIGTERM, original)
+        signal.raise_signal(signal.SIGTERM)
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["default", "uvicorn-workers", "uvicorn-workers-idle"])
+def test_on_an_event_loop_a_request_in_flight_at_sigterm_ends_and_is_exported(mode):
+    """The loop is not held while the handler waits and flushes: the request in flight
+    ends, and its span reaches the collector before the process ends by the signal."""
+    with running_receiver() as receiver:
+        env = {**os.environ, "COLLECTOR": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "3600000"}
+        process = subprocess.Popen(
+            [sys.executable, "-c", LOOP_SCRIPT, mode], env=env, stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip()]
+        while lines[-1] not in ("ready", ""):
+            lines.append(process.stdout.readline().strip())
+        process.send_signal(signal.SIGTERM)
+        try:
+            returncode = process.wait(timeout=15)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        lines += process.stdout.read().split()
+        process.stdout.close()
+        roots = receiver.wait_for(1, timeout=5)
+    words = " ".join(lines).split()
+    assert "ready" in words
+    assert "done" in words
+    assert returncode == -signal.SIGTERM
+    assert [span.name for span in roots] == ["GET /slow/:id"]

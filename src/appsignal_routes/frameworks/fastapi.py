@@ -17,11 +17,18 @@ One server span per request, whatever FastAPI already does:
 from __future__ import annotations
 
 import logging
+<<<<<<< HEAD
+=======
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
+from typing import Any, cast
+>>>>>>> transparency
 
 from fastapi import FastAPI
 
 from . import Router
 from . import starlette as _starlette
+from ._tracing import Tracing, excluding
 
 DISTRIBUTION = "fastapi"  # whose installed version route discovery checks
 LOWEST = "0.100"  # the lowest release of it this adapter supports, tested in CI
@@ -48,6 +55,30 @@ def prepare(app: object) -> object | None:
         for fastapi_app in _fastapi_apps(found):
             _adopt(fastapi_app)
     return _starlette.prepare(app)
+
+
+def tracing(app: object) -> Tracing | None:
+    """What the FastAPI app was told (``FastAPI(telemetry={...})``): its
+    ``tracer_provider``, whose spans then include the toolkit's server span, and its
+    ``exclude(scope)``; with those of a Starlette ``OpenTelemetryMiddleware`` in it."""
+    found = _starlette.find_app(app)
+    starlette = _starlette.tracing(app)
+    config = getattr(found, "_telemetry", None) if isinstance(found, FastAPI) else None
+    if not isinstance(config, Mapping):
+        return starlette
+    provider = config.get("tracer_provider")
+    exclude = config.get("exclude")
+    if starlette is None and provider is None and exclude is None:
+        return None
+    if provider is None and starlette is not None:
+        provider = starlette.tracer_provider
+    return Tracing(
+        provider if isinstance(provider, trace.TracerProvider) else None,
+        excluding(
+            cast("Callable[[Any], bool]", exclude) if callable(exclude) else None,
+            starlette.excludes if starlette is not None else None,
+        ),
+    )
 
 
 def _fastapi_apps(app: FastAPI) -> list[FastAPI]:

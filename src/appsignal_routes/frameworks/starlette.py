@@ -42,6 +42,7 @@ from . import router_for as _router_of
 from ._composed import answers_version, below_mount, mounted_routes, prefixed
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
+from ._tracing import Tracing
 
 DISTRIBUTION = "starlette"  # whose installed version route discovery checks
 LOWEST = "0.27"  # the lowest release of it this adapter supports, tested in CI
@@ -420,17 +421,58 @@ _STARLETTE_TRACED = "starlette.opentelemetry"
 
 
 def _starlette_telemetry_in(app: object) -> bool:
+    return _starlette_telemetry(app) is not None
+
+
+def _starlette_telemetry(app: object) -> tuple[Any, dict[str, Any]] | None:
+    """Starlette's own ``OpenTelemetryMiddleware`` around or in ``app``: the instance
+    that wraps it (and no options), or the class in its middleware list and the
+    options it is given there; None where there is none."""
     module = sys.modules.get("starlette.middleware.opentelemetry")
     middleware = getattr(module, "OpenTelemetryMiddleware", None)
     if middleware is None:
-        return False
+        return None
     current: object = app
     for _ in range(_MAX_WRAPPERS):
         if isinstance(current, middleware):
-            return True
+            return current, {}
         if isinstance(current, Starlette):
-            return any(getattr(m, "cls", None) is middleware for m in current.user_middleware)
+            for entry in current.user_middleware:
+                if getattr(entry, "cls", None) is middleware:
+                    return middleware, dict(getattr(entry, "kwargs", {}))
+            return None
         current = getattr(current, "app", None)
         if current is None:
             break
-    return False
+    return None
+
+
+def tracing(app: object) -> Tracing | None:
+    """What Starlette's ``OpenTelemetryMiddleware`` in ``app`` was told: its
+    ``tracer_provider`` and its ``excluded_urls`` (searched in the full URL, as it does)."""
+    found = _starlette_telemetry(app)
+    if found is None:
+        return None
+    middleware, options = found
+    if isinstance(middleware, type):
+        provider = options.get("tracer_provider")
+        excluded = options.get("excluded_urls", ())
+        if isinstance(excluded, str):
+            excluded = [p.strip() for p in excluded.split(",")] if excluded else ()
+        patterns = tuple(re.compile(pattern) for pattern in excluded)
+    else:
+        provider = getattr(middleware, "_tracer_provider", None)
+        patterns = tuple(getattr(middleware, "_excluded_urls", ()))
+    return Tracing(provider, _excluded_urls(patterns) if patterns else None)
+
+
+def _excluded_urls(patterns: tuple[re.Pattern[str], ...]) -> Callable[[Any], bool]:
+    from starlette.datastructures import URL  # noqa: PLC0415 - only where it is configured
+
+    def excludes(scope: Any) -> bool:
+        if scope.get("type") != "http":
+            return False
+        url = str(URL(scope=scope))
+        return any(pattern.search(url) for pattern in patterns)
+
+    return excludes

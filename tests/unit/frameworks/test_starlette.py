@@ -76,7 +76,11 @@ class RequireToken:
 
     async def __call__(self, scope, receive, send):
         headers = dict(scope.get("headers") or [])
-        if scope["path"].startswith("/admin") and b"authorization" not in headers:
+        if (
+            scope["type"] == "http"
+            and scope["path"].startswith("/admin")
+            and b"authorization" not in headers
+        ):
             await PlainTextResponse("token required", status_code=401)(scope, receive, send)
             return
         await self.app(scope, receive, send)

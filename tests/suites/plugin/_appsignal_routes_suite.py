@@ -1,0 +1,103 @@
+"""A pytest plugin: every app a framework's own tests hand to a test client is served
+through ``ar.instrument(app)``, after ``ar.start(exporter="memory")``.
+
+Loaded into those suites by ``tests/suites/run.py`` (``-p _appsignal_routes_suite``);
+it lives outside the ``tests`` package, which the frameworks' suites name their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import weakref
+from typing import Any
+
+import appsignal_routes as ar
+
+
+def pytest_configure(config: Any) -> None:
+    ar.start(exporter="memory")
+    _starlette()
+    _falcon()
+
+
+_instrumented: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def instrumented(app: Any) -> Any:
+    """``app`` as a user instruments it (once): ``instrument()``, or
+    ``instrument_asgi()`` where it cannot tell (an ASGI 2 app a test client takes)."""
+    try:
+        return _instrumented[app]
+    except (KeyError, TypeError):
+        pass
+    try:
+        wrapped = ar.instrument(app)
+    except TypeError:
+        wrapped = ar.instrument_asgi(app)
+    with contextlib.suppress(TypeError):
+        _instrumented[app] = wrapped
+    return wrapped
+
+
+class _Served:
+    """An ASGI app served instrumented, that is otherwise the app (a test reaches
+    ``conductor.app.add_route``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.__dict__["_app"] = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await instrumented(self.__dict__["_app"])(scope, receive, send)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_app"], name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.__dict__["_app"], name, value)
+
+
+def _starlette() -> None:
+    """Starlette's ``TestClient`` (FastAPI's too)."""
+    try:
+        from starlette import testclient
+    except ImportError:
+        return
+    original = testclient.TestClient.__init__
+
+    @functools.wraps(original)
+    def init(self: Any, app: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, instrumented(app), *args, **kwargs)
+
+    testclient.TestClient.__init__ = init  # type: ignore[method-assign]
+
+
+def _falcon() -> None:
+    """Falcon's ``simulate_request`` and ``ASGIConductor`` (its ``TestClient`` and
+    ``simulate_*`` helpers all come through these two)."""
+    try:
+        from falcon import testing
+        from falcon.testing import client
+    except ImportError:
+        return
+    for module in (client, testing):
+        for name in ("simulate_request", "_simulate_request_asgi"):
+            original = getattr(module, name, None)
+            if original is not None and not getattr(original, "_instrumented", False):
+                setattr(module, name, _instrumenting_first(original))
+    conductor = client.ASGIConductor.__init__
+
+    @functools.wraps(conductor)
+    def init(self: Any, app: Any, *args: Any, **kwargs: Any) -> None:
+        conductor(self, _Served(app), *args, **kwargs)
+
+    client.ASGIConductor.__init__ = init  # type: ignore[method-assign]
+
+
+def _instrumenting_first(original: Any) -> Any:
+    @functools.wraps(original)
+    def call(app: Any, *args: Any, **kwargs: Any) -> Any:
+        return original(instrumented(app), *args, **kwargs)
+
+    call._instrumented = True  # type: ignore[attr-defined]
+    return call
