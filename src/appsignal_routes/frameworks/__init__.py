@@ -19,6 +19,7 @@ logger = logging.getLogger("appsignal_routes")
 
 #: top-level package of an app's class -> the adapter module that knows its router
 ADAPTERS: dict[str, str] = {
+    "blacksheep": "blacksheep",
     "bottle": "bottle",
     "django": "django",
     "falcon": "falcon",
@@ -27,6 +28,7 @@ ADAPTERS: dict[str, str] = {
     "litestar": "litestar",
     "pyramid": "pyramid",
     "quart": "quart",
+    "sanic": "sanic",
     "starlette": "starlette",
 }
 
