@@ -123,8 +123,9 @@ class SanicRouter:
         listed = []
         for route in self._router.routes:
             methods = tuple(sorted(set(route.methods) - {"HEAD", "OPTIONS"} or route.methods))
-            handler = _user_handler(route.handler)
-            listed.append(DiscoveredRoute(methods, _template(route, bare), dotted_name(handler)))
+            listed.append(
+                DiscoveredRoute(methods, _template(route, bare), dotted_name(_named(route.handler)))
+            )
         return sorted(listed, key=lambda found: (found.template, found.methods))
 
 
@@ -173,11 +174,8 @@ def _bare_parameters(app: Sanic[Any, Any]) -> dict[int, set[str]]:
 
 
 def _typed_parameters(handler: Any) -> set[str]:
-    try:
-        parameters = signature(handler).parameters.values()
-    except (TypeError, ValueError):
-        return set()
-    return {p.name for p in parameters if p.annotation in _ANNOTATED}
+    # (Sanic read the same signature as it added the route: it can be read)
+    return {p.name for p in signature(handler).parameters.values() if p.annotation in _ANNOTATED}
 
 
 def _digits_alike(route: Any) -> bool:
@@ -197,6 +195,11 @@ def _user_handler(handler: Any) -> Any:
     if isinstance(handler, partial) and getattr(handler, "is_websocket", False):
         return handler.args[0]
     return handler
+
+
+def _named(handler: Any) -> Any:
+    """What a route's handler is named after: an ``HTTPMethodView``'s class."""
+    return getattr(handler, "view_class", None) or _user_handler(handler)
 
 
 def _dispatched_to(handler: Any, method: str) -> object:
