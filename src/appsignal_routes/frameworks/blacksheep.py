@@ -21,6 +21,7 @@ all when a route has filters (headers, host, query), which read more than the pa
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -183,12 +184,9 @@ def _digits_alike(pattern: bytes) -> bool:
 
 
 def _user_handler(handler: Any) -> Any:
-    """The handler as the user wrote it, through BlackSheep's normalising wrappers."""
-    seen = 0
-    while hasattr(handler, "__wrapped__") and seen < 8:  # noqa: PLR2004 - a bound on the chain
-        handler = handler.__wrapped__
-        seen += 1
-    return handler
+    """The handler as the user wrote it, through BlackSheep's wrappers: the middleware
+    chain keeps it as ``root_fn``, the normalised handler as ``__wrapped__``."""
+    return inspect.unwrap(getattr(handler, "root_fn", handler))
 
 
 def router_for(app: object) -> Router | None:
