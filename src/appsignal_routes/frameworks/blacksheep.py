@@ -28,9 +28,11 @@ from typing import Any
 
 from blacksheep import Request
 from blacksheep.server.application import Application
-from blacksheep.server.routing import FilterRoute
+from blacksheep.server.controllers import Controller, ControllersManager, _BaseControllerRegistry
+from blacksheep.server.routing import FilterRoute, RegisteredRoute
 from blacksheep.server.routing import Route as BlackSheepRoute
 from blacksheep.server.routing import Router as BlackSheepRouter
+from blacksheep.utils.meta import all_subclasses
 
 from . import DiscoveredRoute, Router
 from ._names import dotted_name
@@ -40,6 +42,9 @@ DISTRIBUTION = "blacksheep"
 LOWEST = "2.0"
 
 _WEBSOCKET = b"GET_WS"
+# (BlackSheep's own helpers, untyped upstream)
+_subclasses: Callable[[type], set[type]] = all_subclasses
+_is_base_controller: Callable[[type], bool] = _BaseControllerRegistry.is_base_controller
 #: value patterns that take every segment of digits of one length alike, or none
 _UNIFORM = frozenset({"string", "str", "path", "int", "float", "uuid"})
 _PARAMETER = re.compile(rb"^(?:\{([^}]+)\}|<([^>]+)>|:.+|\*.*)$")
@@ -87,27 +92,65 @@ class BlackSheepRouting:
         return found
 
     def _read(self, routes: object) -> None:
-        every = list(_all_routes(self._router))
-        self._cached = not any(isinstance(route, FilterRoute) for _, route in every)
-        self._by_shape = all(_digits_alike(route.pattern) for _, route in every)
+        every = [
+            route
+            for routes_of in _every_router(self._router)
+            for routes_of_method in routes_of.routes.values()
+            for route in routes_of_method
+        ]
+        self._cached = not any(isinstance(route, FilterRoute) for route in every)
+        self._by_shape = all(_digits_alike(route.pattern) for route in every)
         self._version = object()
         self._routes_seen = routes
 
     def routes(self) -> Iterable[DiscoveredRoute]:
+        every = _all_routes if self._app.started else _declared_routes
         listed = []
-        for method, route in _all_routes(self._router):
+        for method, pattern, handler in every(self._router):
             name = "GET" if method == _WEBSOCKET else method.decode()
-            handler = dotted_name(_user_handler(route.handler))
-            listed.append(DiscoveredRoute((name,), route.pattern.decode(), handler))
-        return sorted(listed, key=lambda found: (found.template, found.methods))
+            listed.append(
+                DiscoveredRoute((name,), pattern.decode(), dotted_name(_user_handler(handler)))
+            )
+        return sorted(set(listed), key=lambda found: (found.template, found.methods))
 
 
-def _all_routes(router: BlackSheepRouter) -> Iterator[tuple[bytes, BlackSheepRoute]]:
+def _all_routes(router: BlackSheepRouter) -> Iterator[tuple[bytes, bytes, Any]]:
+    """Every route of a started app: method, pattern, handler."""
     for sub_router in getattr(router, "_sub_routers", None) or ():
         yield from _all_routes(sub_router)
     for method, routes in list(router.routes.items()):
         for route in routes:
-            yield method, route
+            yield method, route.pattern, route.handler
+
+
+def _declared_routes(router: BlackSheepRouter) -> Iterator[tuple[bytes, bytes, Any]]:
+    """Every route of an app not started yet (``appsignal-routes routes``), as its start
+    will apply them: a controller's routes joined to its base route, and inherited by its
+    subclasses, as ``ControllersManager`` joins them (the router's prefix included)."""
+    for sub_router in getattr(router, "_sub_routers", None) or ():
+        yield from _declared_routes(sub_router)
+    registered = [(m, r.pattern.decode(), r.handler) for m, r in router.registered_routes]
+    registered += [(r.method, r.pattern, r.handler) for r in router.controllers_routes]
+    manager = ControllersManager()
+    for method, pattern, handler in registered:
+        controller = getattr(handler, "controller_type", None)
+        if controller is None:
+            yield method.encode(), pattern.encode(), handler
+            continue
+        owners = [sub for sub in _subclasses(controller) if issubclass(sub, Controller)]
+        if not _is_base_controller(controller):
+            owners.append(controller)
+        for owner in owners:
+            joined = manager.get_controller_handler_pattern(
+                owner, RegisteredRoute(method, pattern, handler)
+            )
+            yield method.encode(), router._get_pattern(joined), handler
+
+
+def _every_router(router: BlackSheepRouter) -> Iterator[BlackSheepRouter]:
+    yield router
+    for sub_router in getattr(router, "_sub_routers", None) or ():
+        yield from _every_router(sub_router)
 
 
 def _template(

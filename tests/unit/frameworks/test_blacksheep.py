@@ -10,11 +10,12 @@ from typing import Any
 
 from blacksheep import Application, FromQuery, Request, Response, Router, WebSocket, text
 from blacksheep.exceptions import BadRequest
-from blacksheep.server.controllers import Controller
+from blacksheep.server.controllers import Controller, abstract
 from blacksheep.server.routing import HeadersFilter
 from blacksheep.server.routing import Route as BlackSheepRoute
 
 import appsignal_routes as ar
+from appsignal_routes._cli import main
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
 
 from .asgi_serving import served
@@ -57,6 +58,17 @@ def make_app(*, prefix: str = "") -> Application:  # noqa: C901 - every kind of 
         @router.get("/{int:order_id}/lines")
         async def lines(self, order_id: int) -> Response:
             return text("lines")
+
+    @abstract()
+    class Listing(Controller):  # a base controller: its routes live in its subclasses
+        @router.get("/")
+        async def index(self) -> Response:
+            return text(type(self).__name__)
+
+    class Shelves(Listing):
+        @classmethod
+        def route(cls) -> str:
+            return "/shelves"
 
     @router.get("/cats/{int:cat_id}")
     async def show_cat(cat_id: int) -> Response:
@@ -137,6 +149,7 @@ REQUESTS: list[tuple[str, str, dict[str, str], int, tuple[str, str | None, str]]
     ("GET", "/beta/items/4", {"x-beta": "1"}, 200, discovered("GET", "/beta/items/{int:item_id}")),
     ("GET", "/beta/items/4", {}, 404, ("GET", None, "method")),
     ("GET", "/CATS/5", {}, 200, discovered("GET", "/cats/{int:cat_id}")),
+    ("GET", "/shelves", {}, 200, discovered("GET", "/shelves")),
 ]
 
 
@@ -404,3 +417,35 @@ def test_a_filtered_sub_router_reads_the_request_once():
     assert router.route("GET", "/beta/things/2", things) == "/beta/things/{int:thing_id}"
     assert router.route(None, "/cats/1", {"path": "/cats/1?x=1"}) == "/cats/{int:cat_id}"
     assert HeadersFilter  # (the filter BlackSheep builds from headers=)
+
+
+EX = "examples.blacksheep_app"
+
+
+def test_the_routes_command_lists_the_example_before_it_starts(capsys):
+    assert main(["routes", "examples.blacksheep_app:app"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[0] == "BlackSheep app examples.blacksheep_app:app: routes discovered from its router"
+    )
+    rows = [line.split() for line in lines if line.startswith("GET ")]
+    assert [(row[1], " ".join(row[2:4]), row[4]) for row in rows] == [
+        ("/admin/stats", "GET /admin/stats", "examples.blacksheep_app.stats"),
+        ("/api/items/{int:item_id}", "GET /api/items/{int:item_id}", f"{EX}.Items.show_item"),
+        ("/crash", "GET /crash", "examples.blacksheep_app.crash"),
+        ("/orders/{int:order_id}", "GET /orders/{int:order_id}", f"{EX}.Orders.show"),
+        ("/stream", "GET /stream", "examples.blacksheep_app.stream"),
+        ("/users/{int:user_id}", "GET /users/{int:user_id}", "examples.blacksheep_app.show_user"),
+    ]  # fmt: skip
+
+
+def test_routes_listed_before_and_after_the_start_agree():
+    app = make_app(prefix="/svc")
+    router = router_for(app)
+    assert router is not None
+    before = list(router.routes())
+    asyncio.run(app.start())
+    assert before == list(router.routes())
+    # (BlackSheep joins a controller's routes to a prefixed router's prefix twice)
+    assert "/svc/orders/svc/{int:order_id}" in [r.template for r in before]
+    assert "/svc/shelves/svc" in [r.template for r in before]

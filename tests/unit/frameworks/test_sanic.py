@@ -18,6 +18,7 @@ from sanic.views import HTTPMethodView
 from sanic_testing.testing import SanicASGITestClient
 
 import appsignal_routes as ar
+from appsignal_routes._cli import main
 from appsignal_routes.frameworks import DiscoveredRoute, Found, router_for
 
 from .asgi_serving import served
@@ -433,3 +434,18 @@ def test_odd_answers_of_the_router():
     assert router.route("PUT", "/a", {"path": "/a"}) is None  # a 405 naming no method
     assert router.route("PUT", "/b", {"path": "/b"}) is None  # the method it names: no route
     assert router.route(None, "/c", {"path": "/c"}) is None
+
+
+def test_the_routes_command_lists_the_example(capsys):
+    assert main(["routes", "examples.sanic_app:app"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Sanic (ASGI) app examples.sanic_app:app: routes discovered from its router"
+    rows = [line.split() for line in lines if line.startswith("GET ")]
+    assert [(row[1], " ".join(row[2:4]), row[4]) for row in rows] == [
+        ("/admin/stats", "GET /admin/stats", "examples.sanic_app.stats"),
+        ("/api/items/<item_id:int>", "GET /api/items/<item_id:int>", "examples.sanic_app.show_item"),  # noqa: E501
+        ("/crash", "GET /crash", "examples.sanic_app.crash"),
+        ("/orders/<order_id:int>", "GET /orders/<order_id:int>", "examples.sanic_app.OrderView"),
+        ("/stream", "GET /stream", "examples.sanic_app.stream"),
+        ("/users/<user_id:int>", "GET /users/<user_id:int>", "examples.sanic_app.show_user"),
+    ]  # fmt: skip
