@@ -22,8 +22,10 @@ all when a route has filters (headers, host, query), which read more than the pa
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from importlib.metadata import version
 from typing import Any
 
 from blacksheep import Request
@@ -39,7 +41,10 @@ from ._names import dotted_name
 from ._route_cache import MISS, RouteCache, shape
 
 DISTRIBUTION = "blacksheep"
-LOWEST = "2.0"
+LOWEST = "2.3"
+#: the first release that routes the path below the ASGI ``root_path`` (before it,
+#: BlackSheep routes the whole raw path, ``root_path`` included)
+_ROOT_PATH_STRIPPED = (2, 6, 2)
 
 _WEBSOCKET = b"GET_WS"
 # (BlackSheep's own helpers, untyped upstream)
@@ -63,6 +68,7 @@ class BlackSheepRouting:
         self._by_shape = False
         self._cached = False
         self._cache: RouteCache[tuple[bytes, str]] = RouteCache()
+        self._strips_root_path = _release() >= _ROOT_PATH_STRIPPED
 
     def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - BlackSheep routes the raw path
         if not self._app.started:
@@ -73,7 +79,7 @@ class BlackSheepRouting:
         raw = request.get("raw_path")
         raw_path = str(request.get("path") or "/").encode() if raw is None else bytes(raw)
         raw_path = raw_path.partition(b"?")[0]
-        root = request.get("root_path")
+        root = request.get("root_path") if self._strips_root_path else None
         if root:
             root_bytes = root.encode()
             if raw_path.startswith(root_bytes):
@@ -104,9 +110,9 @@ class BlackSheepRouting:
         self._routes_seen = routes
 
     def routes(self) -> Iterable[DiscoveredRoute]:
-        every = _all_routes if self._app.started else _declared_routes
+        every = _all_routes(self._router) if self._app.started else _declared_routes(self._app)
         listed = []
-        for method, pattern, handler in every(self._router):
+        for method, pattern, handler in every:
             name = "GET" if method == _WEBSOCKET else method.decode()
             listed.append(
                 DiscoveredRoute((name,), pattern.decode(), dotted_name(_user_handler(handler)))
@@ -123,28 +129,49 @@ def _all_routes(router: BlackSheepRouter) -> Iterator[tuple[bytes, bytes, Any]]:
             yield method, route.pattern, route.handler
 
 
-def _declared_routes(router: BlackSheepRouter) -> Iterator[tuple[bytes, bytes, Any]]:
+def _declared_routes(app: Application) -> Iterator[tuple[bytes, bytes, Any]]:
     """Every route of an app not started yet (``appsignal-routes routes``), as its start
-    will apply them: a controller's routes joined to its base route, and inherited by its
-    subclasses, as ``ControllersManager`` joins them (the router's prefix included)."""
-    for sub_router in getattr(router, "_sub_routers", None) or ():
-        yield from _declared_routes(sub_router)
-    registered = [(m, r.pattern.decode(), r.handler) for m, r in router.registered_routes]
-    registered += [(r.method, r.pattern, r.handler) for r in router.controllers_routes]
-    manager = ControllersManager()
-    for method, pattern, handler in registered:
-        controller = getattr(handler, "controller_type", None)
-        if controller is None:
-            yield method.encode(), pattern.encode(), handler
-            continue
+    will apply them: those registered for the start, and a controller's routes joined to
+    its base route and inherited by its subclasses, as BlackSheep joins them, the
+    router's prefix included."""
+    joiner = _ControllerRoutes(app)
+    for router in _every_router(app.router):
+        registered = [(m, r.pattern.decode(), r.handler) for m, r in _registered(router)]
+        if router is app.router:
+            registered += [(r.method, r.pattern, r.handler) for r in joiner.registry]
+        for method, pattern, handler in registered:
+            controller = getattr(handler, "controller_type", None)
+            if controller is None:
+                yield method.encode(), pattern.encode(), handler
+            else:
+                for joined in joiner.patterns(router, controller, method, pattern, handler):
+                    yield method.encode(), joined, handler
+
+
+def _registered(router: BlackSheepRouter) -> list[tuple[str, BlackSheepRoute]]:
+    return list(router.registered_routes)
+
+
+class _ControllerRoutes:
+    """How BlackSheep joins a controller's routes to its base route at the start."""
+
+    def __init__(self, app: Application) -> None:
+        self.registry: list[Any] = list(app.router.controllers_routes)
+        self._manager = ControllersManager()
+
+    def patterns(
+        self, router: BlackSheepRouter, controller: type, method: str, pattern: str, handler: Any
+    ) -> Iterator[bytes]:
+        # inherited routes, base controllers left out (ControllersManager._unify_controllers)
         owners = [sub for sub in _subclasses(controller) if issubclass(sub, Controller)]
         if not _is_base_controller(controller):
             owners.append(controller)
         for owner in owners:
-            joined = manager.get_controller_handler_pattern(
+            joined = self._manager.get_controller_handler_pattern(
                 owner, RegisteredRoute(method, pattern, handler)
             )
-            yield method.encode(), router._get_pattern(joined), handler
+            # (normalised as its route will be)
+            yield BlackSheepRoute(router._get_pattern(joined), handler).pattern
 
 
 def _every_router(router: BlackSheepRouter) -> Iterator[BlackSheepRouter]:
@@ -230,6 +257,15 @@ def _user_handler(handler: Any) -> Any:
     """The handler as the user wrote it, through BlackSheep's wrappers: the middleware
     chain keeps it as ``root_fn``, the normalised handler as ``__wrapped__``."""
     return inspect.unwrap(getattr(handler, "root_fn", handler))
+
+
+def _release() -> tuple[int, ...]:
+    """The installed BlackSheep release, as numbers (``2.6.2`` is ``(2, 6, 2)``)."""
+    numbers = []
+    for part in version(DISTRIBUTION).split(".")[:3]:
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        numbers.append(int(digits or 0))
+    return tuple(numbers)
 
 
 def router_for(app: object) -> Router | None:
