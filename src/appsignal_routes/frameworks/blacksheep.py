@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import version
@@ -39,6 +40,8 @@ from blacksheep.utils.meta import all_subclasses
 from . import DiscoveredRoute, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache, shape
+
+logger = logging.getLogger("appsignal_routes")
 
 DISTRIBUTION = "blacksheep"
 LOWEST = "2.3"
@@ -266,6 +269,22 @@ def _release() -> tuple[int, ...]:
         digits = "".join(itertools.takewhile(str.isdigit, part))
         numbers.append(int(digits or 0))
     return tuple(numbers)
+
+
+def prepare(app: object) -> object | None:
+    """None for an app BlackSheep's own OpenTelemetry middleware traces already
+    (``use_open_telemetry``): its server span is named by the matched route, and a
+    second one would trace each request twice; else the app itself."""
+    for middleware in list(getattr(app, "middlewares", None) or ()):
+        kind = type(middleware)
+        if kind.__name__ == "OTELMiddleware" and kind.__module__.startswith("blacksheep."):
+            logger.info(
+                "appsignal-routes: %r is traced by BlackSheep's OTELMiddleware already; "
+                "instrument() leaves it as it is (its span is grouped by its http.route)",
+                app,
+            )
+            return None
+    return app
 
 
 def router_for(app: object) -> Router | None:

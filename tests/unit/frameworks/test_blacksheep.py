@@ -465,3 +465,27 @@ def test_inherited_controller_routes_are_listed_as_the_start_applies_them():
     asyncio.run(app.start())
     assert before == [(r.methods, r.template) for r in routing.routes()]
     assert (("GET",), "/shelves") in before
+
+
+def test_an_app_blacksheep_traces_itself_is_left_as_it_is(caplog):
+    try:
+        from blacksheep.server.otel import OTELMiddleware
+    except ModuleNotFoundError:  # before BlackSheep 2.4: as it is named there
+
+        class OTELMiddleware:  # type: ignore[no-redef]
+            __module__ = "blacksheep.server.otel"
+
+            def __init__(self, exc_handler: Any) -> None:
+                pass
+
+            async def __call__(self, request: Request, handler: Any) -> Response:
+                response: Response = await handler(request)
+                return response
+
+    app = make_app()
+    # what use_open_telemetry(app, ...) adds (without its global logging set-up)
+    app.middlewares.append(OTELMiddleware(app.handle_request_handler_exception))
+    with caplog.at_level(logging.INFO, logger="appsignal_routes"):
+        assert ar.instrument(app) is app  # one server span a request: BlackSheep's
+    assert "traced by BlackSheep's OTELMiddleware already" in caplog.text
+    assert ar.instrument(make_app()) is not app
