@@ -125,6 +125,30 @@ def litestar_app() -> tuple[object, str]:
     return Litestar(route_handlers=handlers), "/items/{item_id:int}"
 
 
+def sanic_app() -> tuple[object, str]:
+    from sanic import Sanic, text
+
+    app = Sanic("bench_discovery")  # (one app of this name a process)
+    for n in range(COUNT):
+        app.add_route(lambda request, item_id: text(""), f"/r{n}/items/<item_id:int>", name=f"r{n}")
+    app.router.finalize()  # as the ASGI lifespan's startup does
+    return app, "/items/<item_id:int>"
+
+
+def blacksheep_app() -> tuple[object, str]:
+    from blacksheep import Application
+
+    async def items(item_id: int) -> str:
+        return ""
+
+    app = Application()
+    for n in range(COUNT):
+        app.router.add_get(f"/r{n}/items/{{int:item_id}}", items)
+    asyncio.get_event_loop().run_until_complete(app.start())  # as the lifespan's startup does
+    # (the registry's syntax for the same routes: BlackSheep's {int:name} is not its own)
+    return app, "/items/{item_id:int}"
+
+
 def django_app() -> tuple[object, str]:
     from django.conf import settings
 
@@ -198,6 +222,8 @@ APPS: dict[str, tuple[Callable[[], tuple[object, str]], str]] = {
     "Litestar": (litestar_app, "asgi"),
     "FastAPI + a2wsgi Flask": (fastapi_mount_app, "asgi"),
     "DispatcherMiddleware + Flask": (dispatcher_app, "wsgi"),
+    "Sanic": (sanic_app, "asgi"),
+    "BlackSheep": (blacksheep_app, "asgi"),
 }
 
 

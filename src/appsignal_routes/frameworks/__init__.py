@@ -26,6 +26,7 @@ logger = logging.getLogger("appsignal_routes")
 
 #: top-level package of an app's class -> the adapter module that knows its router
 ADAPTERS: dict[str, str] = {
+    "blacksheep": "blacksheep",
     "bottle": "bottle",
     "connexion": "connexion",
     "django": "django",
@@ -35,6 +36,7 @@ ADAPTERS: dict[str, str] = {
     "litestar": "litestar",
     "pyramid": "pyramid",
     "quart": "quart",
+    "sanic": "sanic",
     "starlette": "starlette",
 }
 
