@@ -228,6 +228,7 @@ class RequestGroup:
         "on_span",
         "ours",
         "root",
+        "root_discovered",
         "root_name",
         "route",
         "route_source",
@@ -240,6 +241,8 @@ class RequestGroup:
         self.root = root
         self.naming = naming
         self.root_name: str | None = None
+        #: the root name is the one the framework dispatched to (``discover_root_name``)
+        self.root_discovered = False
         self.route: str | None = None
         self.exported: str | None = None  # the route as exported, in the chosen style
         self.route_source: str | None = None
@@ -313,6 +316,13 @@ class RequestGroup:
         self.route_source = source
 
     def set_route(self, route: str, source: RouteSource, override: bool) -> None:
+        if self.root_discovered and source in ("decorator", "framework"):
+            # an explicit route outranks the handler the framework dispatched to
+            self.root_name = None
+            self.root_discovered = False
+            self._set(route, source)
+            self.apply()
+            return
         current = self.route_source
         if current in ("decorator", "framework"):
             if override:
@@ -349,9 +359,22 @@ class RequestGroup:
             self.apply()
 
     def set_root_name(self, name: str, override: bool) -> None:
-        if override or self.root_name is None:
+        if override or self.root_name is None or self.root_discovered:
             self.root_name = name
+            self.root_discovered = False
             self.apply()
+
+    def discover_root_name(self, name: str) -> None:
+        """Name the request by the handler its framework dispatched it to, where the
+        framework has no route templates (CherryPy's ``Class#method``): a root name of
+        source ``discovered``. It outranks a route matched at start (registry, inferred)
+        but never an explicit root name or route (decorator, framework), which replace
+        it even when they come later."""
+        if self.root_name is not None or self.route_source in ("decorator", "framework"):
+            return
+        self.root_name = name
+        self.root_discovered = True
+        self.apply()
 
     def apply(self) -> None:
         """Name the root span and set the grouping attributes, per the precedence rules."""
@@ -364,7 +387,7 @@ class RequestGroup:
         root_name = self.root_name
         if root_name is not None:
             name = root_name
-            source = "root_name"
+            source = "discovered" if self.root_discovered else "root_name"
         elif route is not None:
             name = group_name(method, route)
             source = self.route_source or "decorator"
@@ -383,10 +406,11 @@ class RequestGroup:
             _overflow_route(root, route) if overflow else route if source != "inferred" else None,
             # over the cap, the agent must not group by method and http.route: the root
             # name beats them (and hoists, whatever lands on the span later); once
-            # written, it follows the request's name
+            # written (an overflow, a discovered root name an explicit route replaced),
+            # it follows the request's name
             name
             if naming.root_name_attr
-            and (root_name is not None or overflow or naming.is_overflow(on_span[1]))
+            and (root_name is not None or overflow or on_span[1] is not None)
             else None,
             # by the method alone: the collector falls back to the span name, the same
             # (written only over an action name the span already has)

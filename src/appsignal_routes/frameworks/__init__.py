@@ -20,6 +20,7 @@ logger = logging.getLogger("appsignal_routes")
 #: top-level package of an app's class -> the adapter module that knows its router
 ADAPTERS: dict[str, str] = {
     "bottle": "bottle",
+    "cherrypy": "cherrypy",
     "django": "django",
     "falcon": "falcon",
     "fastapi": "fastapi",
@@ -42,6 +43,9 @@ class DiscoveredRoute:
     methods: tuple[str, ...]
     template: str
     handler: str = ""  # the endpoint, view or resource, for people to read
+    #: the group its requests get when it is not "{METHOD} {template}" (a root name:
+    #: CherryPy's "Class#method"); empty for the route's own group
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,367 @@
+"""CherryPy as a WSGI app: ``cherrypy.tree`` (several apps mounted at script names),
+a ``cherrypy.Application``, or what ``cherrypy.tree.mount(...)`` returns.
+
+CherryPy's default dispatcher walks an object tree, so its requests have no route
+template: each is named by the handler CherryPy dispatches it to, in AppSignal's
+controller style, as a root name of source ``discovered`` (``UsersPage#show``: the class
+of the object that holds the exposed method, ``#``, the method's name; ``index`` and
+``default`` as CherryPy resolves them). ``MethodDispatcher`` gives ``Class#VERB``
+(``ItemResource#GET``; a 405 is named by the verb asked for, ``ItemResource#DELETE``).
+``RoutesDispatcher`` gives the template of the route it matched, as ``http.route``.
+
+The handler is read after CherryPy has dispatched the request and answered it, while
+the request's server span still records: ``prepare`` wraps the app in a stand-in that
+calls it, then reads ``cherrypy.serving.request`` (the handler CherryPy set, under the
+wrappers its tools put around it: ``tools.encode``, ``tools.json_out``, handler-wrapping
+tools). Nothing of CherryPy's is written. Where the handler is no longer there (a tool
+answered in its place: ``tools.caching``, ``tools.staticdir``), or for a 405, which
+keeps no resource, the dispatcher's own ``find_handler`` is asked again on a scratch
+request, so that CherryPy's request and response are left as they are. A request that
+CherryPy answered with a 404 keeps the group it started with (by its method alone).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+import types
+from collections.abc import Iterable, Iterator
+from typing import Any, Final
+
+import cherrypy
+from cherrypy import _cprequest, _cptree
+from cherrypy._cptools import HandlerTool
+from cherrypy._cpdispatch import Dispatcher, MethodDispatcher, PageHandler
+from cherrypy.lib.encoding import ResponseEncoder
+
+from .._annotation import RootNameAnnotator, RouteAnnotator, _root_is_current
+from .._processor import current_group
+from . import DiscoveredRoute, Router
+from ._names import dotted_name
+from ._route_cache import MISS, RouteCache
+
+logger = logging.getLogger("appsignal_routes")
+
+DISTRIBUTION: Final = "cherrypy"
+LOWEST: Final = "18.0"
+
+_NOT_ALLOWED: Final = 405
+#: wrappers looked through around a handler (tools that wrap tools)
+_MAX_WRAPPERS: Final = 8
+#: how deep ``routes()`` walks an object tree
+_MAX_DEPTH: Final = 8
+_VERBS: Final = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
+
+def controller_name(handler: object) -> str:
+    """AppSignal's controller-style name of a handler CherryPy calls: ``Class#method``
+    for a method (of the object that holds it), ``Class#__call__`` for a callable
+    object, ``module#function`` for a plain function."""
+    holder = getattr(handler, "__self__", None)
+    name = getattr(handler, "__name__", None)
+    if holder is not None and isinstance(name, str) and not isinstance(holder, types.ModuleType):
+        owner = holder if isinstance(holder, type) else type(holder)
+        return f"{owner.__name__}#{name}"
+    tool = _tool_of(handler)
+    if tool is not None:  # tools.staticfile.handler(...) and the like: by the tool
+        return f"{tool}#handler"
+    if isinstance(name, str) and (inspect.isfunction(handler) or inspect.isbuiltin(handler)):
+        qualname = str(getattr(handler, "__qualname__", name)).split(".<locals>.")[-1]
+        outer, _, inner = qualname.rpartition(".")
+        module = str(getattr(handler, "__module__", "") or "").rpartition(".")[2]
+        return f"{outer.rpartition('.')[2]}#{inner}" if outer else f"{module}#{name}"
+    return f"{type(handler).__name__}#__call__"
+
+
+def _tool_of(handler: object) -> str | None:
+    """The name of the CherryPy tool whose ``handler(...)`` made ``handler``, if any."""
+    if not inspect.isfunction(handler) or not handler.__module__.startswith("cherrypy."):
+        return None
+    for cell in handler.__closure__ or ():
+        contents = cell.cell_contents
+        if isinstance(contents, HandlerTool):
+            return str(contents._name)
+    return None
+
+
+def _dispatched(request: Any) -> object | None:
+    """What CherryPy's dispatcher set as the request's handler, under the wrappers its
+    tools put around it: the page handler's callable, an ``HTTPError`` (404, 405), or
+    None when it is no longer there."""
+    todo: list[object] = [request.handler]
+    for _ in range(_MAX_WRAPPERS):
+        if not todo:
+            return None
+        handler = todo.pop()
+        if isinstance(handler, PageHandler):
+            return handler.callable
+        if isinstance(handler, cherrypy.HTTPError):
+            return handler
+        if isinstance(handler, ResponseEncoder):  # tools.encode, on by default
+            todo.append(getattr(handler, "oldhandler", None))
+        elif inspect.isfunction(handler):
+            # tools.json_out keeps the handler on the request; HandlerWrapperTool (and
+            # wrappers like it) in the wrapping function's closure
+            todo.append(request.__dict__.get("_json_inner_handler"))
+            todo.extend(cell.cell_contents for cell in handler.__closure__ or ())
+    return None
+
+
+def _dispatcher(request: Any) -> object:
+    """The dispatcher CherryPy asked for the request (``request.dispatch`` in the app's
+    config, else the request class's own)."""
+    default = getattr(type(request), "dispatch", None)
+    return request.app.find_config(request.path_info, "request.dispatch", default)
+
+
+def _routes_dispatcher(dispatcher: object) -> bool:
+    module = sys.modules.get("cherrypy._cpdispatch")
+    kind = getattr(module, "RoutesDispatcher", None)
+    return kind is not None and isinstance(dispatcher, kind)
+
+
+class _Scratch:
+    """A stand-in for ``cherrypy.serving``'s request and response while a dispatcher's
+    ``find_handler`` is asked again: whatever it (or an app's ``_cp_dispatch``) writes
+    lands on a scratch request and response, never on the request being served."""
+
+    def __init__(self, request: Any) -> None:
+        scratch = _cprequest.Request(request.local, request.remote, request.scheme)
+        scratch.app = request.app
+        scratch.method = request.method
+        scratch.path_info = request.path_info
+        scratch.script_name = request.script_name
+        scratch.params = {}
+        scratch.config = {}
+        self.request = scratch
+        self.response = _cprequest.Response()
+        self._saved: dict[str, object] = {}
+
+    def __enter__(self) -> Any:
+        serving = cherrypy.serving
+        self._saved = dict(serving.__dict__)
+        serving.load(self.request, self.response)
+        return self.request
+
+    def __exit__(self, *exc_info: object) -> None:
+        serving = cherrypy.serving
+        serving.__dict__.clear()
+        serving.__dict__.update(self._saved)
+
+
+def _find_again(request: Any, dispatcher: object) -> object | None:
+    """What ``dispatcher.find_handler`` finds for the request, asked on a scratch
+    request (the object tree's resource, for ``MethodDispatcher``); None if nothing."""
+    if not isinstance(dispatcher, Dispatcher):
+        return None
+    with _Scratch(request):
+        found, _vpath = dispatcher.find_handler(request.path_info)
+    return found
+
+
+#: (mapper, its length, path, method) -> the template RoutesDispatcher matched
+_templates: RouteCache[tuple[int, int, str, str]] = RouteCache()
+
+
+def discovered_name(request: Any, handler: object) -> tuple[str, bool] | None:
+    """A request's group as CherryPy dispatched it to ``handler`` (``_dispatched``): a
+    ``Class#method`` root name (True) or a Routes template (False); None to keep the
+    group it started with."""
+    if handler is not None and not isinstance(handler, cherrypy.HTTPError):
+        if "routes" in sys.modules:  # RoutesDispatcher imports it
+            dispatcher = _dispatcher(request)
+            if _routes_dispatcher(dispatcher):
+                return _template_name(dispatcher, request)
+        return controller_name(handler), True
+    dispatcher = _dispatcher(request)
+    if handler is None:  # a tool answered in the handler's place
+        if _routes_dispatcher(dispatcher):
+            return _template_name(dispatcher, request)
+        found = _find_again(request, dispatcher)
+        if found is None:
+            return None
+        if isinstance(dispatcher, MethodDispatcher):
+            return _verb_name(found, request.method), True
+        return controller_name(found), True
+    if handler.status == _NOT_ALLOWED and isinstance(dispatcher, MethodDispatcher):
+        found = _find_again(request, dispatcher)
+        return None if found is None else (_verb_name(found, request.method), True)
+    return None  # a 404: CherryPy found no handler
+
+
+def _template_name(dispatcher: Any, request: Any) -> tuple[str, bool] | None:
+    """The template of the route ``RoutesDispatcher`` matched, matched again (read
+    only) with the request's environ, as CherryPy matched it."""
+    mapper = dispatcher.mapper
+    key = (id(mapper), len(mapper.matchlist), request.path_info, request.method)
+    cached = _templates.entries(None)
+    template = cached.get(key, MISS)
+    if template is MISS:
+        matched = mapper.routematch(url=request.path_info, environ=request.wsgi_environ)
+        template = None if matched is None else _routes_template(matched[1].routepath)
+        _templates.store(cached, key, template)
+    return None if template is None else (template, False)
+
+
+class CherryPyRouter:
+    """What ``instrument()`` and ``appsignal-routes routes`` read of a CherryPy app.
+
+    Nothing is matched at a request's start, where CherryPy's tree could not be walked
+    cheaply nor without running the app's code (``_cp_dispatch``): ``route`` answers
+    None there (the registry is asked); the stand-in of ``prepare`` names the request
+    once CherryPy has dispatched it.
+    """
+
+    framework = "CherryPy"
+
+    def __init__(self, app: _cptree.Tree | _cptree.Application) -> None:
+        self._app = app
+
+    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - named after dispatch
+        return None
+
+    def routes(self) -> Iterable[DiscoveredRoute]:
+        app = self._app
+        apps = app.apps if isinstance(app, _cptree.Tree) else {"": app}
+        for script_name, mounted in sorted(apps.items()):
+            if isinstance(mounted, _cptree.Application):
+                yield from _app_routes(mounted, script_name)
+
+
+def _verb_name(resource: object, method: str) -> str:
+    """``Class#VERB`` of a ``MethodDispatcher`` resource, HEAD served by GET as
+    CherryPy serves it."""
+    verb = method.upper()
+    if verb == "HEAD" and getattr(resource, "HEAD", None) is None:
+        verb = "GET"
+    return f"{type(resource).__name__}#{verb}"
+
+
+def _routes_template(routepath: str) -> str:
+    return routepath if routepath.startswith("/") else "/" + routepath
+
+
+def _app_routes(app: _cptree.Application, script_name: str) -> Iterator[DiscoveredRoute]:
+    dispatcher = app.find_config("/", "request.dispatch", _cprequest.Request.dispatch)
+    if _routes_dispatcher(dispatcher):
+        yield from _routes_of_mapper(dispatcher, script_name)
+    elif app.root is not None:
+        verbs = isinstance(dispatcher, MethodDispatcher)
+        yield from _tree_routes(app.root, script_name, verbs, 0, set())
+
+
+def _routes_of_mapper(dispatcher: Any, script_name: str) -> Iterator[DiscoveredRoute]:
+    for route in dispatcher.mapper.matchlist:
+        method = (route.conditions or {}).get("method")
+        methods = tuple(method) if isinstance(method, (list, tuple)) else ()
+        controller = dispatcher.controllers.get(route.defaults.get("controller"))
+        action = route.defaults.get("action")
+        handler = getattr(controller, action, None) if action else controller
+        template = script_name + _routes_template(route.routepath)
+        yield DiscoveredRoute(methods, template, "" if handler is None else dotted_name(handler))
+
+
+def _tree_routes(
+    node: object, prefix: str, verbs: bool, depth: int, seen: set[int]
+) -> Iterator[DiscoveredRoute]:
+    """The exposed handlers of an object tree, as the default dispatcher (or, with
+    ``verbs``, ``MethodDispatcher``) reaches them."""
+    if id(node) in seen or depth > _MAX_DEPTH:
+        return
+    seen.add(id(node))
+    if verbs and getattr(node, "exposed", False):
+        for verb in sorted(v for v in dir(node) if v in _VERBS):
+            group = f"{type(node).__name__}#{verb}"
+            handler = dotted_name(getattr(node, verb))
+            yield DiscoveredRoute((verb,), prefix or "/", handler, group)
+    for attribute in sorted(dir(node)):
+        if attribute.startswith("_"):
+            continue
+        static = inspect.getattr_static(node, attribute, None)
+        if isinstance(static, property) or static is None:
+            continue  # read no properties: they are the app's code
+        member = getattr(node, attribute, None)
+        if callable(member) and not verbs and getattr(member, "exposed", False):
+            yield _handler_route(member, prefix, attribute)
+        elif not callable(member) or getattr(member, "exposed", False):
+            if _is_node(member):
+                yield from _tree_routes(member, f"{prefix}/{attribute}", verbs, depth + 1, seen)
+
+
+def _is_node(member: object) -> bool:
+    """An object of the app's own the dispatcher may walk into (not a str, a number, a
+    container or a module)."""
+    return not isinstance(
+        member, (str, bytes, int, float, list, tuple, dict, set, frozenset, types.ModuleType)
+    ) and hasattr(member, "__dict__")
+
+
+def _handler_route(handler: object, prefix: str, attribute: str) -> DiscoveredRoute:
+    path = f"{prefix}/" if attribute == "index" else f"{prefix}/{attribute}"
+    if attribute == "default":
+        path = f"{prefix}/*"
+    return DiscoveredRoute((), path, dotted_name(handler), controller_name(handler))
+
+
+def _serve(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
+    """Call the CherryPy app, then name the request by the handler it dispatched to,
+    while its span still records (the response is not yet sent on)."""
+    serving = cherrypy.serving
+    before = serving.__dict__.get("request")
+    result = app(environ, start_response)
+    try:
+        request = serving.__dict__.get("request")
+        if request is not None and request is not before:  # CherryPy served it now
+            _name_request(request)
+    except Exception:
+        logger.debug("appsignal-routes: naming a CherryPy request failed", exc_info=True)
+    return result
+
+
+def _name_request(request: Any) -> None:
+    group = current_group.get()
+    if group is None or not _root_is_current(group):
+        return
+    handler = _dispatched(request)
+    annotator = getattr(handler, "_self_wrapper", None)  # @ar.route, @ar.root_name
+    if isinstance(annotator, RouteAnnotator):  # whether or not the handler ran
+        group.set_route(annotator.route, "decorator", override=False)
+        return
+    if isinstance(annotator, RootNameAnnotator):
+        group.set_root_name(annotator.name, override=False)
+        return
+    named = discovered_name(request, handler)
+    if named is None:
+        return
+    name, is_root_name = named
+    if is_root_name:
+        group.discover_root_name(name)
+    else:
+        group.set_route(name, "discovered", override=False)
+
+
+def prepare(app: object) -> object:
+    """For a CherryPy tree or application, a stand-in that calls it and names each
+    request after CherryPy dispatched it (a method bound to the app, so route
+    discovery still finds it); other objects as they are."""
+    if isinstance(app, (_cptree.Tree, _cptree.Application)):
+        return types.MethodType(_serve, app)
+    return app
+
+
+def router_for(app: object) -> Router | None:
+    """A router for a CherryPy tree or application; None for other CherryPy objects.
+
+    Raises:
+        TypeError: CherryPy's request has no ``handler`` or its dispatcher no
+            ``find_handler``, as in the CherryPy versions this adapter knows.
+    """
+    if not isinstance(app, (_cptree.Tree, _cptree.Application)):
+        return None
+    if not hasattr(_cprequest.Request, "handler") or not hasattr(Dispatcher, "find_handler"):
+        msg = "CherryPy request without handler, or dispatcher without find_handler"
+        raise TypeError(msg)
+    return CherryPyRouter(app)
