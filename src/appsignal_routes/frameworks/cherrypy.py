@@ -31,12 +31,13 @@ from typing import Any, Final
 
 import cherrypy
 from cherrypy import _cprequest, _cptree
-from cherrypy._cptools import HandlerTool
 from cherrypy._cpdispatch import Dispatcher, MethodDispatcher, PageHandler
+from cherrypy._cptools import HandlerTool
 from cherrypy.lib.encoding import ResponseEncoder
 
-from .._annotation import RootNameAnnotator, RouteAnnotator, _root_is_current
-from .._processor import current_group
+from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, _root_is_current
+from appsignal_routes._processor import current_group
+
 from . import DiscoveredRoute, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
@@ -80,33 +81,42 @@ def _tool_of(handler: object) -> str | None:
     """The name of the CherryPy tool whose ``handler(...)`` made ``handler``, if any."""
     if not inspect.isfunction(handler) or not handler.__module__.startswith("cherrypy."):
         return None
-    for cell in handler.__closure__ or ():
-        contents = cell.cell_contents
-        if isinstance(contents, HandlerTool):
-            return str(contents._name)
-    return None
+    tools = [c for c in _closure(handler) if isinstance(c, HandlerTool)]
+    return str(tools[0]._name) if tools else None
+
+
+def _closure(function: types.FunctionType) -> list[object]:
+    """What a function's closure holds (its cells that are set)."""
+    held: list[object] = []
+    for cell in function.__closure__ or ():
+        try:
+            held.append(cell.cell_contents)
+        except ValueError:  # noqa: PERF203 - a cell not set yet; closures are short
+            continue
+    return held
 
 
 def _dispatched(request: Any) -> object | None:
     """What CherryPy's dispatcher set as the request's handler, under the wrappers its
     tools put around it: the page handler's callable, an ``HTTPError`` (404, 405), or
-    None when it is no longer there."""
+    None when it is no longer there (or wrapped past recognising)."""
     todo: list[object] = [request.handler]
-    for _ in range(_MAX_WRAPPERS):
-        if not todo:
-            return None
-        handler = todo.pop()
+    for handler in todo:  # (the wrappers found are appended as it goes)
         if isinstance(handler, PageHandler):
-            return handler.callable
+            found: object = handler.callable
+            return found
         if isinstance(handler, cherrypy.HTTPError):
-            return handler
+            error: object = handler
+            return error
+        if len(todo) > _MAX_WRAPPERS:
+            break
         if isinstance(handler, ResponseEncoder):  # tools.encode, on by default
             todo.append(getattr(handler, "oldhandler", None))
         elif inspect.isfunction(handler):
             # tools.json_out keeps the handler on the request; HandlerWrapperTool (and
             # wrappers like it) in the wrapping function's closure
             todo.append(request.__dict__.get("_json_inner_handler"))
-            todo.extend(cell.cell_contents for cell in handler.__closure__ or ())
+            todo.extend(_closure(handler))
     return None
 
 
@@ -129,7 +139,7 @@ class _Scratch:
     lands on a scratch request and response, never on the request being served."""
 
     def __init__(self, request: Any) -> None:
-        scratch = _cprequest.Request(request.local, request.remote, request.scheme)
+        scratch: Any = _cprequest.Request(request.local, request.remote, request.scheme)
         scratch.app = request.app
         scratch.method = request.method
         scratch.path_info = request.path_info
@@ -158,7 +168,7 @@ def _find_again(request: Any, dispatcher: object) -> object | None:
     if not isinstance(dispatcher, Dispatcher):
         return None
     with _Scratch(request):
-        found, _vpath = dispatcher.find_handler(request.path_info)
+        found: object = dispatcher.find_handler(request.path_info)[0]
     return found
 
 
@@ -169,27 +179,21 @@ _templates: RouteCache[tuple[int, int, str, str]] = RouteCache()
 def discovered_name(request: Any, handler: object) -> tuple[str, bool] | None:
     """A request's group as CherryPy dispatched it to ``handler`` (``_dispatched``): a
     ``Class#method`` root name (True) or a Routes template (False); None to keep the
-    group it started with."""
-    if handler is not None and not isinstance(handler, cherrypy.HTTPError):
-        if "routes" in sys.modules:  # RoutesDispatcher imports it
-            dispatcher = _dispatcher(request)
-            if _routes_dispatcher(dispatcher):
-                return _template_name(dispatcher, request)
+    group it started with (a 404: CherryPy found no handler)."""
+    cut_short = handler is None or isinstance(handler, cherrypy.HTTPError)
+    # (RoutesDispatcher imports routes: an app without it never pays for the look-up)
+    dispatcher = _dispatcher(request) if cut_short or "routes" in sys.modules else None
+    if _routes_dispatcher(dispatcher):
+        return _template_name(dispatcher, request)
+    if not cut_short:
         return controller_name(handler), True
-    dispatcher = _dispatcher(request)
-    if handler is None:  # a tool answered in the handler's place
-        if _routes_dispatcher(dispatcher):
-            return _template_name(dispatcher, request)
+    by_verb = isinstance(dispatcher, MethodDispatcher)
+    # a tool answered in the handler's place (None), or MethodDispatcher's 405
+    if handler is None or (by_verb and getattr(handler, "status", None) == _NOT_ALLOWED):
         found = _find_again(request, dispatcher)
-        if found is None:
-            return None
-        if isinstance(dispatcher, MethodDispatcher):
-            return _verb_name(found, request.method), True
-        return controller_name(found), True
-    if handler.status == _NOT_ALLOWED and isinstance(dispatcher, MethodDispatcher):
-        found = _find_again(request, dispatcher)
-        return None if found is None else (_verb_name(found, request.method), True)
-    return None  # a 404: CherryPy found no handler
+        if found is not None:
+            return (_verb_name(found, request.method) if by_verb else controller_name(found)), True
+    return None
 
 
 def _template_name(dispatcher: Any, request: Any) -> tuple[str, bool] | None:
@@ -235,7 +239,7 @@ def _verb_name(resource: object, method: str) -> str:
     """``Class#VERB`` of a ``MethodDispatcher`` resource, HEAD served by GET as
     CherryPy serves it."""
     verb = method.upper()
-    if verb == "HEAD" and getattr(resource, "HEAD", None) is None:
+    if verb == "HEAD" and getattr(resource, "HEAD", None) is None and hasattr(resource, "GET"):
         verb = "GET"
     return f"{type(resource).__name__}#{verb}"
 
@@ -286,9 +290,8 @@ def _tree_routes(
         member = getattr(node, attribute, None)
         if callable(member) and not verbs and getattr(member, "exposed", False):
             yield _handler_route(member, prefix, attribute)
-        elif not callable(member) or getattr(member, "exposed", False):
-            if _is_node(member):
-                yield from _tree_routes(member, f"{prefix}/{attribute}", verbs, depth + 1, seen)
+        elif (not callable(member) or getattr(member, "exposed", False)) and _is_node(member):
+            yield from _tree_routes(member, f"{prefix}/{attribute}", verbs, depth + 1, seen)
 
 
 def _is_node(member: object) -> bool:
