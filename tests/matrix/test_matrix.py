@@ -195,12 +195,31 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET api/items/<int:item_id>",
         ],
     ),
+    "cherrypy_app": (
+        "wsgi",
+        [
+            "UsersPage#default",
+            "Orders#show",
+            "AdminPage#stats",
+            "GET",
+            "Root#crash",
+            "Root#stream",
+            "UsersPage#default",
+            "ItemResource#GET",
+        ],
+    ),
 }
+
+#: example -> the servers it is also deployed with, beside those of its interface
+OWN_SERVERS: dict[str, list[str]] = {"cherrypy_app": ["cheroot"]}
 
 CASES = [
     (example, server)
     for example, (kind, _) in EXAMPLES.items()
-    for server in (WSGI_SERVERS if kind == "wsgi" else ASGI_SERVERS)
+    for server in [
+        *(WSGI_SERVERS if kind == "wsgi" else ASGI_SERVERS),
+        *OWN_SERVERS.get(example, []),
+    ]
 ]
 
 

@@ -306,7 +306,17 @@ def _handler_route(handler: object, prefix: str, attribute: str) -> DiscoveredRo
     path = f"{prefix}/" if attribute == "index" else f"{prefix}/{attribute}"
     if attribute == "default":
         path = f"{prefix}/*"
-    return DiscoveredRoute((), path, dotted_name(handler), controller_name(handler))
+    return DiscoveredRoute((), path, dotted_name(handler), _group_of(handler))
+
+
+def _group_of(handler: object) -> str:
+    """The group a handler's requests get: its decorator's, else ``Class#method``."""
+    annotator = getattr(handler, "_self_wrapper", None)
+    if isinstance(annotator, RootNameAnnotator):
+        return annotator.name
+    if isinstance(annotator, RouteAnnotator):
+        return f"{{METHOD}} {annotator.route}"
+    return controller_name(handler)
 
 
 def _serve(app: Any, environ: dict[str, Any], start_response: Any) -> Any:

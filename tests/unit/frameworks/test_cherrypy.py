@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import subprocess
+import sys
 
 import cherrypy
 import pytest
@@ -21,6 +23,7 @@ from appsignal_routes.frameworks import DiscoveredRoute, router_for
 from appsignal_routes.frameworks import cherrypy as adapter
 
 from ...calls import call_wsgi
+from ...integration.servers import ROOT
 
 cherrypy.config.update({"log.screen": False})  # CherryPy logs every request to stdout
 
@@ -519,6 +522,13 @@ def test_an_unknown_cherrypy_falls_back_with_one_warning(traced, monkeypatch, ca
 def test_routes_lists_the_exposed_handlers(tree):
     listed = list(router_for(tree).routes())
     module = __name__
+    decorated = {
+        r.template: r.group for r in listed if r.template.startswith(("/admin/s", "/admin/d"))
+    }
+    assert decorated == {
+        "/admin/stats": "{METHOD} /admin/stats",
+        "/admin/dashboard": "Dashboard#show",
+    }
     assert DiscoveredRoute((), "/", f"{module}.Root.index", "Root#index") in listed
     assert DiscoveredRoute((), "/users/show", f"{module}.UsersPage.show", "UsersPage#show") in (
         listed
@@ -648,3 +658,31 @@ def test_a_handler_wrapped_many_times_is_found_again(traced, tree):
     app = ar.instrument(tree, tracer_provider=traced.provider)
     assert call_wsgi(app, "/users/show/4") == ("200 OK", b"user 4")
     assert names(traced) == ["UsersPage#show"]
+
+
+def test_the_routes_command_on_the_example():
+    done = subprocess.run(
+        [sys.executable, "-m", "appsignal_routes", "routes", "examples.cherrypy_app:app"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "CherryPy app examples.cherrypy_app:app: routes discovered from its router"
+    rows = {
+        line.split()[1]: line.split()[2] for line in lines[3:] if line.startswith(("any", "GET"))
+    }
+    assert rows == {
+        "/admin/stats": "AdminPage#stats",
+        "/crash": "Root#crash",
+        "/favicon_ico": "staticfile#handler",
+        "/": "Root#index",
+        "/orders/*": "Orders#show",
+        "/stream": "Root#stream",
+        "/users/*": "UsersPage#default",
+        "/users/": "UsersPage#index",
+        "/api/items": "ItemResource#GET",
+    }
