@@ -26,6 +26,7 @@ import inspect
 import logging
 import sys
 import types
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
@@ -322,6 +323,8 @@ def _group_of(handler: object) -> str:
 def _serve(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
     """Call the CherryPy app, then name the request by the handler it dispatched to,
     while its span still records (the response is not yet sent on)."""
+    if app not in _discovering:  # instrument(app, discover_routes=False)
+        return app(environ, start_response)
     serving = cherrypy.serving
     before = serving.__dict__.get("request")
     result = app(environ, start_response)
@@ -356,10 +359,16 @@ def _name_request(request: Any) -> None:
         group.set_route(name, "discovered", override=False)
 
 
+#: the apps whose router discovery asked for: their requests are named (a WeakSet, so
+#: that an app dropped is forgotten)
+_discovering: weakref.WeakSet[object] = weakref.WeakSet()
+
+
 def prepare(app: object) -> object:
     """For a CherryPy tree or application, a stand-in that calls it and names each
-    request after CherryPy dispatched it (a method bound to the app, so route
-    discovery still finds it); other objects as they are."""
+    request after CherryPy dispatched it, once route discovery has asked for the app's
+    router (a method bound to the app, so that discovery finds the app); other objects
+    as they are."""
     if isinstance(app, (_cptree.Tree, _cptree.Application)):
         return types.MethodType(_serve, app)
     return app
@@ -377,4 +386,5 @@ def router_for(app: object) -> Router | None:
     if not hasattr(_cprequest.Request, "handler") or not hasattr(Dispatcher, "find_handler"):
         msg = "CherryPy request without handler, or dispatcher without find_handler"
         raise TypeError(msg)
+    _discovering.add(app)
     return CherryPyRouter(app)

@@ -686,3 +686,15 @@ def test_the_routes_command_on_the_example():
         "/users/": "UsersPage#index",
         "/api/items": "ItemResource#GET",
     }
+
+
+def test_discover_routes_false_leaves_the_registry(traced, tree):
+    app = ar.instrument(
+        tree, tracer_provider=traced.provider, discover_routes=False, routes=["/users/show/:id"]
+    )
+    assert call_wsgi(app, "/users/show/1") == ("200 OK", b"user 1")
+    assert call_wsgi(app, "/")[0] == "200 OK"
+    assert grouped(traced) == [
+        ("GET /users/show/:id", "/users/show/:id", "registry", None),
+        ("GET", None, "method", None),
+    ]
