@@ -20,8 +20,9 @@ from opentelemetry.sdk.trace import Span
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import SpanKind
 
-from ._sdk_spans import attributes_of, kind_of, name_of, put, put_two
+from ._sdk_spans import attributes_of, kind_of, name_of, put, put_all, put_two
 from ._template import parse
+from .frameworks import RootName
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -259,7 +260,9 @@ class RequestGroup:
             write_started(root, started)
             inferred = start_source == "inferred"
             self.on_span = [None if inferred else start_route, None, action, start_source]
-            if start_route is not None:  # else by its method alone (rule 6): nothing to write
+            if start_route is None and start_source == "discovered":
+                self._started_by_root_name(action)
+            elif start_route is not None:  # else by its method alone (rule 6): nothing to write
                 self.route = self.exported = start_route
                 self.route_source = start_source
                 if naming.appsignal_style:
@@ -270,6 +273,18 @@ class RequestGroup:
                     self.apply()  # a group the cap has not seen yet, or an attribute to add
             return
         self._read(root)
+
+    def _started_by_root_name(self, action: str | None) -> None:
+        """The span started named by the root name its framework's dispatch gives it
+        (a ``RootName`` the router answered; rule 1, source ``discovered``)."""
+        naming = self.naming
+        self.root_name = self.span_name
+        self.root_discovered = True
+        if self.span_name not in naming.groups or (action is None and naming.action_name_attr):
+            self.apply()  # a group the cap has not seen yet, or an attribute to add
+        elif naming.root_name_attr:
+            put(self.root, ROOT_NAME, self.span_name)
+            self.on_span[1] = self.span_name
 
     def _read(self, root: Span) -> None:
         """Read how another instrumentation started the root span, and name it by that."""
@@ -289,7 +304,10 @@ class RequestGroup:
             return  # not a request: named only if annotated
         current = serving.get()  # the middleware's match, if the span is its own
         found = current[1] if current is not None else None
-        if found is not None and source in (None, found[1]) and (source or not route):
+        if found is not None and type(found[0]) is RootName:  # (naming it at start failed)
+            self.root_name = str(found[0])
+            self.root_discovered = True
+        elif found is not None and source in (None, found[1]) and (source or not route):
             self._set(*found)  # (source None: naming it at start failed)
         elif isinstance(route, str) and route:
             known = isinstance(source, str) and source in AT_START
@@ -369,12 +387,26 @@ class RequestGroup:
         framework has no route templates (CherryPy's ``Class#method``): a root name of
         source ``discovered``. It outranks a route matched at start (registry, inferred)
         but never an explicit root name or route (decorator, framework), which replace
-        it even when they come later."""
-        if self.root_name is not None or self.route_source in ("decorator", "framework"):
+        it even when they come later. The root name the request started with (learnt
+        from requests like it) is replaced when the dispatch says otherwise."""
+        if self.root_discovered:
+            if name == self.root_name:
+                return  # the name the request started with: confirmed
+        elif self.root_name is not None or self.route_source in ("decorator", "framework"):
             return
         self.root_name = name
         self.root_discovered = True
         self.apply()
+
+    def undiscover_root_name(self) -> bool:
+        """The framework found no handler after all (a 404): forget the root name the
+        request started with, which a request like it had; whether there was one."""
+        if not self.root_discovered:
+            return False
+        self.root_name = None
+        self.root_discovered = False
+        self.apply()
+        return True
 
     def apply(self) -> None:
         """Name the root span and set the grouping attributes, per the precedence rules."""
@@ -419,11 +451,13 @@ class RequestGroup:
             else None,
             source,
         ]
+        changes: list[tuple[str, str]] = []
         if wanted != on_span:
             for index, value in enumerate(wanted):
                 if value is not None and value != on_span[index]:
-                    put(root, _OWN_ATTRIBUTES[index], value)
+                    changes.append((_OWN_ATTRIBUTES[index], value))
                     on_span[index] = value
-        if name != self.span_name:
-            root.update_name(name)
+        renamed = name if name != self.span_name else None
+        if changes or renamed is not None:
+            put_all(root, changes, renamed)  # one lock for them all
             self.span_name = name

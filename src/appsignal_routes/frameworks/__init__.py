@@ -62,6 +62,15 @@ class Found:
     handler: object = None
 
 
+class RootName(str):
+    """What a router answers for a request named by its handler rather than by a route
+    (a framework without route templates: CherryPy's ``Class#method``): the request's
+    span starts named by it, as a root name of source ``discovered``, without
+    ``http.route``."""
+
+    __slots__ = ()
+
+
 class Router(Protocol):
     """A framework's router, as the request-start path asks it."""
 
@@ -70,7 +79,8 @@ class Router(Protocol):
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         """The template of the route a request is headed for (with its handler, as a
-        ``Found``, where the adapter knows it), or None when no route matches. ``path``
+        ``Found``, where the adapter knows it; or a ``RootName``), or None when no
+        route matches. ``path``
         is relative to the app's mount point; ``request`` is the WSGI environ or the
         ASGI scope. A route that matches the path but not the method (a 405) still
         counts. May raise: the caller contains it."""

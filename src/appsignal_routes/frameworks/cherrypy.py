@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import sys
 import types
 import weakref
 from collections.abc import Iterable, Iterator
@@ -32,21 +31,29 @@ from typing import Any, Final
 
 import cherrypy
 from cherrypy import _cprequest, _cptree
-from cherrypy._cpdispatch import Dispatcher, MethodDispatcher, PageHandler
+from cherrypy._cpdispatch import (
+    Dispatcher,
+    LateParamPageHandler,
+    MethodDispatcher,
+    PageHandler,
+    RoutesDispatcher,
+)
 from cherrypy._cptools import HandlerTool
 from cherrypy.lib.encoding import ResponseEncoder
 
+from appsignal_routes import _registry
 from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, _root_is_current
+from appsignal_routes._grouping import RequestGroup
 from appsignal_routes._processor import current_group
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, RootName, Router
 from ._names import dotted_name
-from ._route_cache import MISS, RouteCache
+from ._route_cache import MISS, RouteCache, shape
 
 logger = logging.getLogger("appsignal_routes")
 
 DISTRIBUTION: Final = "cherrypy"
-LOWEST: Final = "18.0"
+LOWEST: Final = "18.7"
 
 _NOT_ALLOWED: Final = 405
 #: wrappers looked through around a handler (tools that wrap tools)
@@ -129,9 +136,7 @@ def _dispatcher(request: Any) -> object:
 
 
 def _routes_dispatcher(dispatcher: object) -> bool:
-    module = sys.modules.get("cherrypy._cpdispatch")
-    kind = getattr(module, "RoutesDispatcher", None)
-    return kind is not None and isinstance(dispatcher, kind)
+    return isinstance(dispatcher, RoutesDispatcher)
 
 
 class _Scratch:
@@ -182,8 +187,9 @@ def discovered_name(request: Any, handler: object) -> tuple[str, bool] | None:
     ``Class#method`` root name (True) or a Routes template (False); None to keep the
     group it started with (a 404: CherryPy found no handler)."""
     cut_short = handler is None or isinstance(handler, cherrypy.HTTPError)
-    # (RoutesDispatcher imports routes: an app without it never pays for the look-up)
-    dispatcher = _dispatcher(request) if cut_short or "routes" in sys.modules else None
+    # the dispatcher CherryPy asked, which the request's config names when it found a
+    # handler (set in the app's config, merged along the path)
+    dispatcher = _dispatcher(request) if cut_short else request.config.get("request.dispatch")
     if _routes_dispatcher(dispatcher):
         return _template_name(dispatcher, request)
     if not cut_short:
@@ -214,19 +220,32 @@ def _template_name(dispatcher: Any, request: Any) -> tuple[str, bool] | None:
 class CherryPyRouter:
     """What ``instrument()`` and ``appsignal-routes routes`` read of a CherryPy app.
 
-    Nothing is matched at a request's start, where CherryPy's tree could not be walked
-    cheaply nor without running the app's code (``_cp_dispatch``): ``route`` answers
-    None there (the registry is asked); the stand-in of ``prepare`` names the request
-    once CherryPy has dispatched it.
+    CherryPy's tree cannot be walked at a request's start cheaply, nor without running
+    the app's code (``_cp_dispatch``): each request is named once CherryPy has
+    dispatched it (see ``prepare``), and the name is remembered by the request's method
+    and the shape of its path (``/users/42`` and ``/users/43`` alike), so that the next
+    request like it starts named by it. Every request's name is checked after dispatch
+    all the same: one that CherryPy dispatches elsewhere is renamed.
     """
 
     framework = "CherryPy"
 
     def __init__(self, app: _cptree.Tree | _cptree.Application) -> None:
         self._app = app
+        self._learnt: RouteCache[tuple[str, str]] = RouteCache()
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - named after dispatch
-        return None
+    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - the method and path are the key
+        found = self._learnt.entries(None).get((method or "GET", shape(path)))
+        return found if found is not MISS else None
+
+    def learn(self, environ: dict[str, Any], name: str | None) -> None:
+        """Remember the root name (None: none) of a request like this one."""
+        key = (environ.get("REQUEST_METHOD") or "GET", shape(environ.get("PATH_INFO") or "/"))
+        entries = self._learnt.entries(None)
+        if name is None:
+            entries.pop(key, None)
+        else:
+            self._learnt.store(entries, key, RootName(name))
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         app = self._app
@@ -323,7 +342,8 @@ def _group_of(handler: object) -> str:
 def _serve(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
     """Call the CherryPy app, then name the request by the handler it dispatched to,
     while its span still records (the response is not yet sent on)."""
-    if app not in _discovering:  # instrument(app, discover_routes=False)
+    router = _routers.get(app)
+    if router is None:  # instrument(app, discover_routes=False)
         return app(environ, start_response)
     serving = cherrypy.serving
     before = serving.__dict__.get("request")
@@ -331,37 +351,69 @@ def _serve(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
     try:
         request = serving.__dict__.get("request")
         if request is not None and request is not before:  # CherryPy served it now
-            _name_request(request)
+            _name_request(request, router, environ)
     except Exception:
         logger.debug("appsignal-routes: naming a CherryPy request failed", exc_info=True)
     return result
 
 
-def _name_request(request: Any) -> None:
+def _name_request(request: Any, router: CherryPyRouter, environ: dict[str, Any]) -> None:
     group = current_group.get()
     if group is None or not _root_is_current(group):
         return
+    name = _common_name(request)
+    if name is None:
+        _name_dispatched(group, request, router, environ)
+    elif not group.root_discovered or group.root_name != name:  # else: as it started
+        group.discover_root_name(name)
+        router.learn(environ, name)
+
+
+def _common_name(request: Any) -> str | None:
+    """``Class#method`` of the common case, read the shortest way: a method the object
+    dispatcher found (not RoutesDispatcher), under ``tools.encode``; None for any other."""
+    handler = request.handler
+    if type(handler) is ResponseEncoder:
+        handler = handler.__dict__.get("oldhandler")
+    if type(handler) is not LateParamPageHandler or isinstance(
+        request.config.get("request.dispatch"), RoutesDispatcher
+    ):
+        return None
+    method = handler.callable
+    if type(method) is not types.MethodType or isinstance(method.__self__, type):
+        return None
+    return f"{type(method.__self__).__name__}#{method.__name__}"
+
+
+def _name_dispatched(
+    group: RequestGroup, request: Any, router: CherryPyRouter, environ: dict[str, Any]
+) -> None:
+    """Name the request by what CherryPy dispatched it to, any case (``_dispatched``)."""
     handler = _dispatched(request)
     annotator = getattr(handler, "_self_wrapper", None)  # @ar.route, @ar.root_name
     if isinstance(annotator, RouteAnnotator):  # whether or not the handler ran
         group.set_route(annotator.route, "decorator", override=False)
-        return
-    if isinstance(annotator, RootNameAnnotator):
+    elif isinstance(annotator, RootNameAnnotator):
         group.set_root_name(annotator.name, override=False)
-        return
-    named = discovered_name(request, handler)
-    if named is None:
-        return
-    name, is_root_name = named
-    if is_root_name:
-        group.discover_root_name(name)
     else:
-        group.set_route(name, "discovered", override=False)
+        named = discovered_name(request, handler)
+        if named is None:  # CherryPy found no handler (a 404)
+            if group.undiscover_root_name():  # started by a name learnt: as it would have
+                template = _registry.settings.table.match(environ.get("PATH_INFO") or "/")
+                if template is not None:
+                    group.set_route(template.text, "registry", override=False)
+        elif named[1]:
+            group.discover_root_name(named[0])
+            router.learn(environ, named[0])
+            return
+        else:
+            group.set_route(named[0], "discovered", override=False)
+    router.learn(environ, None)
 
 
-#: the apps whose router discovery asked for: their requests are named (a WeakSet, so
-#: that an app dropped is forgotten)
-_discovering: weakref.WeakSet[object] = weakref.WeakSet()
+#: the apps whose router discovery asked for, and their routers: their requests are
+#: named (weak keys: an app dropped is forgotten)
+_routers: weakref.WeakKeyDictionary[object, CherryPyRouter] = weakref.WeakKeyDictionary()
 
 
 def prepare(app: object) -> object:
@@ -386,5 +438,7 @@ def router_for(app: object) -> Router | None:
     if not hasattr(_cprequest.Request, "handler") or not hasattr(Dispatcher, "find_handler"):
         msg = "CherryPy request without handler, or dispatcher without find_handler"
         raise TypeError(msg)
-    _discovering.add(app)
-    return CherryPyRouter(app)
+    router = _routers.get(app)
+    if router is None:
+        router = _routers[app] = CherryPyRouter(app)
+    return router

@@ -314,11 +314,15 @@ def test_the_discovered_name_outranks_a_declared_route_but_a_404_keeps_it(traced
     assert call_wsgi(app, "/users/show/1")[0] == "200 OK"
     tree.apps[""].root.users = None  # the subtree is gone: CherryPy answers 404
     assert call_wsgi(app, "/users/show/1")[0] == "404 Not Found"
+    assert call_wsgi(app, "/users/show/2")[0] == "404 Not Found"
     assert grouped(traced) == [
         # the declared route's http.route stays: the root name outranks it, also for the
         # AppSignal agent, which groups by appsignal.root_name first
         ("UsersPage#show", "/users/show/:id", "discovered", "UsersPage#show"),
-        ("GET /users/show/:id", "/users/show/:id", "registry", None),
+        # started by the name the first request left: the 404 renames it, and the
+        # agent's root name follows
+        ("GET /users/show/:id", "/users/show/:id", "registry", "GET /users/show/:id"),
+        ("GET /users/show/:id", "/users/show/:id", "registry", None),  # nothing learnt
     ]
 
 
@@ -361,10 +365,10 @@ def test_an_error_cherrypy_throws_is_answered_as_without_the_toolkit(traced, tre
 
 
 def test_a_failure_to_name_is_contained(traced, tree, monkeypatch, caplog):
-    def broken(request, handler):
+    def broken(request):
         raise RuntimeError("adapter bug")
 
-    monkeypatch.setattr(adapter, "discovered_name", broken)
+    monkeypatch.setattr(adapter, "_common_name", broken)
     app = ar.instrument(tree, tracer_provider=traced.provider)
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         assert call_wsgi(app, "/users/show/1") == ("200 OK", b"user 1")
@@ -698,3 +702,51 @@ def test_discover_routes_false_leaves_the_registry(traced, tree):
         ("GET /users/show/:id", "/users/show/:id", "registry", None),
         ("GET", None, "method", None),
     ]
+
+
+def test_a_name_learnt_names_the_next_request_like_it_from_its_start(traced, tree):
+    started = []
+    app = ar.instrument(
+        tree,
+        tracer_provider=traced.provider,
+        request_hook=lambda span, environ: started.append(span.name),  # as it starts
+    )
+    for path in ("/users/show/1", "/users/show/2", "/users/show/2", "/users/alice"):
+        assert call_wsgi(app, path)[0] == "200 OK"
+    again = ar.instrument(make_tree().apps[""], tracer_provider=traced.provider)
+    assert call_wsgi(again, "/users/show/3")[0] == "200 OK"  # another app: nothing learnt
+    assert started == ["GET", "UsersPage#show", "UsersPage#show", "GET"]
+    assert names(traced) == [*["UsersPage#show"] * 3, "UsersPage#default", "UsersPage#show"]
+    assert {r.attributes["appsignal_routes.route_source"] for r in traced.roots()} == {"discovered"}
+
+
+def test_a_request_dispatched_elsewhere_than_its_like_is_renamed(traced, tree):
+    users = tree.apps[""].root.users = UsersPage()  # this tree's own, changed below
+    app = ar.instrument(tree, tracer_provider=traced.provider)
+    assert call_wsgi(app, "/users/show", query="user_id=1")[0] == "200 OK"
+    users.show = users.index  # the tree changed
+    assert call_wsgi(app, "/users/show") == ("200 OK", b"users")
+    assert names(traced) == ["UsersPage#show", "UsersPage#index"]
+    root = traced.roots()[1]
+    assert root.attributes["appsignal.root_name"] == "UsersPage#index"
+
+
+def test_instrumenting_an_app_again_shares_what_was_learnt(traced, tree):
+    assert router_for(tree) is router_for(tree)
+    first = ar.instrument(tree, tracer_provider=traced.provider)
+    second = ar.instrument(tree, tracer_provider=traced.provider)
+    assert first.start.router is second.start.router
+
+
+def test_a_failure_to_name_the_span_at_its_start_still_names_it(traced, tree, monkeypatch):
+    from appsignal_routes import _request_start
+
+    app = ar.instrument(tree, tracer_provider=traced.provider)
+    assert call_wsgi(app, "/users/show/1")[0] == "200 OK"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("naming bug")
+
+    monkeypatch.setattr(_request_start, "start_naming", broken)
+    assert call_wsgi(app, "/users/show/2")[0] == "200 OK"  # the learnt name, read back
+    assert grouped(traced)[1] == ("UsersPage#show", None, "discovered", "UsersPage#show")
