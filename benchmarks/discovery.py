@@ -279,9 +279,112 @@ def measure(framework: str) -> Discovery:
     return Discovery(framework, found[0], ratio, fresh)
 
 
+def cherrypy_app() -> tuple[object, str]:
+    import cherrypy
+    from cherrypy import _cptree
+
+    class Items:
+        @cherrypy.expose
+        def default(self, item_id: str) -> str:
+            return item_id
+
+    class Section:
+        items = Items()
+
+    class Root:
+        pass
+
+    for n in range(COUNT):
+        setattr(Root, f"r{n}", Section())
+    cherrypy.config.update({"log.screen": False})
+    tree = _cptree.Tree()
+    tree.mount(Root(), "")
+    return tree, "/items/:item_id"
+
+
+def _served(tree: Any, paths: list[str]) -> list[Any]:
+    """CherryPy's request object for each path, as CherryPy leaves it once it has
+    dispatched and answered the request."""
+    import cherrypy
+
+    served = []
+    for path in paths:
+        response = tree(_environ("GET", path), lambda status, headers, exc_info=None: None)
+        served.append(cherrypy.serving.request)
+        response.close()
+    return served
+
+
+def measure_cherrypy() -> Discovery:
+    """CherryPy's requests are named by the handler CherryPy dispatched them to, read
+    after dispatch (see the adapter); a request like one seen before (by its method and
+    the shape of its path) starts named by it, and the name is checked after dispatch.
+    What discovery adds: the look-up at start and the check after dispatch, against the
+    registry's match of the same templates; both as the middleware starts a server span
+    (``NamingTracer``), which each names as it starts."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import SpanKind
+
+    from appsignal_routes import GroupingSpanProcessor
+    from appsignal_routes._grouping import serving
+    from appsignal_routes._request_start import NamingTracerProvider
+    from appsignal_routes.frameworks import cherrypy as adapter
+
+    _registry.reset()
+    tree, tail = cherrypy_app()
+    discovered = RequestStart(tree, discover_routes=True)
+    router: Any = discovered.router
+    provider = TracerProvider()
+    provider.add_span_processor(GroupingSpanProcessor())
+    tracer = NamingTracerProvider(provider, in_place=True).get_tracer("bench")
+    templates = [f"/r{n}{tail}" for n in range(COUNT)]
+    registry = RequestStart(object(), routes=templates, discover_routes=False)
+
+    def serve(start: RequestStart, environ: dict[str, Any], served: Any) -> str:
+        path = environ["PATH_INFO"]
+        mark = serving.set((environ, start.match("GET", path, environ)))
+        try:
+            attributes = {"http.request.method": "GET", "url.path": path}
+            span = tracer.start_span("GET", kind=SpanKind.SERVER, attributes=attributes)
+            with trace.use_span(span, end_on_exit=True):
+                if served is not None:
+                    adapter._name_request(served, router, environ)
+            return str(getattr(span, "name", ""))
+        finally:
+            serving.reset(mark)
+
+    environ = _environ("GET", PATH)
+    [one] = _served(tree, [PATH])
+    serve(discovered, environ, one)  # the first request like it: named after dispatch
+    found = serve(discovered, environ, one)
+    ratio = compare(
+        lambda: serve(discovered, environ, one),
+        lambda: serve(registry, environ, None),
+        number=5000,
+    )
+    paths = [f"/r{TARGET}/items/{n}" for n in range(FRESH)]
+    environs = [_environ("GET", path) for path in paths]
+    fresh_requests = list(zip(environs, _served(tree, paths), strict=True))
+    state = {"named": 0, "matched": 0}
+
+    def fresh_named() -> Any:
+        index = state["named"]
+        state["named"] = (index + 1) % FRESH
+        return serve(discovered, *fresh_requests[index])
+
+    def fresh_matched() -> Any:
+        index = state["matched"]
+        state["matched"] = (index + 1) % FRESH
+        return serve(registry, environs[index], None)
+
+    fresh = compare(fresh_named, fresh_matched, number=2000)
+    return Discovery("CherryPy", found, ratio, fresh)
+
+
 def run() -> list[Discovery]:
     asyncio.set_event_loop(asyncio.new_event_loop())  # Litestar and friends want one
-    return [measure(framework) for framework in APPS]
+    return [*(measure(framework) for framework in APPS), measure_cherrypy()]
 
 
 def __getattr__(name: str) -> Any:  # Django reads ROOT_URLCONF's urlpatterns lazily

@@ -20,8 +20,9 @@ from opentelemetry.sdk.trace import Span
 from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import SpanKind
 
-from ._sdk_spans import attributes_of, drop, kind_of, name_of, put, put_two
+from ._sdk_spans import attributes_of, drop, kind_of, name_of, put, put_all, put_two
 from ._template import parse
+from .frameworks import RootName
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -236,6 +237,7 @@ class RequestGroup:
         "operation",
         "ours",
         "root",
+        "root_discovered",
         "root_name",
         "route",
         "route_source",
@@ -248,6 +250,8 @@ class RequestGroup:
         self.root = root
         self.naming = naming
         self.root_name: str | None = None
+        #: the root name is the one the framework dispatched to (``discover_root_name``)
+        self.root_discovered = False
         self.route: str | None = None
         self.exported: str | None = None  # the route as exported, in the chosen style
         self.route_source: str | None = None
@@ -268,7 +272,9 @@ class RequestGroup:
             write_started(root, started)
             inferred = start_source == "inferred"
             self.on_span = [None if inferred else start_route, None, action, start_source]
-            if start_route is not None:  # else by its method alone (rule 6): nothing to write
+            if start_route is None and start_source == "discovered":
+                self._started_by_root_name(action)
+            elif start_route is not None:  # else by its method alone (rule 6): nothing to write
                 self.route = self.exported = start_route
                 self.route_source = start_source
                 if naming.appsignal_style:
@@ -279,6 +285,18 @@ class RequestGroup:
                     self.apply()  # a group the cap has not seen yet, or an attribute to add
             return
         self._read(root)
+
+    def _started_by_root_name(self, action: str | None) -> None:
+        """The span started named by the root name its framework's dispatch gives it
+        (a ``RootName`` the router answered; rule 1, source ``discovered``)."""
+        naming = self.naming
+        self.root_name = self.span_name
+        self.root_discovered = True
+        if self.span_name not in naming.groups or (action is None and naming.action_name_attr):
+            self.apply()  # a group the cap has not seen yet, or an attribute to add
+        elif naming.root_name_attr:
+            put(self.root, ROOT_NAME, self.span_name)
+            self.on_span[1] = self.span_name
 
     def _read(self, root: Span) -> None:
         """Read how another instrumentation started the root span, and name it by that."""
@@ -298,7 +316,10 @@ class RequestGroup:
             return  # not a request: named only if annotated
         current = serving.get()  # the middleware's match, if the span is its own
         found = current[1] if current is not None else None
-        if found is not None and source in (None, found[1]) and (source or not route):
+        if found is not None and type(found[0]) is RootName:  # (naming it at start failed)
+            self.root_name = str(found[0])
+            self.root_discovered = True
+        elif found is not None and source in (None, found[1]) and (source or not route):
             self._set(*found)  # (source None: naming it at start failed)
         elif isinstance(route, str) and route:
             known = isinstance(source, str) and source in AT_START
@@ -325,6 +346,13 @@ class RequestGroup:
         self.route_source = source
 
     def set_route(self, route: str, source: RouteSource, override: bool) -> None:
+        if self.root_discovered and source in ("decorator", "framework"):
+            # an explicit route outranks the handler the framework dispatched to
+            self.root_name = None
+            self.root_discovered = False
+            self._set(route, source)
+            self.apply()
+            return
         current = self.route_source
         if current in ("decorator", "framework"):
             if override:
@@ -361,8 +389,9 @@ class RequestGroup:
             self.apply()
 
     def set_root_name(self, name: str, override: bool) -> None:
-        if override or self.root_name is None:
+        if override or self.root_name is None or self.root_discovered:
             self.root_name = name
+            self.root_discovered = False
             self.apply()
 
     def set_operation(self, operation: tuple[str, str] | None) -> None:
@@ -388,11 +417,38 @@ class RequestGroup:
         """The request's name when it has one beside its route, its source and the
         prefix of its overflow group: its root name, else its GraphQL operation."""
         if self.root_name is not None:
-            return self.root_name, "root_name", self.method
+            source = "discovered" if self.root_discovered else "root_name"
+            return self.root_name, source, self.method
         operation = self.operation
         if operation is not None:
             return f"{operation[0]} {operation[1]}", "graphql", operation[0]  # query [other]
         return None
+
+    def discover_root_name(self, name: str) -> None:
+        """Name the request by the handler its framework dispatched it to, where the
+        framework has no route templates (CherryPy's ``Class#method``): a root name of
+        source ``discovered``. It outranks a route matched at start (registry, inferred)
+        but never an explicit root name or route (decorator, framework), which replace
+        it even when they come later. The root name the request started with (learnt
+        from requests like it) is replaced when the dispatch says otherwise."""
+        if self.root_discovered:
+            if name == self.root_name:
+                return  # the name the request started with: confirmed
+        elif self.root_name is not None or self.route_source in ("decorator", "framework"):
+            return
+        self.root_name = name
+        self.root_discovered = True
+        self.apply()
+
+    def undiscover_root_name(self) -> bool:
+        """The framework found no handler after all (a 404): forget the root name the
+        request started with, which a request like it had; whether there was one."""
+        if not self.root_discovered:
+            return False
+        self.root_name = None
+        self.root_discovered = False
+        self.apply()
+        return True
 
     def apply(self) -> None:
         """Name the root span and set the grouping attributes, per the precedence rules."""
@@ -430,15 +486,10 @@ class RequestGroup:
             else None,
             # over the cap, the agent must not group by method and http.route: the root
             # name beats them (and hoists, whatever lands on the span later); once
-            # written, it follows the request's name (an overflow, a batch)
+            # written (an overflow, a batch, a discovered root name an explicit route
+            # replaced), it follows the request's name
             name
-            if naming.root_name_attr
-            and (
-                named is not None
-                or overflow
-                or naming.is_overflow(on_span[1])
-                or (self.executions > 1 and on_span[1] is not None)
-            )
+            if naming.root_name_attr and (named is not None or overflow or on_span[1] is not None)
             else None,
             # by the method alone: the collector falls back to the span name, the same
             # (written only over an action name the span already has)
@@ -447,11 +498,13 @@ class RequestGroup:
             else None,
             source,
         ]
+        changes: list[tuple[str, str]] = []
         if wanted != on_span:
             for index, value in enumerate(wanted):
                 if value is not None and value != on_span[index]:
-                    put(root, _OWN_ATTRIBUTES[index], value)
+                    changes.append((_OWN_ATTRIBUTES[index], value))
                     on_span[index] = value
-        if name != self.span_name:
-            root.update_name(name)
+        renamed = name if name != self.span_name else None
+        if changes or renamed is not None:
+            put_all(root, changes, renamed)  # one lock for them all
             self.span_name = name

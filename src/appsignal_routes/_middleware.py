@@ -27,11 +27,7 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Span, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
-<<<<<<< HEAD
-from . import _registry, graphql
-=======
-from . import _registry, _signals
->>>>>>> transparency
+from . import _registry, _signals, graphql
 from ._annotation import current_context
 from ._grouping import HTTP_ROUTE, request_method, serving
 from ._isolation import (

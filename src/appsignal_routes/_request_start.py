@@ -38,7 +38,7 @@ from ._grouping import (
 from ._infer import infer_template
 from ._isolation import fresh_parent
 from ._processor import current_group
-from .frameworks import Found, Router, router_for
+from .frameworks import Found, RootName, Router, router_for
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -195,6 +195,13 @@ def start_naming(
     found = current[1] if current is not None else None
     if found is not None:
         route, source = found
+        if type(route) is RootName:  # the handler's name, as a root name: no route
+            name = str(route)  # (the record holds the very name the span starts with)
+            return (
+                name,
+                attributes,
+                (method, name, None, source, name if start_mode.action_name else None),
+            )
         name = f"{method} {route}" if method else route  # (group_name, inlined)
         if source == "inferred":  # a guess: never http.route, reserved for real routes
             return name, attributes, (method, name, route, source, name)

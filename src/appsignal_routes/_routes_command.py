@@ -57,6 +57,8 @@ def find_router(app: object) -> tuple[Router | None, object]:
 
 
 def _group(route: DiscoveredRoute) -> str:
+    if route.group:
+        return route.group
     methods = [m for m in route.methods if m not in ("HEAD", "OPTIONS")] or list(route.methods)
     return group_name(methods[0] if len(methods) == 1 else "{METHOD}", route.template)
 

@@ -214,3 +214,36 @@ def drop(span: Span, key: str) -> None:
                     sdk_span._attributes._dict.pop(key, None)
         except AttributeError:
             logger.debug("appsignal-routes: cannot remove %s from a span", key)
+
+
+def put_all(span: Span, items: list[tuple[str, str]], name: str | None) -> None:
+    """``put`` each of ``items`` and, unless ``name`` is None, rename the span, under
+    one lock: what a request's group writes when it changes after the span started."""
+    if direct.on and type(span) in _SDK_SPANS:
+        sdk_span: Any = span
+        try:
+            with sdk_span._lock:
+                if sdk_span._end_time is not None:
+                    return
+                attributes = sdk_span._attributes
+                store = attributes._dict
+                maxlen = attributes.maxlen
+                limit = attributes.max_value_len
+                added = sum(1 for key, _ in items if key not in store)
+                if (limit is None or all(len(value) <= limit for _, value in items)) and (
+                    maxlen is None or len(store) + added <= maxlen
+                ):
+                    for key, value in items:
+                        if key in store:
+                            del store[key]  # as the SDK does: the latest write comes last
+                        store[key] = value
+                    if name is not None:
+                        sdk_span._name = name
+                    return
+        except AttributeError:
+            direct.on = False
+            logger.debug("appsignal-routes: span attributes are written the public way")
+    for key, value in items:
+        span.set_attribute(key, value)
+    if name is not None:
+        span.update_name(name)

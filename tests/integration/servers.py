@@ -78,6 +78,15 @@ COMMANDS = {
         "--threads=8",
         app,
     ],
+    # CherryPy's own WSGI server (what cherrypy.quickstart runs), for the CherryPy example
+    "cheroot": lambda app, port: [
+        str(BIN / "cheroot"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--threads",
+        "8",
+        app,
+    ],
     "hypercorn": lambda app, port: [
         str(BIN / "hypercorn"),
         "-b",

@@ -234,6 +234,19 @@ EXAMPLES: dict[str, tuple[str, list[str]]] = {
             "GET /api/items/{item_id}",
         ],
     ),
+    "cherrypy_app": (
+        "wsgi",
+        [
+            "UsersPage#default",
+            "Orders#show",
+            "AdminPage#stats",
+            "GET",
+            "Root#crash",
+            "Root#stream",
+            "UsersPage#default",
+            "ItemResource#GET",
+        ],
+    ),
 }
 
 #: example -> the status of each path in PATHS, where its framework answers otherwise
@@ -242,10 +255,16 @@ STATUSES_OF: dict[str, list[int]] = {
     "blacksheep_app": [200, 200, 401, 404, 500, 200, 404, 200],
 }
 
+#: example -> the servers it is also deployed with, beside those of its interface
+OWN_SERVERS: dict[str, list[str]] = {"cherrypy_app": ["cheroot"]}
+
 CASES = [
     (example, server)
     for example, (kind, _) in EXAMPLES.items()
-    for server in (WSGI_SERVERS if kind == "wsgi" else ASGI_SERVERS)
+    for server in [
+        *(WSGI_SERVERS if kind == "wsgi" else ASGI_SERVERS),
+        *OWN_SERVERS.get(example, []),
+    ]
 ]
 # Connexion builds its middleware stack on its first call: the lifespan's start, or
 # (lifespan off) the first of many concurrent requests; and gunicorn's uvicorn workers

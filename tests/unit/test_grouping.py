@@ -392,3 +392,52 @@ def test_a_request_left_open_in_the_context_catches_no_other_spans_annotations(t
     leaked.end()
     (root,) = traced.roots()
     assert root.name == "GET"  # not regrouped by the other span's route
+
+
+def _discover(name):
+    """What a framework adapter does once its framework has dispatched the request."""
+    from appsignal_routes._processor import current_group
+
+    current_group.get().discover_root_name(name)
+
+
+def test_a_discovered_root_name_yields_to_explicit_names_and_routes(traced):
+    with traced.request():
+        _discover("Users#show")
+    with traced.request():
+        _discover("Users#show")
+        ar.set_root_name("Explicit#name")
+    with traced.request():
+        _discover("Users#show")
+        ar.set_route("/users/:id")  # later: the agent's root name follows the request's name
+    with traced.request():
+        ar.set_route("/users/:id")
+        _discover("Users#show")
+    with traced.request():
+        ar.set_root_name("Explicit#name")
+        _discover("Users#show")
+    assert [
+        (
+            r.name,
+            r.attributes.get("appsignal.root_name"),
+            r.attributes.get("http.route"),
+            r.attributes["appsignal_routes.route_source"],
+        )
+        for r in traced.roots()
+    ] == [
+        ("Users#show", "Users#show", None, "discovered"),
+        ("Explicit#name", "Explicit#name", None, "root_name"),
+        ("GET /users/:id", "GET /users/:id", "/users/:id", "decorator"),
+        ("GET /users/:id", None, "/users/:id", "decorator"),
+        ("Explicit#name", "Explicit#name", None, "root_name"),
+    ]
+
+
+def test_a_discovered_root_name_in_collector_mode():
+    traced = make_traced(mode="collector")
+    with traced.request():
+        _discover("Users#show")
+    root = traced.roots()[0]
+    assert root.name == "Users#show"
+    assert root.attributes["appsignal.action_name"] == "Users#show"
+    assert "appsignal.root_name" not in root.attributes

@@ -28,6 +28,7 @@ logger = logging.getLogger("appsignal_routes")
 ADAPTERS: dict[str, str] = {
     "blacksheep": "blacksheep",
     "bottle": "bottle",
+    "cherrypy": "cherrypy",
     "connexion": "connexion",
     "django": "django",
     "falcon": "falcon",
@@ -56,6 +57,9 @@ class DiscoveredRoute:
     #: both: a route of the app itself)
     prefix: str = ""
     framework: str = ""
+    #: the group its requests get when it is not "{METHOD} {template}" (a root name:
+    #: CherryPy's "Class#method"); empty for the route's own group
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,15 @@ class Found:
     opaque: bool = False
 
 
+class RootName(str):
+    """What a router answers for a request named by its handler rather than by a route
+    (a framework without route templates: CherryPy's ``Class#method``): the request's
+    span starts named by it, as a root name of source ``discovered``, without
+    ``http.route``."""
+
+    __slots__ = ()
+
+
 class Router(Protocol):
     """A framework's router, as the request-start path asks it."""
 
@@ -83,7 +96,8 @@ class Router(Protocol):
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         """The template of the route a request is headed for (with its handler, as a
-        ``Found``, where the adapter knows it), or None when no route matches. ``path``
+        ``Found``, where the adapter knows it; or a ``RootName``), or None when no
+        route matches. ``path``
         is relative to the app's mount point; ``request`` is the WSGI environ or the
         ASGI scope. A route that matches the path but not the method (a 405) still
         counts. May raise: the caller contains it."""

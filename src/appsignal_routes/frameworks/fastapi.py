@@ -17,14 +17,11 @@ One server span per request, whatever FastAPI already does:
 from __future__ import annotations
 
 import logging
-<<<<<<< HEAD
-=======
-from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from typing import Any, cast
->>>>>>> transparency
 
 from fastapi import FastAPI
+from opentelemetry import trace
 
 from . import Router
 from . import starlette as _starlette
