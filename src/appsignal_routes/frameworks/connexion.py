@@ -18,7 +18,9 @@ app: ``add_api`` and ``add_middleware`` still work after ``instrument()``.
 
 A Connexion app is recognised as itself: the Flask app inside a ``FlaskApp`` and the
 Starlette parts it is built of are not asked, and the one server span is ours. Answers
-are remembered per request key (method, path shape, root path) in a bounded map.
+are remembered per request key (method, path, root path) in a bounded map, and by the
+path's shape too (``/pets/42`` and ``/pets/43`` alike, unless a route has a static
+segment of digits), so a new id costs no routing either.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ class ConnexionRouter:
         self.framework = framework
         self._middleware = middleware
         self._index: _Index | None = None
-        self._answers: dict[tuple[Any, ...], Found | None] = {}
+        self._seen: _Answers = {}  # by the path itself
+        self._shapes: _Answers = {}  # by its shape (see _route_cache.shape)
         self._inner = _inner_router(middleware.app)
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
@@ -150,22 +153,21 @@ class ConnexionRouter:
             return None  # Connexion's routing passes other scopes through unrouted
         index = self._current()
         full_path = str(scope.get("path", ""))
-        key = (
-            scope.get("method"),
-            shape(full_path) if index.shaped else full_path,
-            scope.get("root_path"),
-        )
-        answers = self._answers
-        found = answers.get(key, MISS)
+        method_key, root_path = scope.get("method"), scope.get("root_path")
+        key = (method_key, full_path, root_path)
+        found = self._seen.get(key, MISS)  # a path seen before: no need to shape it
         if found is MISS:
-            route = _dispatch(index.router, scope)
-            found = None if route is None else index.groups[id(route)].found
-            if len(answers) >= SIZE:
-                answers.clear()
-            answers[key] = found
-        if found is None and self._inner is not None:  # on to the app Connexion wraps
+            shaped = (method_key, shape(full_path), root_path) if index.shaped else key
+            found = self._shapes.get(shaped, MISS)
+            if found is MISS:
+                route = _dispatch(index.router, scope)
+                found = None if route is None else index.groups[id(route)].found
+                _remember(self._shapes, shaped, found)
+            _remember(self._seen, key, found)
+        answer: Found | None = found
+        if answer is None and self._inner is not None:  # on to the app Connexion wraps
             return self._inner(method, path, scope)
-        return found
+        return answer
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         index = self._current()
@@ -189,11 +191,22 @@ class ConnexionRouter:
         if stack is not None:
             if index is None or index.stack is not stack:
                 index = _Index(stack)
-                self._index, self._answers = index, {}
+                self._index, self._seen, self._shapes = index, {}, {}
             return index
         if index is None:
             index = self._index = _Index(_stack_of(self._middleware))
         return index
+
+
+#: request key -> Found, or None for no route (MISS: not remembered, see _route_cache)
+_Answers = dict[tuple[Any, ...], Any]
+
+
+def _remember(answers: _Answers, key: tuple[Any, ...], found: object) -> None:
+    """Bounded: a full map is emptied (one dict operation each, safe under threads)."""
+    if len(answers) >= SIZE:
+        answers.clear()
+    answers[key] = found
 
 
 def _stack_of(middleware: ConnexionMiddleware) -> list[Any]:
