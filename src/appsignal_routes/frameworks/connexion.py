@@ -36,6 +36,7 @@ from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.abstract import RoutedMiddleware
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from connexion.utils import sort_apis_by_basepath
 from starlette.routing import Match, Mount, Route
@@ -68,36 +69,49 @@ class _Operation:
 
 
 class _Index:
-    """The routes of one routing middleware, each with its group."""
+    """The routes of a middleware stack's Swagger UI and routing middlewares, in the
+    order a request meets them, each route with its group."""
 
     def __init__(self, stack: Iterable[Any]) -> None:
-        routing = next((m for m in stack if isinstance(m, RoutingMiddleware)), None)
-        router = getattr(routing, "router", None)
-        if not isinstance(router, StarletteRouting):
+        middlewares = list(stack)
+        routing = next((m for m in middlewares if isinstance(m, RoutingMiddleware)), None)
+        if not isinstance(getattr(routing, "router", None), StarletteRouting):
             raise TypeError("a Connexion middleware stack without its RoutingMiddleware")
-        self.router = router
         self.stack = stack
-        operations = _operations_by_id(list(stack))
+        #: the routers a request is routed by, in turn: each passes on what it does not route
+        self.routers: list[StarletteRouting] = [
+            m.router
+            for m in middlewares
+            if isinstance(m, (SwaggerUIMiddleware, RoutingMiddleware))
+            and isinstance(getattr(m, "router", None), StarletteRouting)
+        ]
+        operations = _operations_by_id(middlewares)
         self.groups: dict[int, _Operation] = {}
-        self.routes: list[Route] = []  # kept alive: the groups are keyed by their id
-        for mount in router.routes:  # a Mount per base path: only these have a router
-            for routes in _chained(getattr(mount, "app", None)):
-                for route in routes:
-                    self._add(route, getattr(mount, "path", ""), operations)
+        self.routes: list[Any] = []  # kept alive: the groups are keyed by their id
+        for router in self.routers:
+            for mount in router.routes:  # a Mount per base path: only these have a router
+                for routes in _chained(getattr(mount, "app", None)):
+                    for route in routes:
+                        self._add(route, getattr(mount, "path", ""), operations)
         # a static segment of digits only: "/2024" and "/2025" may go apart
         self.shaped = not any(
             _DIGITS.search(group.found.template) for group in self.groups.values()
         )
 
-    def _add(self, route: Route, base: str, operations: _Operations) -> None:
-        operation_id = getattr(route.endpoint, "operation_id", None)
+    def _add(self, route: Any, base: str, operations: _Operations) -> None:
+        operation_id = (
+            getattr(route.endpoint, "operation_id", None) if isinstance(route, Route) else None
+        )
         operation = _lookup(operations, base, operation_id)
-        if operation is None:
-            found = Found(base + _CONVERTER.sub(r"{\1}", route.path))
-            methods = tuple(sorted(route.methods or ()))
-        else:
+        if operation is not None:
             found = Found(base + operation.path, operation.function)
-            methods = (str(operation.method).upper(),)
+            methods: tuple[str, ...] = (str(operation.method).upper(),)
+        elif isinstance(route, Route):  # the Swagger UI's, or an operation not resolved
+            found = Found(base + _CONVERTER.sub(r"{\1}", route.path), route.endpoint)
+            methods = tuple(sorted(route.methods or ()))
+        else:  # the Swagger UI's static files: grouped by their mount, as Starlette's are
+            found = Found(base + str(getattr(route, "path", "")))
+            methods = ()
         self.routes.append(route)
         self.groups[id(route)] = _Operation(found, methods)
 
@@ -160,8 +174,7 @@ class ConnexionRouter:
             shaped = (method_key, shape(full_path), root_path) if index.shaped else key
             found = self._shapes.get(shaped, MISS)
             if found is MISS:
-                route = _dispatch(index.router, scope)
-                found = None if route is None else index.groups[id(route)].found
+                found = _find(index, scope)
                 _remember(self._shapes, shaped, found)
             _remember(self._seen, key, found)
         answer: Found | None = found
@@ -210,20 +223,42 @@ def _remember(answers: _Answers, key: tuple[Any, ...], found: object) -> None:
 
 
 def _stack_of(middleware: ConnexionMiddleware) -> list[Any]:
-    """A routing and a context middleware with the app's APIs added as
-    ``ConnexionMiddleware._build_middleware_stack`` adds them (most specific base path
-    first); the app itself is left as it is."""
-    stack: list[Any] = [RoutingMiddleware(_NO_APP), ContextMiddleware(_NO_APP)]
+    """The Swagger UI, routing and context middlewares (those of the app's middleware
+    list) with the app's APIs added as ``ConnexionMiddleware._build_middleware_stack``
+    adds them (most specific base path first); the app itself is left as it is."""
+    listed = {getattr(m, "func", m) for m in middleware.middlewares}
+    stack: list[Any] = [
+        cls(_NO_APP)
+        for cls in (SwaggerUIMiddleware, RoutingMiddleware, ContextMiddleware)
+        if cls in listed or cls is RoutingMiddleware
+    ]
     for api in sort_apis_by_basepath(list(middleware.apis)):
         for spec_middleware in stack:
             spec_middleware.add_api(api.specification, base_path=api.base_path, **api.kwargs)
     return stack
 
 
-def _dispatch(router: StarletteRouting, scope: Any) -> Route | None:
-    """The route ``router`` hands ``scope`` to, as ``Router.app`` picks it: the first
-    full match, else the first partial one (a 405); into Mounts, and into the router's
-    default when it is another API's; None for no route or a slash redirect."""
+def _find(index: _Index, scope: Any) -> Found | None:
+    """The group of the route the first router that does not pass the request on
+    hands it to; None for no route (or a redirect)."""
+    for router in index.routers:
+        route = _dispatch(router, scope)
+        if route is _REDIRECT:
+            return None
+        if route is not None:
+            return index.groups[id(route)].found
+    return None
+
+
+#: what ``_dispatch`` answers when Starlette answers a redirect itself
+_REDIRECT = object()
+
+
+def _dispatch(router: StarletteRouting, scope: Any) -> object | None:
+    """The route (or Mount of a foreign app) ``router`` hands ``scope`` to, as
+    ``Router.app`` picks it: the first full match, else the first partial one (a 405);
+    into Mounts, and into the router's default when it is another API's; ``_REDIRECT``
+    for a slash redirect; None when it passes the request on."""
     partial: tuple[Any, Any] | None = None
     for route in router.routes:
         match, child = route.matches(scope)
@@ -234,16 +269,16 @@ def _dispatch(router: StarletteRouting, scope: Any) -> Route | None:
     if partial is not None:
         return _landing(partial[0], {**scope, **partial[1]})
     if router.redirect_slashes and _redirects(router, scope):
-        return None  # Starlette answers a redirect to the other form of the path
+        return _REDIRECT  # Starlette answers a redirect to the other form of the path
     default = router.default
     return _dispatch(default, scope) if isinstance(default, StarletteRouting) else None
 
 
-def _landing(route: object, scope: Any) -> Route | None:
+def _landing(route: object, scope: Any) -> object | None:
     if isinstance(route, Mount):
         app = route.app
-        return _dispatch(app, scope) if isinstance(app, StarletteRouting) else None
-    return route if isinstance(route, Route) else None
+        return _dispatch(app, scope) if isinstance(app, StarletteRouting) else route
+    return route
 
 
 def _redirects(router: StarletteRouting, scope: Any) -> bool:
@@ -267,7 +302,7 @@ def _inner_router(app: object) -> _Ask | None:
 
         def ask_async(method: str | None, path: str, scope: Any) -> Found | None:  # noqa: ARG001 - as Router.route
             route = _dispatch(router, scope)
-            return None if route is None else Found(route.path, route.endpoint)
+            return Found(route.path, route.endpoint) if isinstance(route, Route) else None
 
         return ask_async
     # (connexion.apps.flask imports Flask: a FlaskApp has imported it, nothing else must)

@@ -442,3 +442,23 @@ def test_a_failing_router_never_reaches_the_request(traced):
     finally:
         app.middleware.app.middleware_stack = None
     assert grouped(traced)[1] == ("GET", None, "method")
+
+
+def test_the_swagger_ui_and_the_spec_connexion_serves(traced):
+    app = connexion.AsyncApp(__name__)  # the Swagger UI on, as by default
+    app.add_api(spec())
+    app.add_api(spec(**TAGS), base_path="/v2", swagger_ui_options=NO_UI)
+    app.middleware = ar.instrument(app.middleware, tracer_provider=traced.provider)
+    client = app.test_client()
+    assert client.get("/v1/openapi.json").status_code == 200
+    assert client.get("/v1/ui/").status_code == 200
+    assert client.get("/v1/ui/swagger-ui.css").status_code == 200
+    assert client.get("/v2/openapi.json").status_code == 404  # not served for this API
+    assert client.get("/v1/pets/1").status_code == 200
+    assert grouped(traced) == [
+        ("GET /v1/openapi.json", "/v1/openapi.json", "discovered"),
+        ("GET /v1/ui/", "/v1/ui/", "discovered"),
+        ("GET /v1/ui", "/v1/ui", "discovered"),  # its static files, by their mount
+        ("GET", None, "method"),
+        ("GET /v1/pets/{pet_id}", "/v1/pets/{pet_id}", "discovered"),
+    ]
