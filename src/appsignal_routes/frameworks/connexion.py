@@ -5,16 +5,21 @@ Connexion routes a request in its ``RoutingMiddleware``: a Starlette ``Router`` 
 OpenAPI spec (APIs that share a base path are chained through the router's
 ``default``). The request is routed here as that router routes it, by the routes' own
 ``matches()``, so a 405 (a path of the spec, another method) still finds its
-operation. The group is the operation's path as the spec writes it joined to the API's
-base path (``/v1/pets/{pet_id}``), not Starlette's form of it (``{pet_id:int}``), and
-the handler is the function the operation resolved to. The operation is looked up by
-its id, per base path, in the stack's ``ContextMiddleware`` (or any routed middleware
-that keeps it), as Connexion's own middlewares look it up.
+operation. The ``SwaggerUIMiddleware`` before it (the spec's JSON, the UI) is asked
+first the same way, and what neither routes, the app Connexion wraps (``add_url_rule``
+routes, or the app around which a ``ConnexionMiddleware`` is put).
+
+The group is the operation's path as the spec writes it joined to the API's base path
+(``/v1/pets/{pet_id}``), not Starlette's form of it (``{pet_id:int}``), and the handler
+is the function the operation resolved to. The operation is looked up by its id, per
+base path, in the stack's ``ContextMiddleware`` (or any routed middleware that keeps
+it), as Connexion's own middlewares look it up.
 
 Connexion builds its middleware stack on its first call (the lifespan start, under a
-server). Until then the routes are read from a routing and a context middleware built
-here from the app's APIs exactly as Connexion would build them, without touching the
-app: ``add_api`` and ``add_middleware`` still work after ``instrument()``.
+server). Until then the routes are read from the Swagger UI, routing and context
+middlewares built here from the app's APIs exactly as Connexion would build them,
+without touching the app: ``add_api`` and ``add_middleware`` still work after
+``instrument()``.
 
 A Connexion app is recognised as itself: the Flask app inside a ``FlaskApp`` and the
 Starlette parts it is built of are not asked, and the one server span is ours. Answers
@@ -223,14 +228,14 @@ def _remember(answers: _Answers, key: tuple[Any, ...], found: object) -> None:
 
 
 def _stack_of(middleware: ConnexionMiddleware) -> list[Any]:
-    """The Swagger UI, routing and context middlewares (those of the app's middleware
-    list) with the app's APIs added as ``ConnexionMiddleware._build_middleware_stack``
+    """The Swagger UI, routing and context middlewares of the app's middleware list, in
+    its order, with the app's APIs added as ``ConnexionMiddleware._build_middleware_stack``
     adds them (most specific base path first); the app itself is left as it is."""
-    listed = {getattr(m, "func", m) for m in middleware.middlewares}
+    kinds = (SwaggerUIMiddleware, RoutingMiddleware, ContextMiddleware)
     stack: list[Any] = [
-        cls(_NO_APP)
-        for cls in (SwaggerUIMiddleware, RoutingMiddleware, ContextMiddleware)
-        if cls in listed or cls is RoutingMiddleware
+        listed(_NO_APP)  # a class, or a partial of one with its options (add_middleware)
+        for listed in middleware.middlewares
+        if isinstance(cls := getattr(listed, "func", listed), type) and issubclass(cls, kinds)
     ]
     for api in sort_apis_by_basepath(list(middleware.apis)):
         for spec_middleware in stack:
