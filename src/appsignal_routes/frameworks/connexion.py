@@ -232,9 +232,10 @@ def _stack_of(middleware: ConnexionMiddleware) -> list[Any]:
     its order, with the app's APIs added as ``ConnexionMiddleware._build_middleware_stack``
     adds them (most specific base path first); the app itself is left as it is."""
     kinds = (SwaggerUIMiddleware, RoutingMiddleware, ContextMiddleware)
+    middlewares: list[Any] = list(middleware.middlewares)
     stack: list[Any] = [
         listed(_NO_APP)  # a class, or a partial of one with its options (add_middleware)
-        for listed in middleware.middlewares
+        for listed in middlewares
         if isinstance(cls := getattr(listed, "func", listed), type) and issubclass(cls, kinds)
     ]
     for api in sort_apis_by_basepath(list(middleware.apis)):
