@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,12 +44,13 @@ from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from connexion.utils import sort_apis_by_basepath
-from starlette.routing import Match, Mount, Route
+from starlette.routing import Route
 from starlette.routing import Router as StarletteRouting
 
 from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
 from ._route_cache import MISS, SIZE, shape
+from ._starlette_dispatch import REDIRECT, chained, dispatch
 
 #: the PyPI distribution whose installed version this adapter reads
 DISTRIBUTION = "connexion"
@@ -95,7 +96,7 @@ class _Index:
         self.routes: list[Any] = []  # kept alive: the groups are keyed by their id
         for router in self.routers:
             for mount in router.routes:  # a Mount per base path: only these have a router
-                for routes in _chained(getattr(mount, "app", None)):
+                for routes in chained(getattr(mount, "app", None)):
                     for route in routes:
                         self._add(route, getattr(mount, "path", ""), operations)
         # a static segment of digits only: "/2024" and "/2025" may go apart
@@ -143,16 +144,6 @@ def _lookup(operations: _Operations, base: str, operation_id: object) -> Abstrac
             if isinstance(operation, AbstractOperation):
                 return operation
     return None
-
-
-def _chained(app: object) -> Iterator[list[Any]]:
-    """The route lists of an API's router and of the routers chained as its default
-    (APIs added at the same base path)."""
-    seen: set[int] = set()
-    while isinstance(app, StarletteRouting) and id(app) not in seen:
-        seen.add(id(app))
-        yield app.routes
-        app = app.default
 
 
 class ConnexionRouter:
@@ -248,53 +239,12 @@ def _find(index: _Index, scope: Any) -> Found | None:
     """The group of the route the first router that does not pass the request on
     hands it to; None for no route (or a redirect)."""
     for router in index.routers:
-        route = _dispatch(router, scope)
-        if route is _REDIRECT:
+        route = dispatch(router, scope)
+        if route is REDIRECT:
             return None
         if route is not None:
             return index.groups[id(route)].found
     return None
-
-
-#: what ``_dispatch`` answers when Starlette answers a redirect itself
-_REDIRECT = object()
-
-
-def _dispatch(router: StarletteRouting, scope: Any) -> object | None:
-    """The route (or Mount of a foreign app) ``router`` hands ``scope`` to, as
-    ``Router.app`` picks it: the first full match, else the first partial one (a 405);
-    into Mounts, and into the router's default when it is another API's; ``_REDIRECT``
-    for a slash redirect; None when it passes the request on."""
-    partial: tuple[Any, Any] | None = None
-    for route in router.routes:
-        match, child = route.matches(scope)
-        if match is Match.FULL:
-            return _landing(route, {**scope, **child})
-        if match is Match.PARTIAL and partial is None:
-            partial = (route, child)
-    if partial is not None:
-        return _landing(partial[0], {**scope, **partial[1]})
-    if router.redirect_slashes and _redirects(router, scope):
-        return _REDIRECT  # Starlette answers a redirect to the other form of the path
-    default = router.default
-    return _dispatch(default, scope) if isinstance(default, StarletteRouting) else None
-
-
-def _landing(route: object, scope: Any) -> object | None:
-    if isinstance(route, Mount):
-        app = route.app
-        return _dispatch(app, scope) if isinstance(app, StarletteRouting) else route
-    return route
-
-
-def _redirects(router: StarletteRouting, scope: Any) -> bool:
-    path = str(scope["path"])
-    root_path = scope.get("root_path", "")
-    route_path = path[len(root_path) :] if root_path and path.startswith(root_path) else path
-    if route_path == "/":
-        return False
-    other = {**scope, "path": path.rstrip("/") if route_path.endswith("/") else path + "/"}
-    return any(route.matches(other)[0] is not Match.NONE for route in router.routes)
 
 
 _Ask = Callable[[str | None, str, Any], "str | Found | None"]
@@ -307,7 +257,7 @@ def _inner_router(app: object) -> _Ask | None:
         router = app.router
 
         def ask_async(method: str | None, path: str, scope: Any) -> Found | None:  # noqa: ARG001 - as Router.route
-            route = _dispatch(router, scope)
+            route = dispatch(router, scope)
             return Found(route.path, route.endpoint) if isinstance(route, Route) else None
 
         return ask_async
