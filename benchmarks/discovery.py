@@ -149,6 +149,28 @@ def blacksheep_app() -> tuple[object, str]:
     return app, "/items/{item_id:int}"
 
 
+def connexion_app() -> tuple[object, str]:
+    import connexion
+    from connexion.resolver import Resolver
+
+    def items(item_id: int) -> str:
+        return ""
+
+    parameter = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    operation = {"parameters": [parameter], "responses": {"200": {"description": "ok"}}}
+    spec = {
+        "openapi": "3.0.0",
+        "info": {"title": "bench", "version": "1"},
+        "paths": {
+            f"/r{n}/items/{{item_id}}": {"get": {**operation, "operationId": f"r{n}"}}
+            for n in range(COUNT)
+        },
+    }
+    app = connexion.AsyncApp("bench")
+    app.add_api(spec, resolver=Resolver(function_resolver=lambda _: items))
+    return app, "/items/{item_id}"
+
+
 def django_app() -> tuple[object, str]:
     from django.conf import settings
 
@@ -224,6 +246,7 @@ APPS: dict[str, tuple[Callable[[], tuple[object, str]], str]] = {
     "DispatcherMiddleware + Flask": (dispatcher_app, "wsgi"),
     "Sanic": (sanic_app, "asgi"),
     "BlackSheep": (blacksheep_app, "asgi"),
+    "Connexion": (connexion_app, "asgi"),
 }
 
 

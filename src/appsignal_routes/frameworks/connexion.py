@@ -5,27 +5,34 @@ Connexion routes a request in its ``RoutingMiddleware``: a Starlette ``Router`` 
 OpenAPI spec (APIs that share a base path are chained through the router's
 ``default``). The request is routed here as that router routes it, by the routes' own
 ``matches()``, so a 405 (a path of the spec, another method) still finds its
-operation. The group is the operation's path as the spec writes it joined to the API's
-base path (``/v1/pets/{pet_id}``), not Starlette's form of it (``{pet_id:int}``), and
-the handler is the function the operation resolved to. The operation is looked up by
-its id, per base path, in the stack's ``ContextMiddleware`` (or any routed middleware
-that keeps it), as Connexion's own middlewares look it up.
+operation. The ``SwaggerUIMiddleware`` before it (the spec's JSON, the UI) is asked
+first the same way, and what neither routes, the app Connexion wraps (``add_url_rule``
+routes, or the app around which a ``ConnexionMiddleware`` is put).
+
+The group is the operation's path as the spec writes it joined to the API's base path
+(``/v1/pets/{pet_id}``), not Starlette's form of it (``{pet_id:int}``), and the handler
+is the function the operation resolved to. The operation is looked up by its id, per
+base path, in the stack's ``ContextMiddleware`` (or any routed middleware that keeps
+it), as Connexion's own middlewares look it up.
 
 Connexion builds its middleware stack on its first call (the lifespan start, under a
-server). Until then the routes are read from a routing and a context middleware built
-here from the app's APIs exactly as Connexion would build them, without touching the
-app: ``add_api`` and ``add_middleware`` still work after ``instrument()``.
+server). Until then the routes are read from the Swagger UI, routing and context
+middlewares built here from the app's APIs exactly as Connexion would build them,
+without touching the app: ``add_api`` and ``add_middleware`` still work after
+``instrument()``.
 
 A Connexion app is recognised as itself: the Flask app inside a ``FlaskApp`` and the
 Starlette parts it is built of are not asked, and the one server span is ours. Answers
-are remembered per request key (method, path shape, root path) in a bounded map.
+are remembered per request key (method, path, root path) in a bounded map, and by the
+path's shape too (``/pets/42`` and ``/pets/43`` alike, unless a route has a static
+segment of digits), so a new id costs no routing either.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,14 +41,16 @@ from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.abstract import RoutedMiddleware
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from connexion.utils import sort_apis_by_basepath
-from starlette.routing import Match, Mount, Route
+from starlette.routing import Route
 from starlette.routing import Router as StarletteRouting
 
 from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
 from ._route_cache import MISS, SIZE, shape
+from ._starlette_dispatch import REDIRECT, chained, dispatch
 
 #: the PyPI distribution whose installed version this adapter reads
 DISTRIBUTION = "connexion"
@@ -66,36 +75,49 @@ class _Operation:
 
 
 class _Index:
-    """The routes of one routing middleware, each with its group."""
+    """The routes of a middleware stack's Swagger UI and routing middlewares, in the
+    order a request meets them, each route with its group."""
 
     def __init__(self, stack: Iterable[Any]) -> None:
-        routing = next((m for m in stack if isinstance(m, RoutingMiddleware)), None)
-        router = getattr(routing, "router", None)
-        if not isinstance(router, StarletteRouting):
+        middlewares = list(stack)
+        routing = next((m for m in middlewares if isinstance(m, RoutingMiddleware)), None)
+        if not isinstance(getattr(routing, "router", None), StarletteRouting):
             raise TypeError("a Connexion middleware stack without its RoutingMiddleware")
-        self.router = router
         self.stack = stack
-        operations = _operations_by_id(list(stack))
+        #: the routers a request is routed by, in turn: each passes on what it does not route
+        self.routers: list[StarletteRouting] = [
+            m.router
+            for m in middlewares
+            if isinstance(m, (SwaggerUIMiddleware, RoutingMiddleware))
+            and isinstance(getattr(m, "router", None), StarletteRouting)
+        ]
+        operations = _operations_by_id(middlewares)
         self.groups: dict[int, _Operation] = {}
-        self.routes: list[Route] = []  # kept alive: the groups are keyed by their id
-        for mount in router.routes:  # a Mount per base path: only these have a router
-            for routes in _chained(getattr(mount, "app", None)):
-                for route in routes:
-                    self._add(route, getattr(mount, "path", ""), operations)
+        self.routes: list[Any] = []  # kept alive: the groups are keyed by their id
+        for router in self.routers:
+            for mount in router.routes:  # a Mount per base path: only these have a router
+                for routes in chained(getattr(mount, "app", None)):
+                    for route in routes:
+                        self._add(route, getattr(mount, "path", ""), operations)
         # a static segment of digits only: "/2024" and "/2025" may go apart
         self.shaped = not any(
             _DIGITS.search(group.found.template) for group in self.groups.values()
         )
 
-    def _add(self, route: Route, base: str, operations: _Operations) -> None:
-        operation_id = getattr(route.endpoint, "operation_id", None)
+    def _add(self, route: Any, base: str, operations: _Operations) -> None:
+        operation_id = (
+            getattr(route.endpoint, "operation_id", None) if isinstance(route, Route) else None
+        )
         operation = _lookup(operations, base, operation_id)
-        if operation is None:
-            found = Found(base + _CONVERTER.sub(r"{\1}", route.path))
-            methods = tuple(sorted(route.methods or ()))
-        else:
+        if operation is not None:
             found = Found(base + operation.path, operation.function)
-            methods = (str(operation.method).upper(),)
+            methods: tuple[str, ...] = (str(operation.method).upper(),)
+        elif isinstance(route, Route):  # the Swagger UI's, or an operation not resolved
+            found = Found(base + _CONVERTER.sub(r"{\1}", route.path), route.endpoint)
+            methods = tuple(sorted(route.methods or ()))
+        else:  # the Swagger UI's static files: grouped by their mount, as Starlette's are
+            found = Found(base + str(getattr(route, "path", "")))
+            methods = ()
         self.routes.append(route)
         self.groups[id(route)] = _Operation(found, methods)
 
@@ -124,16 +146,6 @@ def _lookup(operations: _Operations, base: str, operation_id: object) -> Abstrac
     return None
 
 
-def _chained(app: object) -> Iterator[list[Any]]:
-    """The route lists of an API's router and of the routers chained as its default
-    (APIs added at the same base path)."""
-    seen: set[int] = set()
-    while isinstance(app, StarletteRouting) and id(app) not in seen:
-        seen.add(id(app))
-        yield app.routes
-        app = app.default
-
-
 class ConnexionRouter:
     """The operation Connexion's ``RoutingMiddleware`` routes an ASGI ``http`` scope to."""
 
@@ -141,7 +153,8 @@ class ConnexionRouter:
         self.framework = framework
         self._middleware = middleware
         self._index: _Index | None = None
-        self._answers: dict[tuple[Any, ...], Found | None] = {}
+        self._seen: _Answers = {}  # by the path itself
+        self._shapes: _Answers = {}  # by its shape (see _route_cache.shape)
         self._inner = _inner_router(middleware.app)
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
@@ -150,22 +163,20 @@ class ConnexionRouter:
             return None  # Connexion's routing passes other scopes through unrouted
         index = self._current()
         full_path = str(scope.get("path", ""))
-        key = (
-            scope.get("method"),
-            shape(full_path) if index.shaped else full_path,
-            scope.get("root_path"),
-        )
-        answers = self._answers
-        found = answers.get(key, MISS)
+        method_key, root_path = scope.get("method"), scope.get("root_path")
+        key = (method_key, full_path, root_path)
+        found = self._seen.get(key, MISS)  # a path seen before: no need to shape it
         if found is MISS:
-            route = _dispatch(index.router, scope)
-            found = None if route is None else index.groups[id(route)].found
-            if len(answers) >= SIZE:
-                answers.clear()
-            answers[key] = found
-        if found is None and self._inner is not None:  # on to the app Connexion wraps
+            shaped = (method_key, shape(full_path), root_path) if index.shaped else key
+            found = self._shapes.get(shaped, MISS)
+            if found is MISS:
+                found = _find(index, scope)
+                _remember(self._shapes, shaped, found)
+            _remember(self._seen, key, found)
+        answer: Found | None = found
+        if answer is None and self._inner is not None:  # on to the app Connexion wraps
             return self._inner(method, path, scope)
-        return found
+        return answer
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         index = self._current()
@@ -189,58 +200,51 @@ class ConnexionRouter:
         if stack is not None:
             if index is None or index.stack is not stack:
                 index = _Index(stack)
-                self._index, self._answers = index, {}
+                self._index, self._seen, self._shapes = index, {}, {}
             return index
         if index is None:
             index = self._index = _Index(_stack_of(self._middleware))
         return index
 
 
+#: request key -> Found, or None for no route (MISS: not remembered, see _route_cache)
+_Answers = dict[tuple[Any, ...], Any]
+
+
+def _remember(answers: _Answers, key: tuple[Any, ...], found: object) -> None:
+    """Bounded: a full map is emptied (one dict operation each, safe under threads)."""
+    if len(answers) >= SIZE:
+        answers.clear()
+    answers[key] = found
+
+
 def _stack_of(middleware: ConnexionMiddleware) -> list[Any]:
-    """A routing and a context middleware with the app's APIs added as
-    ``ConnexionMiddleware._build_middleware_stack`` adds them (most specific base path
-    first); the app itself is left as it is."""
-    stack: list[Any] = [RoutingMiddleware(_NO_APP), ContextMiddleware(_NO_APP)]
+    """The Swagger UI, routing and context middlewares of the app's middleware list, in
+    its order, with the app's APIs added as ``ConnexionMiddleware._build_middleware_stack``
+    adds them (most specific base path first); the app itself is left as it is."""
+    kinds = (SwaggerUIMiddleware, RoutingMiddleware, ContextMiddleware)
+    middlewares: list[Any] = list(middleware.middlewares)
+    stack: list[Any] = [
+        listed(_NO_APP)  # a class, or a partial of one with its options (add_middleware)
+        for listed in middlewares
+        if isinstance(cls := getattr(listed, "func", listed), type) and issubclass(cls, kinds)
+    ]
     for api in sort_apis_by_basepath(list(middleware.apis)):
         for spec_middleware in stack:
             spec_middleware.add_api(api.specification, base_path=api.base_path, **api.kwargs)
     return stack
 
 
-def _dispatch(router: StarletteRouting, scope: Any) -> Route | None:
-    """The route ``router`` hands ``scope`` to, as ``Router.app`` picks it: the first
-    full match, else the first partial one (a 405); into Mounts, and into the router's
-    default when it is another API's; None for no route or a slash redirect."""
-    partial: tuple[Any, Any] | None = None
-    for route in router.routes:
-        match, child = route.matches(scope)
-        if match is Match.FULL:
-            return _landing(route, {**scope, **child})
-        if match is Match.PARTIAL and partial is None:
-            partial = (route, child)
-    if partial is not None:
-        return _landing(partial[0], {**scope, **partial[1]})
-    if router.redirect_slashes and _redirects(router, scope):
-        return None  # Starlette answers a redirect to the other form of the path
-    default = router.default
-    return _dispatch(default, scope) if isinstance(default, StarletteRouting) else None
-
-
-def _landing(route: object, scope: Any) -> Route | None:
-    if isinstance(route, Mount):
-        app = route.app
-        return _dispatch(app, scope) if isinstance(app, StarletteRouting) else None
-    return route if isinstance(route, Route) else None
-
-
-def _redirects(router: StarletteRouting, scope: Any) -> bool:
-    path = str(scope["path"])
-    root_path = scope.get("root_path", "")
-    route_path = path[len(root_path) :] if root_path and path.startswith(root_path) else path
-    if route_path == "/":
-        return False
-    other = {**scope, "path": path.rstrip("/") if route_path.endswith("/") else path + "/"}
-    return any(route.matches(other)[0] is not Match.NONE for route in router.routes)
+def _find(index: _Index, scope: Any) -> Found | None:
+    """The group of the route the first router that does not pass the request on
+    hands it to; None for no route (or a redirect)."""
+    for router in index.routers:
+        route = dispatch(router, scope)
+        if route is REDIRECT:
+            return None
+        if route is not None:
+            return index.groups[id(route)].found
+    return None
 
 
 _Ask = Callable[[str | None, str, Any], "str | Found | None"]
@@ -253,8 +257,8 @@ def _inner_router(app: object) -> _Ask | None:
         router = app.router
 
         def ask_async(method: str | None, path: str, scope: Any) -> Found | None:  # noqa: ARG001 - as Router.route
-            route = _dispatch(router, scope)
-            return None if route is None else Found(route.path, route.endpoint)
+            route = dispatch(router, scope)
+            return Found(route.path, route.endpoint) if isinstance(route, Route) else None
 
         return ask_async
     # (connexion.apps.flask imports Flask: a FlaskApp has imported it, nothing else must)

@@ -442,3 +442,56 @@ def test_a_failing_router_never_reaches_the_request(traced):
     finally:
         app.middleware.app.middleware_stack = None
     assert grouped(traced)[1] == ("GET", None, "method")
+
+
+def test_the_swagger_ui_and_the_spec_connexion_serves(traced):
+    app = connexion.AsyncApp(__name__)  # the Swagger UI on, as by default
+    app.add_api(spec())
+    app.add_api(spec(**TAGS), base_path="/v2", swagger_ui_options=NO_UI)
+    app.middleware = ar.instrument(app.middleware, tracer_provider=traced.provider)
+    client = app.test_client()
+    assert client.get("/v1/openapi.json").status_code == 200
+    assert client.get("/v1/ui/").status_code == 200
+    assert client.get("/v1/ui/swagger-ui.css").status_code == 200
+    assert client.get("/v2/openapi.json").status_code == 404  # not served for this API
+    assert client.get("/v1/pets/1").status_code == 200
+    assert grouped(traced) == [
+        ("GET /v1/openapi.json", "/v1/openapi.json", "discovered"),
+        ("GET /v1/ui/", "/v1/ui/", "discovered"),
+        ("GET /v1/ui", "/v1/ui", "discovered"),  # its static files, by their mount
+        ("GET", None, "method"),
+        ("GET /v1/pets/{pet_id}", "/v1/pets/{pet_id}", "discovered"),
+    ]
+
+
+class Tagging:
+    """A middleware of the user's, added with options (Connexion keeps a partial)."""
+
+    def __init__(self, app, tag):
+        self.app = app
+        self.tag = tag
+
+    async def __call__(self, scope, receive, send):
+        await self.app(scope, receive, send)
+
+
+def test_an_app_with_a_middleware_list_of_its_own(traced):
+    from connexion.middleware import MiddlewarePosition
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+
+    middlewares = [
+        m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware
+    ]
+    app = connexion.AsyncApp(__name__, middlewares=middlewares)
+    app.add_middleware(Tagging, position=MiddlewarePosition.BEFORE_ROUTING, tag="x")
+    app.add_api(spec())
+    app.middleware = ar.instrument(app.middleware, tracer_provider=traced.provider)
+    client = app.test_client()
+    assert client.get("/v1/openapi.json").status_code == 404  # no Swagger UI middleware
+    assert client.get("/v1/pets/1").status_code == 200
+    assert client.get("/v1/openapi.json").status_code == 404
+    assert grouped(traced) == [
+        ("GET", None, "method"),
+        ("GET /v1/pets/{pet_id}", "/v1/pets/{pet_id}", "discovered"),
+        ("GET", None, "method"),
+    ]
