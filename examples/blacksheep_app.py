@@ -58,7 +58,7 @@ class Items(APIController):  # routes under /api/items
         return json({"id": item_id})
 
 
-async def require_token(request: Request, handler) -> Response:  # noqa: ANN001 - BlackSheep's
+async def require_token(request: Request, handler) -> Response:
     """BlackSheep middleware: answers 401 before any handler runs."""
     if request.path.startswith("/admin") and not request.has_header(b"authorization"):
         return Response(401)

@@ -8,7 +8,7 @@ Run it:  .venv/bin/uvicorn examples.sanic_app:app   (then open http://127.0.0.1:
 
 from __future__ import annotations
 
-from sanic import Blueprint, Request, Sanic, json, text
+from sanic import Blueprint, Request, Sanic, json
 from sanic.exceptions import Unauthorized
 from sanic.views import HTTPMethodView
 

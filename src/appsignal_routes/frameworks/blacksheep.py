@@ -12,7 +12,9 @@ The group is the route's pattern as written, with the router's ``prefix`` and a
 controller's base route joined as BlackSheep joined them (``/cats/{int:cat_id}``,
 ``/users/:user_id``). BlackSheep answers a method no route of the path takes with a
 404; the request is grouped by that path's route all the same (as a 405 is elsewhere),
-while a path no route matches stays ``{METHOD}``, fallback route or not.
+while a path no route matches stays ``{METHOD}``, fallback route or not. An app mounted
+with ``app.mount`` (tried first, as BlackSheep does) is grouped by its own framework's
+router, joined to the mount path.
 
 Answers are remembered per method and path, by the path's shape where every route
 takes any segment of digits of one length alike (see ``_route_cache.shape``); not at
@@ -37,7 +39,8 @@ from blacksheep.server.routing import Route as BlackSheepRoute
 from blacksheep.server.routing import Router as BlackSheepRouter
 from blacksheep.utils.meta import all_subclasses
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router
+from . import router_for as router_of
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache, shape
 
@@ -50,6 +53,7 @@ LOWEST = "2.3"
 _ROOT_PATH_STRIPPED = (2, 6, 2)
 
 _WEBSOCKET = b"GET_WS"
+_NOT_MOUNTED = object()
 # (BlackSheep's own helpers, untyped upstream)
 _subclasses: Callable[[type], set[type]] = all_subclasses
 _is_base_controller: Callable[[type], bool] = _BaseControllerRegistry.is_base_controller
@@ -72,10 +76,16 @@ class BlackSheepRouting:
         self._cached = False
         self._cache: RouteCache[tuple[bytes, str]] = RouteCache()
         self._strips_root_path = _release() >= _ROOT_PATH_STRIPPED
+        self._inner: dict[int, Router | None] = {}  # id(mount route) -> its app's router
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - BlackSheep routes the raw path
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - BlackSheep routes the raw path
         if not self._app.started:
             return None
+        registry = getattr(self._app, "mount_registry", None)
+        if registry is not None and registry.mounted_apps:  # asked before any route
+            mounted = self._mounted(registry.mounted_apps, method, request)
+            if mounted is not _NOT_MOUNTED:
+                return mounted  # type: ignore[return-value]
         routes = self._router.routes
         if routes is not self._routes_seen:
             self._read(routes)
@@ -100,6 +110,35 @@ class BlackSheepRouting:
             self._cache.store(entries, key, found)
         return found
 
+    def _mounted(self, mounts: list[Any], method: str | None, request: Any) -> object:
+        """The route of a request to an app mounted with ``app.mount(path, app)``, as
+        its own framework's router names it, joined to the mount path (None where that
+        router is unknown: an app the toolkit cannot see into never outranks a declared
+        route); ``_NOT_MOUNTED`` for a request to no mount."""
+        raw_path = bytes(request.get("raw_path") or str(request.get("path") or "/").encode())
+        for mount in mounts:
+            match = mount.match_by_path(raw_path.partition(b"?")[0])
+            if match is None:
+                continue
+            key = id(mount)
+            if key not in self._inner:
+                self._inner[key] = router_of(mount.handler)
+            inner = self._inner[key]
+            if inner is None:
+                return None
+            prefix = mount.pattern.decode().rstrip("/*")
+            tail = "/" + str((match.values or {}).get("tail") or "")
+            path = str(request.get("path") or "/")
+            root = path[: -len(tail)] if tail != "/" else path.rstrip("/")
+            scope = {**request, "root_path": str(request.get("root_path") or "") + root}
+            found = inner.route(method, tail, scope)
+            if found is None:
+                return None
+            if isinstance(found, Found):
+                return Found(_joined(prefix, found.template), found.handler)
+            return _joined(prefix, found)
+        return _NOT_MOUNTED
+
     def _read(self, routes: object) -> None:
         every = [
             route
@@ -121,6 +160,10 @@ class BlackSheepRouting:
                 DiscoveredRoute((name,), pattern.decode(), dotted_name(_user_handler(handler)))
             )
         return sorted(set(listed), key=lambda found: (found.template, found.methods))
+
+
+def _joined(prefix: str, template: str) -> str:
+    return prefix + (template if template.startswith("/") else "/" + template)
 
 
 def _all_routes(router: BlackSheepRouter) -> Iterator[tuple[bytes, bytes, Any]]:

@@ -47,7 +47,7 @@ _UNIFORM = frozenset(
 )
 _PARAMETER = re.compile(r"^<([a-zA-Z_][a-zA-Z0-9_]*)(?::(.*))?>$")
 #: the annotations from which Sanic types a bare ``<name>`` (``Router._normalize``)
-_ANNOTATED = {str: "str", int: "int", float: "float", UUID: "uuid"}
+_ANNOTATED = frozenset({str, int, float, UUID})
 
 _Key = tuple[str, str, str | None]
 

@@ -489,3 +489,60 @@ def test_an_app_blacksheep_traces_itself_is_left_as_it_is(caplog):
         assert ar.instrument(app) is app  # one server span a request: BlackSheep's
     assert "traced by BlackSheep's OTELMiddleware already" in caplog.text
     assert ar.instrument(make_app()) is not app
+
+
+def test_mounted_apps_are_grouped_by_their_own_routes(traced):
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def thing(request):
+        return PlainTextResponse("thing")
+
+    async def opaque(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"raw"})
+
+    app = make_app()
+    app.mount("/star", Starlette(routes=[Route("/things/{n:int}", thing)]))
+    app.mount("/raw", opaque)
+
+    async def run():
+        async with served(ar.instrument(app, tracer_provider=traced.provider)) as client:
+            return [
+                (await client.get(path)).status_code
+                for path in ("/star/things/3", "/star/nope", "/raw/x", "/cats/1")
+            ]
+
+    assert asyncio.run(run()) == [200, 404, 200, 200]
+    assert grouped(traced) == [
+        discovered("GET", "/star/things/{n:int}"),
+        ("GET", None, "method"),
+        ("GET", None, "method"),  # an app the toolkit cannot see into: no guess
+        discovered("GET", "/cats/{int:cat_id}"),
+    ]
+
+
+def test_a_mounted_apps_handler_is_named_with_its_route(monkeypatch):
+    from appsignal_routes.frameworks import Found
+    from appsignal_routes.frameworks import blacksheep as adapter
+
+    def handler():
+        pass
+
+    class Inner:  # a router that names the handler (Sanic's does)
+        def route(self, method, path, request):
+            assert (path, request["root_path"]) == ("/users/7", "/inner")
+            return Found("users/<n:int>", handler)
+
+    async def inner_app(scope, receive, send):
+        pass
+
+    monkeypatch.setattr(adapter, "router_of", lambda app: Inner())
+    app = make_app()
+    app.mount("/inner", inner_app)
+    asyncio.run(app.start())
+    router = router_for(app)
+    assert router is not None
+    scope = {"type": "http", "path": "/inner/users/7", "raw_path": b"/inner/users/7"}
+    assert router.route("GET", "/inner/users/7", scope) == Found("/inner/users/<n:int>", handler)
