@@ -458,3 +458,19 @@ def test_a_batch_s_attributes_are_dropped_only_from_a_recording_sdk_span(traced,
             drop(span, "graphql.operation.name")
         span._attributes = kept
     assert "cannot remove graphql.operation.name" in caplog.text
+
+
+@pytest.mark.parametrize("scheme", ["url.scheme", "http.scheme"])
+def test_a_websocket_connection_is_not_named_by_its_operations(scheme):
+    traced = make_traced()
+    with traced.tracer.start_as_current_span(
+        "/graphql", kind=SpanKind.SERVER, attributes={scheme: "ws", "url.path": "/graphql"}
+    ):
+        graphql_sync(SCHEMA, "query GetBook { book(id: 1) }", Root())
+    root = traced.roots()[-1]
+    assert "graphql.operation.name" not in root.attributes
+    assert root.name != "query GetBook"
+    # an HTTP request of a method the semantic conventions do not know is named
+    with traced.request("_OTHER", **{scheme: "http"}):
+        graphql_sync(SCHEMA, "query GetBook { book(id: 1) }", Root())
+    assert traced.roots()[-1].name == "query GetBook"
