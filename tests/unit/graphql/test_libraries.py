@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from werkzeug.test import Client
 
 import appsignal_routes as ar
+from appsignal_routes import graphql as operations
 from tests.integration.apps import graphql_apps
 from tests.integration.apps.graphql_apps import APPS, App
 from tests.integration.graphql_traffic import REQUESTS, Sent
@@ -97,3 +98,34 @@ def test_a_plain_route_beside_the_endpoint_keeps_its_own_group(traced):
         "GET /health",
         "POST /graphql",
     ]
+
+
+def test_with_fastapi_s_instrumentor_the_operations_are_grouped_too(traced, monkeypatch):
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    operations.watch()
+    watched: list[bool] = []
+    monkeypatch.setattr(operations, "watch", lambda: watched.append(True))
+    served = APPS["strawberry_fastapi"]
+    web = served.factory()
+    FastAPIInstrumentor.instrument_app(web, tracer_provider=traced.provider)
+    try:
+        app = ar.instrument(web)  # the instrumentor's spans: left as they are
+        assert app is web
+        assert watched == [True]
+        client = TestClient(app)
+        client.post(served.path, json=REQUESTS[0].body)
+        client.post(served.path, json={"query": "{ books { id } }"})
+    finally:
+        FastAPIInstrumentor.uninstrument_app(web)
+
+    assert [root.name for root in traced.roots()] == ["query GetBook", "POST /graphql"]
+
+
+@pytest.mark.parametrize("discover", [True, False])
+def test_discover_routes_false_turns_it_off(monkeypatch, discover):
+    watched: list[bool] = []
+    monkeypatch.setattr(operations, "watch", lambda: watched.append(True))
+    ar.instrument(APPS["strawberry_flask"].factory(), discover_routes=discover)
+    ar.instrument(APPS["ariadne_asgi"].factory(), discover_routes=discover)
+    assert watched == [True, True] if discover else not watched
