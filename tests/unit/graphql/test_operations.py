@@ -474,3 +474,16 @@ def test_a_websocket_connection_is_not_named_by_its_operations(scheme):
     with traced.request("_OTHER", **{scheme: "http"}):
         graphql_sync(SCHEMA, "query GetBook { book(id: 1) }", Root())
     assert traced.roots()[-1].name == "query GetBook"
+
+
+def test_a_root_name_over_the_cap_still_drops_the_route_of_an_operation_s_request():
+    traced = make_traced(max_groups=1)
+    run(traced, "query A { book(id: 1) }")
+    with traced.request("POST"):
+        ar.set_route("/graphql")
+        graphql_sync(SCHEMA, "query B { book(id: 1) }", Root())
+        ar.set_root_name("GraphQL#B")
+
+    root = traced.roots()[-1]
+    assert root.name == "POST [other]"
+    assert root.attributes["http.route"] == "[other]"
