@@ -129,3 +129,17 @@ def test_discover_routes_false_turns_it_off(monkeypatch, discover):
     ar.instrument(APPS["strawberry_flask"].factory(), discover_routes=discover)
     ar.instrument(APPS["ariadne_asgi"].factory(), discover_routes=discover)
     assert watched == [True, True] if discover else not watched
+
+
+def test_strawberry_s_own_test_client_and_route_groups(route_groups):
+    from strawberry.asgi.test import GraphQLTestClient
+
+    served = APPS["strawberry_fastapi"]
+    client = GraphQLTestClient(TestClient(ar.instrument(served.factory())), url=served.path)
+    client.query("query GetBook($id: Int!) { book(id: $id) { title } }", variables={"id": 1})
+    client.query('mutation AddBook { addBook(title: "Kim") { id } }')
+    client.query("{ books { title } }")
+
+    assert route_groups.names == ["query GetBook", "mutation AddBook", "POST /graphql"]
+    assert [group.source for group in route_groups] == ["graphql", "graphql", "discovered"]
+    assert {group.route for group in route_groups} == {"/graphql"}
