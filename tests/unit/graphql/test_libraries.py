@@ -4,6 +4,8 @@ everything else by the endpoint, and changes no response (issue 27)."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -143,3 +145,22 @@ def test_strawberry_s_own_test_client_and_route_groups(route_groups):
     assert route_groups.names == ["query GetBook", "mutation AddBook", "POST /graphql"]
     assert [group.source for group in route_groups] == ["graphql", "graphql", "discovered"]
     assert {group.route for group in route_groups} == {"/graphql"}
+
+
+def test_a_library_older_than_tested_is_named_in_one_warning(caplog, monkeypatch):
+    from appsignal_routes.graphql import graphene
+
+    module = importlib.import_module("graphene.types.schema")  # (checked as it is imported)
+    monkeypatch.setattr(operations, "version_of", lambda _: "3.0.1")
+    with caplog.at_level(logging.WARNING, "appsignal_routes"):
+        operations._checker(graphene)(module)
+    (record,) = caplog.records
+    assert "graphene 3.0.1 is older than the lowest release tested (3.4)" in record.getMessage()
+
+
+def test_every_installed_library_passes_its_check(caplog):
+    with caplog.at_level(logging.WARNING, "appsignal_routes"):
+        for name in operations.ADAPTERS:
+            adapter = importlib.import_module(f"appsignal_routes.graphql.{name}")
+            operations._checker(adapter)(importlib.import_module(adapter.MODULE))
+    assert caplog.records == []
