@@ -322,10 +322,14 @@ def test_watching_is_idempotent_and_installs_one_hook():
     assert type(executor.__dict__["build"].__wrapped__) is classmethod
 
 
-def test_an_unknown_graphql_core_is_left_alone_with_one_warning(caplog, monkeypatch):
+@pytest.mark.parametrize("build", [True, False])
+def test_an_unknown_graphql_core_is_left_alone_with_one_warning(caplog, monkeypatch, build):
     monkeypatch.setattr(graphql_core, "hooked", None)
     fake = types.ModuleType("graphql")
-    fake.execution = types.SimpleNamespace(ExecutionContext=type("ExecutionContext", (), {}))  # type: ignore[attr-defined]
+    # an executor without build(), or one without a way to see field errors
+    members = {"build": classmethod(lambda cls: [])} if build else {}
+    executor = type("ExecutionContext", (), members)
+    fake.execution = types.SimpleNamespace(ExecutionContext=executor)  # type: ignore[attr-defined]
     with caplog.at_level(logging.WARNING, "appsignal_routes"):
         operations._checker(graphql_core)(fake)
 
@@ -333,6 +337,7 @@ def test_an_unknown_graphql_core_is_left_alone_with_one_warning(caplog, monkeypa
     assert "GraphQL operations of graphql-core" in record.getMessage()
     assert "keep their endpoint's group" in record.getMessage()
     assert graphql_core.hooked is None
+    assert type(vars(executor).get("build")) in (classmethod, type(None))  # not wrapped
 
 
 def test_a_library_that_executes_otherwise_is_named_in_one_warning(caplog):
@@ -471,3 +476,26 @@ def test_a_root_name_over_the_cap_still_drops_the_route_of_an_operation_s_reques
     root = traced.roots()[-1]
     assert root.name == "POST [other]"
     assert root.attributes["http.route"] == "[other]"
+
+
+def test_an_executor_another_tool_wrapped_is_hooked_through_its_wrapper(monkeypatch):
+    import wrapt
+
+    class ExecutionContext:
+        @classmethod
+        def build(cls, *args: Any) -> list[object]:
+            return []
+
+        def handle_field_error(self, error: object) -> None:
+            pass
+
+    def theirs(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        return wrapped(*args, **kwargs)
+
+    wrapt.wrap_function_wrapper(ExecutionContext, "build", theirs)
+    monkeypatch.setattr(graphql_core, "hooked", None)
+    fake = types.ModuleType("graphql")
+    fake.execution = types.SimpleNamespace(ExecutionContext=ExecutionContext)  # type: ignore[attr-defined]
+    graphql_core.check(fake)
+    assert graphql_core.hooked is ExecutionContext
+    assert ExecutionContext.build() == []
