@@ -459,7 +459,7 @@ class RequestGroup:
         method = self.method
         route = self.exported
         operation = self.operation
-        named = self._named()
+        named = None if self.root_name is None and operation is None else self._named()
         overflow_prefix = method
         if named is not None:
             name, source, overflow_prefix = named
@@ -480,7 +480,7 @@ class RequestGroup:
         wanted = [
             # a GraphQL operation keeps its endpoint's route, even over the cap
             _overflow_route(root, route)
-            if overflow and operation is None
+            if overflow and source != "graphql"
             else route
             if source != "inferred"
             else None,

@@ -410,6 +410,8 @@ def instrument(app: Any, **options: Any) -> Any:
     kind = detect_interface(app)
     prepared = _prepared(app)  # the framework's own server span, if any, made way for ours
     if prepared is None:  # the app makes its own server spans (an instrumentor's)
+        if discovery_enabled(options.get("discover_routes")):
+            graphql.watch()  # its GraphQL requests grouped by their operation all the same
         return app
     if kind == "asgi":
         return _asgi_middleware(app, prepared, options)

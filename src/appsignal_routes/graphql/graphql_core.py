@@ -36,25 +36,34 @@ def check(module: ModuleType) -> None:
     """Install the hook in graphql-core's executor class.
 
     Raises:
-        TypeError: the executor class has no ``build`` classmethod (a graphql-core
-            this toolkit does not know).
+        TypeError: the executor class has no ``build`` classmethod, or field errors are
+            collected otherwise (a graphql-core this toolkit does not know).
     """
     global hooked  # noqa: PLW0603 - one graphql-core per process
     if hooked is not None:
         return
     execution: Any = getattr(module, "execution", None)
     executor = getattr(execution, "Executor", None) or getattr(execution, "ExecutionContext", None)
-    if not isinstance(executor, type) or not isinstance(
-        inspect.getattr_static(executor, "build", None), classmethod
+    if not isinstance(executor, type) or not _is_classmethod(
+        inspect.getattr_static(executor, "build", None)
     ):
         raise TypeError("graphql-core's executor has no build() classmethod")
     collected = getattr(sys.modules.get(executor.__module__), "CollectedErrors", None)
+    errors: tuple[object, str] = (
+        (collected, "add") if isinstance(collected, type) else (executor, "handle_field_error")
+    )
+    if not callable(getattr(errors[0], errors[1], None)):
+        raise TypeError("graphql-core's executor collects field errors in an unknown way")
     wrapt.wrap_function_wrapper(executor, "build", _on_build)
-    if isinstance(collected, type) and callable(getattr(collected, "add", None)):
-        wrapt.wrap_function_wrapper(collected, "add", _on_error)
-    else:
-        wrapt.wrap_function_wrapper(executor, "handle_field_error", _on_error)
+    wrapt.wrap_function_wrapper(errors[0], errors[1], _on_error)
     hooked = executor
+
+
+def _is_classmethod(build: object) -> bool:
+    """A classmethod, or another tool's ``wrapt`` wrapper around one (wrapped in turn)."""
+    return isinstance(build, classmethod) or isinstance(
+        getattr(build, "__wrapped__", None), classmethod
+    )
 
 
 def _on_build(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001

@@ -4,6 +4,8 @@ everything else by the endpoint, and changes no response (issue 27)."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +16,7 @@ from starlette.testclient import TestClient
 from werkzeug.test import Client
 
 import appsignal_routes as ar
+from appsignal_routes import graphql as operations
 from tests.integration.apps import graphql_apps
 from tests.integration.apps.graphql_apps import APPS, App
 from tests.integration.graphql_traffic import REQUESTS, Sent
@@ -97,3 +100,67 @@ def test_a_plain_route_beside_the_endpoint_keeps_its_own_group(traced):
         "GET /health",
         "POST /graphql",
     ]
+
+
+def test_with_fastapi_s_instrumentor_the_operations_are_grouped_too(traced, monkeypatch):
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    operations.watch()
+    watched: list[bool] = []
+    monkeypatch.setattr(operations, "watch", lambda: watched.append(True))
+    served = APPS["strawberry_fastapi"]
+    web = served.factory()
+    FastAPIInstrumentor.instrument_app(web, tracer_provider=traced.provider)
+    try:
+        app = ar.instrument(web)  # the instrumentor's spans: left as they are
+        assert app is web
+        assert watched == [True]
+        client = TestClient(app)
+        client.post(served.path, json=REQUESTS[0].body)
+        client.post(served.path, json={"query": "{ books { id } }"})
+    finally:
+        FastAPIInstrumentor.uninstrument_app(web)
+
+    assert [root.name for root in traced.roots()] == ["query GetBook", "POST /graphql"]
+
+
+@pytest.mark.parametrize("discover", [True, False])
+def test_discover_routes_false_turns_it_off(monkeypatch, discover):
+    watched: list[bool] = []
+    monkeypatch.setattr(operations, "watch", lambda: watched.append(True))
+    ar.instrument(APPS["strawberry_flask"].factory(), discover_routes=discover)
+    ar.instrument(APPS["ariadne_asgi"].factory(), discover_routes=discover)
+    assert watched == [True, True] if discover else not watched
+
+
+def test_strawberry_s_own_test_client_and_route_groups(route_groups):
+    from strawberry.asgi.test import GraphQLTestClient
+
+    served = APPS["strawberry_fastapi"]
+    client = GraphQLTestClient(TestClient(ar.instrument(served.factory())), url=served.path)
+    client.query("query GetBook($id: Int!) { book(id: $id) { title } }", variables={"id": 1})
+    client.query('mutation AddBook { addBook(title: "Kim") { id } }')
+    client.query("{ books { title } }")
+
+    assert route_groups.names == ["query GetBook", "mutation AddBook", "POST /graphql"]
+    assert [group.source for group in route_groups] == ["graphql", "graphql", "discovered"]
+    assert {group.route for group in route_groups} == {"/graphql"}
+
+
+def test_a_library_older_than_tested_is_named_in_one_warning(caplog, monkeypatch):
+    from appsignal_routes.graphql import graphene
+
+    module = importlib.import_module("graphene.types.schema")  # (checked as it is imported)
+    monkeypatch.setattr(operations, "version_of", lambda _: "3.0.1")
+    with caplog.at_level(logging.WARNING, "appsignal_routes"):
+        operations._checker(graphene)(module)
+    (record,) = caplog.records
+    assert "graphene 3.0.1 is older than the lowest release tested (3.4)" in record.getMessage()
+
+
+def test_every_installed_library_passes_its_check(caplog):
+    with caplog.at_level(logging.WARNING, "appsignal_routes"):
+        for name in operations.ADAPTERS:
+            adapter = importlib.import_module(f"appsignal_routes.graphql.{name}")
+            operations._checker(adapter)(importlib.import_module(adapter.MODULE))
+    assert caplog.records == []
