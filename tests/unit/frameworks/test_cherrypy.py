@@ -750,3 +750,11 @@ def test_a_failure_to_name_the_span_at_its_start_still_names_it(traced, tree, mo
     monkeypatch.setattr(_request_start, "start_naming", broken)
     assert call_wsgi(app, "/users/show/2")[0] == "200 OK"  # the learnt name, read back
     assert grouped(traced)[1] == ("UsersPage#show", None, "discovered", "UsersPage#show")
+
+
+def test_an_instrumented_application_grafted_in_the_tree_the_engine_serves(traced):
+    tree = _cptree.Tree()  # the engine's server serves cherrypy.tree, grafts included
+    tree.graft(ar.instrument(cherrypy.Application(Root()), tracer_provider=traced.provider), "")
+    assert call_wsgi(tree, "/users/show/1") == ("200 OK", b"user 1")
+    assert call_wsgi(tree, "/nothing")[0] == "404 Not Found"
+    assert names(traced) == ["UsersPage#show", "GET"]
