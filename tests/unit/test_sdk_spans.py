@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
 
 from appsignal_routes import _sdk_spans
-from appsignal_routes._sdk_spans import put, put_two
+from appsignal_routes._sdk_spans import put, put_all, put_two
 
 
 def exported(limits: SpanLimits | None = None, *, direct: bool = True, write=None):  # type: ignore[no-untyped-def]
@@ -36,6 +36,7 @@ def by_put(span):  # type: ignore[no-untyped-def]
     put(span, "http.route", "/users/:id")
     put(span, "a", "again")  # present already: moved to the end, as the SDK moves it
     put_two(span, "appsignal.action_name", "GET /users/:id", "route_source", "registry")
+    put_all(span, [("route_source", "discovered"), ("appsignal.root_name", "Users#show")], None)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,8 @@ def test_without_limits_nothing_is_cut_or_dropped():
         ("http.route", "/users/:id"),
         ("a", "again"),
         ("appsignal.action_name", "GET /users/:id"),
-        ("route_source", "registry"),
+        ("route_source", "discovered"),
+        ("appsignal.root_name", "Users#show"),
     ]
     assert dropped == 0
 
@@ -73,9 +75,26 @@ def test_an_ended_span_is_left_alone_without_a_warning(caplog):
     with caplog.at_level(logging.WARNING):
         put(span, "http.route", "/late")
         put_two(span, "x", "1", "y", "2")
+        put_all(span, [("z", "3")], "Late#name")
     assert caplog.records == []
     (done,) = exporter.get_finished_spans()
     assert dict(done.attributes or {}) == {}
+    assert done.name == "GET"
+
+
+def test_put_all_renames_the_span_with_its_attributes():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    span = provider.get_tracer("t").start_span("GET")
+    put_all(span, [("appsignal.root_name", "Users#show")], "Users#show")
+    put_all(span, [], None)  # nothing to write
+    span.end()
+    (done,) = exporter.get_finished_spans()
+    assert (done.name, dict(done.attributes or {})) == (
+        "Users#show",
+        {"appsignal.root_name": "Users#show"},
+    )
 
 
 def test_a_span_that_is_not_the_sdks_gets_set_attribute():
@@ -85,10 +104,22 @@ def test_a_span_that_is_not_the_sdks_gets_set_attribute():
         def set_attribute(self, key, value):  # type: ignore[no-untyped-def]
             written.append((key, value))
 
+        def update_name(self, name):  # type: ignore[no-untyped-def]
+            written.append(("name", name))
+
     span = Recording(SpanContext(1, 2, is_remote=False))
     put(span, "http.route", "/a")
     put_two(span, "x", "1", "y", "2")
-    assert written == [("http.route", "/a"), ("x", "1"), ("y", "2")]
+    put_all(span, [("z", "3")], "Z#name")
+    put_all(span, [("w", "4")], None)
+    assert written == [
+        ("http.route", "/a"),
+        ("x", "1"),
+        ("y", "2"),
+        ("z", "3"),
+        ("name", "Z#name"),
+        ("w", "4"),
+    ]
 
 
 def test_an_sdk_laid_out_otherwise_is_written_the_public_way_from_then_on(monkeypatch):
@@ -105,7 +136,23 @@ def test_an_sdk_laid_out_otherwise_is_written_the_public_way_from_then_on(monkey
     put(span, "http.route", "/a")
     assert _sdk_spans.direct.on is False
     put_two(span, "x", "1", "y", "2")
-    assert dict(span._attributes) == {"http.route": "/a", "x": "1", "y": "2"}  # type: ignore[attr-defined]
+    put_all(span, [("z", "3")], None)
+    assert dict(span._attributes) == {"http.route": "/a", "x": "1", "y": "2", "z": "3"}  # type: ignore[attr-defined]
+
+
+def test_put_all_finds_an_sdk_laid_out_otherwise(monkeypatch):
+    monkeypatch.setattr(_sdk_spans.direct, "on", True)
+    provider = TracerProvider()
+    span = provider.get_tracer("t").start_span("GET")
+
+    class Attributes(dict):  # type: ignore[type-arg] - no `_dict`: another layout
+        pass
+
+    span._attributes = Attributes()  # type: ignore[attr-defined]
+    put_all(span, [("z", "3")], "Z#name")
+    assert _sdk_spans.direct.on is False
+    assert dict(span._attributes) == {"z": "3"}  # type: ignore[attr-defined]
+    assert span.name == "Z#name"  # type: ignore[attr-defined]
 
 
 def test_the_readers_see_what_the_properties_return():

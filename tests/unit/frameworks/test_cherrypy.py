@@ -750,3 +750,29 @@ def test_a_failure_to_name_the_span_at_its_start_still_names_it(traced, tree, mo
     monkeypatch.setattr(_request_start, "start_naming", broken)
     assert call_wsgi(app, "/users/show/2")[0] == "200 OK"  # the learnt name, read back
     assert grouped(traced)[1] == ("UsersPage#show", None, "discovered", "UsersPage#show")
+
+
+def test_an_instrumented_application_grafted_in_the_tree_the_engine_serves(traced):
+    tree = _cptree.Tree()  # the engine's server serves cherrypy.tree, grafts included
+    tree.graft(ar.instrument(cherrypy.Application(Root()), tracer_provider=traced.provider), "")
+    assert call_wsgi(tree, "/users/show/1") == ("200 OK", b"user 1")
+    assert call_wsgi(tree, "/nothing")[0] == "404 Not Found"
+    assert names(traced) == ["UsersPage#show", "GET"]
+
+
+def test_a_learnt_name_under_another_processor_and_in_collector_mode(tree):
+    from tests.conftest import make_traced
+
+    first = make_traced()
+    assert call_wsgi(ar.instrument(tree, tracer_provider=first.provider), "/users/")[0] == "200 OK"
+    for mode in ("both", "collector"):  # a grouping that has not seen the name yet
+        traced = make_traced(mode=mode)
+        app = ar.instrument(tree, tracer_provider=traced.provider)
+        assert call_wsgi(app, "/users/")[0] == "200 OK"
+        assert call_wsgi(app, "/users/")[0] == "200 OK"  # a name it has seen
+        for root in traced.roots():
+            assert root.name == "UsersPage#index"
+            assert root.attributes["appsignal.action_name"] == "UsersPage#index"
+            assert root.attributes.get("appsignal.root_name") == (
+                "UsersPage#index" if mode == "both" else None
+            )
