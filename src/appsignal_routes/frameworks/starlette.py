@@ -20,7 +20,7 @@ Plain routes are matched by their own path regex and methods, which is what thei
 ``matches()``. Answers are remembered per request key (type, method, path, and the
 Host header when Host routes exist) in a bounded map, emptied when a route list grows
 or shrinks. A mounted app's answer is remembered so only while its router's
-``answers_version()`` holds (see ``_composed``); else the mounted router is asked.
+``answers_version()`` holds (see ``_mounted``); else the mounted router is asked.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from starlette.routing import Router as StarletteRouting
 
 from . import DiscoveredRoute, Found, Router, prepare_mounted
 from . import router_for as _router_of
-from ._composed import answers_version, below_mount, mounted_routes, prefixed
+from ._mounted import answers_version, below_mount, mounted_routes, prefixed
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 
