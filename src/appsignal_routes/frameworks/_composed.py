@@ -176,6 +176,7 @@ class WrappedRouter:
         self._inner_route: RouteFn = inner.route
         #: (method, path, kind) -> (the inner router's version, its answer)
         self._remembered: dict[tuple[Any, ...], tuple[object, str | Found | None]] = {}
+        self._crossing = crossing
         if crossing == "wsgi":
             self.route = self._to_wsgi
         elif crossing == "asgi":
@@ -190,37 +191,53 @@ class WrappedRouter:
     def answers_by_shape(self) -> bool:
         return getattr(self.inner, "answers_by_shape", False) is True
 
+    def answer_below(
+        self, method: str | None, path: str, scope: Any, child: Any
+    ) -> tuple[str | Found | None, object | None]:
+        """The answer for a request a Mount hands this app (``scope``, the Mount's
+        ``child`` scope on top of it, ``path`` below the child's root path), and the
+        version it holds for (None: it is not to be remembered). The child scope is made
+        only if the inner router is asked."""
+        if self._crossing == "wsgi" and is_scope(scope):
+            return self._crossed(method, path, scope, child, environ_of, wsgi_path)
+        version = answers_version(self.inner)  # (before it is asked: a change shows after)
+        return self.route(method, path, {**scope, **child}), version
+
     def _to_wsgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if not is_scope(request):
             return self._inner_route(method, path, request)
-        return self._crossed(method, path, request, environ_of, wsgi_path)
+        return self._crossed(method, path, request, None, environ_of, wsgi_path)[0]
 
     def _to_asgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if is_scope(request):
             return self._inner_route(method, path, request)
-        return self._crossed(method, path, request, scope_of, asgi_path)
+        return self._crossed(method, path, request, None, scope_of, asgi_path)[0]
 
-    def _crossed(
+    def _crossed(  # noqa: PLR0917 - both directions, with and without a Mount's child scope
         self,
         method: str | None,
         path: str,
         request: Any,
+        child: Any,
         convert: Callable[[Any, str], dict[str, Any]],
         converted_path: Callable[[str], str],
-    ) -> str | Found | None:
-        """The inner router's answer for a request converted as the adapter converts it;
-        remembered while the inner router's version holds (the conversion is skipped)."""
+    ) -> tuple[str | Found | None, object | None]:
+        """The inner router's answer for a request (with ``child`` on top, if any)
+        converted as the adapter converts it, and its router's version: remembered while
+        that holds (the conversion is skipped)."""
         version = answers_version(self.inner)
         key = (method, answer_path(self.inner, path), request.get("type"))
         if version is not None:
             held = self._remembered.get(key)
             if held is not None and held[0] == version:
-                return held[1]
+                return held[1], version
+        if child is not None:
+            request = {**request, **child}
         path = converted_path(path)
         found = self._inner_route(method, path, convert(request, path))
         if version is not None:
             remember(self._remembered, key, (version, found))
-        return found
+        return found, version
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         return self.inner.routes()

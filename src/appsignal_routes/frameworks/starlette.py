@@ -63,6 +63,7 @@ class _Entry:
     first: str | None = None  # the first path segment every path it matches has
     mounted: object = None  # the app of a Mount or Host that has no routes list
     inner: Router | None = None  # that app's router, if one can be read
+    answer_below: Any = None  # its answer_below (see _composed.WrappedRouter), if it has one
     mount_match: Callable[[str], re.Match[str] | None] | None = None  # a plain Mount's regex
 
 
@@ -174,6 +175,7 @@ class StarletteRouter:
                     app = getattr(original, "app", None)
                     entry = _Entry(item, prefix or None, first=first, mounted=app)
                     entry.inner = self._router_of(app)
+                    entry.answer_below = getattr(entry.inner, "answer_below", None)
                     if kind is Mount and entry.inner is not None and regex is not None:
                         entry.mount_match = regex.match if "(?P<path>" in regex.pattern else None
                     entries.append(entry)
@@ -301,11 +303,17 @@ def _below(
         child_scope = {**scope, **child}
         found, remembered = _find(entry.below, child_scope, path_of(child_scope), kind, method)
         return prefixed(prefix, found), remembered
-    if entry.inner is not None:  # the mounted app's own router, asked as the app is called
-        child_scope = {**scope, **child}
-        inner = entry.inner
-        version = answers_version(inner)  # (before it is asked: a change shows after)
-        found = inner.route(method, path_of(child_scope), child_scope)
+    inner = entry.inner
+    if inner is not None:  # the mounted app's own router, asked as the app is called
+        path = _route_path(
+            str(child.get("path", scope.get("path", ""))),
+            child.get("root_path", scope.get("root_path", "")),
+        )
+        if entry.answer_below is not None:  # (it makes the child scope if it needs it)
+            found, version = entry.answer_below(method, path, scope, child)
+        else:
+            version = answers_version(inner)  # (before it is asked: a change shows after)
+            found = inner.route(method, path, {**scope, **child})
         remember: Remember = False if version is None else (inner, version)
         return (found if below_mount(inner) else prefixed(prefix, found)), remember
     if entry.mounted is not None and entry.template is not None:  # none can see into it
