@@ -12,38 +12,26 @@
   asgiref) or the reverse gets the request as the wrapper hands it over (``_crossing``).
   Wrappers that do not change the interface keep the path as they found it (ProxyFix
   moves ``X-Forwarded-Prefix`` into ``SCRIPT_NAME``, never ``PATH_INFO``).
-- **Dispatchers.** Werkzeug's ``DispatcherMiddleware`` is followed into the app it
-  mounts at the request's path, split into ``SCRIPT_NAME`` and ``PATH_INFO`` exactly as
-  it splits it; the inner route is joined to the mount's prefix (``/legacy`` + ``/add``:
-  ``/legacy/add``). A path the inner app has no route for has no route here either. A
-  mounted app no adapter can read answers with its prefix as an opaque ``Found``, which
-  a declared route outranks. (Starlette's ``Mount`` is followed by its own adapter.)
+- **Dispatchers.** Werkzeug's ``DispatcherMiddleware`` is followed into the apps it
+  mounts (``_dispatcher``); Starlette's ``Mount`` by Starlette's adapter. Both join the
+  mounted app's route to the mount's prefix and remember its answers where its router
+  allows it (``_mounted``).
 
-Every router is built once, when ``instrument()`` is given the app; a dispatcher builds
-the router of an app mounted later on its first request. A mounted app's answers are
-remembered by the request's method, path and kind only where its router says they
-depend on nothing else, and for as long as it says so: its ``answers_version()`` (an
-optional method; Flask's and Quart's routers have it) gives a token that changes as its
-routes do, or None when its answers depend on more (the Host header, a header
-predicate): those are asked on every request. Where its ``answers_by_shape`` is true, a
-path is remembered by its shape (``/users/42`` and ``/users/43`` alike), as the router
-itself remembers it.
+Every router is built once, when ``instrument()`` is given the app.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import logging
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol
 
-from . import DiscoveredRoute, Found, Router, prepare_mounted
+from . import DiscoveredRoute, Found, Router
 from ._crossing import asgi_path, environ_of, is_scope, scope_of, wsgi_path
-from ._names import dotted_name
-from ._route_cache import shape
+from ._dispatcher import DispatchRouter, is_dispatcher
+from ._mounted import answer_path, answers_version, below_mount, remember
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -60,10 +48,6 @@ WRAPPED_IN = (
 )
 #: how many objects (wrappers and the app) a walk goes through at most
 MAX_DEPTH = 16
-#: a dispatcher remembers the routers of this many mounted apps at most
-_MOUNTED_ROUTERS = 64
-#: answers remembered per composing router, at most (a full map is emptied)
-_REMEMBERED = 1024
 
 #: (adapter module, the object it reads) for one object, without looking inside it
 AdapterOf = Callable[[object], "tuple[str, object] | None"]
@@ -75,28 +59,6 @@ class RouteFn(Protocol):
     """``Router.route``, as an attribute holds it."""
 
     def __call__(self, method: str | None, path: str, request: Any) -> str | Found | None: ...
-
-
-def answers_version(router: object) -> object | None:
-    """The router's ``answers_version()`` (see the module's doc), None without one."""
-    version = getattr(router, "answers_version", None)
-    return None if version is None else version()
-
-
-def answer_path(router: object, path: str) -> str:
-    """``path`` as a router's answers are remembered by: its shape (each segment of digits
-    alone by its length, ``_route_cache.shape``) where the router says a segment of
-    digits is routed alike whatever its value (``answers_by_shape``), else itself."""
-    if getattr(router, "answers_by_shape", False) is True:
-        return "\x00" + shape(path)  # (apart from any path as it is)
-    return path
-
-
-def remember(entries: dict[Any, Any], key: object, value: object) -> None:
-    """Keep ``value`` for ``key`` in a bounded map (emptied when full)."""
-    if len(entries) >= _REMEMBERED:
-        entries.clear()
-    entries[key] = value
 
 
 def inner_app(wrapper: object) -> object | None:
@@ -183,8 +145,10 @@ def _compose(app: object, adapter_of: AdapterOf, read_router: ReadRouter) -> Rou
             router = read_router(adapter, target)
             if router is not None:
                 return _wrapped(router, target, outer, wrappers)
-        elif _is_dispatcher(current):
-            dispatcher = DispatchRouter(current, adapter_of, read_router)
+        elif is_dispatcher(current):
+            dispatcher = DispatchRouter(
+                current, lambda mounted: compose(mounted, adapter_of, read_router)
+            )
             return _wrapped(dispatcher, current, outer, wrappers)
         wrappers.append(current)
     return None
@@ -196,12 +160,6 @@ def _wrapped(router: Router, target: object, outer: str | None, wrappers: list[o
     inner = interface_of(target)
     crossing = inner if inner is not None and inner != outer else None
     return WrappedRouter(router, tuple(wrappers), crossing)
-
-
-def _is_dispatcher(app: object) -> bool:
-    module = sys.modules.get("werkzeug.middleware.dispatcher")
-    dispatcher = getattr(module, "DispatcherMiddleware", None)
-    return dispatcher is not None and isinstance(app, dispatcher)
 
 
 class WrappedRouter:
@@ -218,6 +176,7 @@ class WrappedRouter:
         self._inner_route: RouteFn = inner.route
         #: (method, path, kind) -> (the inner router's version, its answer)
         self._remembered: dict[tuple[Any, ...], tuple[object, str | Found | None]] = {}
+        self._crossing = crossing
         if crossing == "wsgi":
             self.route = self._to_wsgi
         elif crossing == "asgi":
@@ -232,156 +191,53 @@ class WrappedRouter:
     def answers_by_shape(self) -> bool:
         return getattr(self.inner, "answers_by_shape", False) is True
 
+    def answer_below(
+        self, method: str | None, path: str, scope: Any, child: Any
+    ) -> tuple[str | Found | None, object | None]:
+        """The answer for a request a Mount hands this app (``scope``, the Mount's
+        ``child`` scope on top of it, ``path`` below the child's root path), and the
+        version it holds for (None: it is not to be remembered). The child scope is made
+        only if the inner router is asked."""
+        if self._crossing == "wsgi" and is_scope(scope):
+            return self._crossed(method, path, scope, child, environ_of, wsgi_path)
+        version = answers_version(self.inner)  # (before it is asked: a change shows after)
+        return self.route(method, path, {**scope, **child}), version
+
     def _to_wsgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if not is_scope(request):
             return self._inner_route(method, path, request)
-        return self._crossed(method, path, request, environ_of, wsgi_path)
+        return self._crossed(method, path, request, None, environ_of, wsgi_path)[0]
 
     def _to_asgi(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if is_scope(request):
             return self._inner_route(method, path, request)
-        return self._crossed(method, path, request, scope_of, asgi_path)
+        return self._crossed(method, path, request, None, scope_of, asgi_path)[0]
 
-    def _crossed(
+    def _crossed(  # noqa: PLR0917 - both directions, with and without a Mount's child scope
         self,
         method: str | None,
         path: str,
         request: Any,
+        child: Any,
         convert: Callable[[Any, str], dict[str, Any]],
         converted_path: Callable[[str], str],
-    ) -> str | Found | None:
-        """The inner router's answer for a request converted as the adapter converts it;
-        remembered while the inner router's version holds (the conversion is skipped)."""
+    ) -> tuple[str | Found | None, object | None]:
+        """The inner router's answer for a request (with ``child`` on top, if any)
+        converted as the adapter converts it, and its router's version: remembered while
+        that holds (the conversion is skipped)."""
         version = answers_version(self.inner)
         key = (method, answer_path(self.inner, path), request.get("type"))
         if version is not None:
             held = self._remembered.get(key)
             if held is not None and held[0] == version:
-                return held[1]
+                return held[1], version
+        if child is not None:
+            request = {**request, **child}
         path = converted_path(path)
         found = self._inner_route(method, path, convert(request, path))
         if version is not None:
             remember(self._remembered, key, (version, found))
-        return found
+        return found, version
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         return self.inner.routes()
-
-
-def join(prefix: str, template: str) -> str:
-    """A mounted app's route below the mount's prefix (``/legacy`` + ``/add``); a route
-    written without a leading slash (Django's) is put below it too."""
-    prefix = prefix.rstrip("/")
-    return prefix + template if template.startswith("/") else f"{prefix}/{template}"
-
-
-def below_mount(router: object) -> bool:
-    """Whether a mounted app's templates already hold the mount's path: an app that
-    routes an ASGI scope's whole path, its ``root_path`` included (Falcon's ASGI app)."""
-    return getattr(router, "whole_path", False) is True
-
-
-def prefixed(prefix: str, found: str | Found | None) -> str | Found | None:
-    """A mounted app's answer, joined to the mount's prefix."""
-    if found is None or not prefix:
-        return found
-    if isinstance(found, Found):
-        return dataclasses.replace(found, template=join(prefix, found.template))
-    return join(prefix, found)
-
-
-class DispatchRouter:
-    """Werkzeug's ``DispatcherMiddleware``: the route of the app it mounts at a path."""
-
-    framework = "Werkzeug DispatcherMiddleware"
-
-    def __init__(self, dispatcher: Any, adapter_of: AdapterOf, read_router: ReadRouter) -> None:
-        self._dispatcher = dispatcher
-        self._adapter_of = adapter_of
-        self._read_router = read_router
-        self._routers: dict[int, tuple[object, Router | None]] = {}
-        #: (mount, method, path below it) -> (the app mounted, its router's version, answer)
-        self._remembered: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        for app in (dispatcher.app, *dispatcher.mounts.values()):  # now: warnings at start
-            self.router_of(app)
-
-    def router_of(self, app: object) -> Router | None:
-        """The router of a mounted app, built on first use (None: none can be read)."""
-        known = self._routers.get(id(app))
-        if known is not None and known[0] is app:
-            return known[1]
-        router = None
-        prepare_mounted(app)
-        try:
-            router = compose(app, self._adapter_of, self._read_router)
-        except Exception as error:
-            logger.warning(
-                "appsignal-routes: cannot read the routes of %r mounted in %r (%s); its "
-                "requests are grouped by its mount's prefix or declared routes only",
-                app,
-                self._dispatcher,
-                error,
-            )
-        if len(self._routers) >= _MOUNTED_ROUTERS:
-            self._routers.clear()
-        self._routers[id(app)] = (app, router)
-        return router
-
-    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - read from the environ, as the dispatcher reads it
-        environ = request
-        mounts = self._dispatcher.mounts
-        # DispatcherMiddleware.__call__'s own split: the longest mounted prefix, by segments
-        script = environ.get("PATH_INFO", "")
-        path_info = ""
-        while "/" in script:
-            if script in mounts:
-                app = mounts[script]
-                break
-            script, last_item = script.rsplit("/", 1)
-            path_info = f"/{last_item}{path_info}"
-        else:
-            app = mounts.get(script, self._dispatcher.app)
-        router = self.router_of(app)
-        if router is None:  # an app none can see into: its prefix, below declared routes
-            return Found(script, app, opaque=True) if script else None
-        version = answers_version(router)
-        key = (script, method, answer_path(router, path_info))
-        if version is not None:
-            held = self._remembered.get(key)
-            if held is not None and held[0] is app and held[1] == version:
-                return cast("str | Found | None", held[2])
-        if not script:
-            found = router.route(method, path_info or "/", environ)
-        else:
-            child = {
-                **environ,
-                "SCRIPT_NAME": environ.get("SCRIPT_NAME", "") + script,
-                "PATH_INFO": path_info,
-            }
-            found = router.route(method, path_info or "/", child)
-            found = found if below_mount(router) else prefixed(script, found)
-        if version is not None:
-            remember(self._remembered, key, (app, version, found))
-        return found
-
-    def routes(self) -> Iterable[DiscoveredRoute]:
-        mounted = [("", self._dispatcher.app), *self._dispatcher.mounts.items()]
-        for prefix, app in mounted:
-            router = self.router_of(app)
-            if router is None:
-                if prefix:
-                    yield DiscoveredRoute((), prefix, dotted_name(app), prefix=prefix)
-                continue
-            yield from mounted_routes(prefix, router)
-
-
-def mounted_routes(prefix: str, router: Router) -> Iterator[DiscoveredRoute]:
-    """A mounted app's routes, below the mount's prefix, each saying which app it is of."""
-    below = prefix and not below_mount(router)
-    for route in router.routes():
-        yield dataclasses.replace(
-            route,
-            template=join(prefix, route.template) if below else route.template,
-            prefix=join(prefix, route.prefix) if prefix and route.prefix else prefix,
-            framework=route.framework or router.framework,
-        )

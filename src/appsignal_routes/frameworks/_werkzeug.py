@@ -110,7 +110,7 @@ class WerkzeugRouter:
         ``route`` sees it); None when the answers depend on the request's host (host or
         subdomain matching, a ``SERVER_NAME``). While it holds, an answer depends on the
         method, the path and whether the request is a WebSocket alone: an app this one
-        is mounted in may remember it (see ``_composed``). Flask and Quart refuse new
+        is mounted in may remember it (see ``_mounted``). Flask and Quart refuse new
         rules once the app has served a request, which every remembered answer's request
         reached but one refused outside it; a rule for an existing endpoint added to the
         map itself after that is missed."""

@@ -41,7 +41,7 @@ class FalconRouter:
         self._roots = router._roots
         self._asgi = isinstance(app, falcon.asgi.App)
         #: an ASGI app routes the scope's whole path, its root_path included: mounted,
-        #: its templates already hold the mount's path (see ``_composed``)
+        #: its templates already hold the mount's path (see ``_mounted``)
         self.whole_path = self._asgi
         self.framework = "Falcon (ASGI)" if self._asgi else "Falcon"
 

@@ -20,7 +20,7 @@ Plain routes are matched by their own path regex and methods, which is what thei
 ``matches()``. Answers are remembered per request key (type, method, path, and the
 Host header when Host routes exist) in a bounded map, emptied when a route list grows
 or shrinks. A mounted app's answer is remembered so only while its router's
-``answers_version()`` holds (see ``_composed``); else the mounted router is asked.
+``answers_version()`` holds (see ``_mounted``); else the mounted router is asked.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from starlette.routing import Router as StarletteRouting
 
 from . import DiscoveredRoute, Found, Router, prepare_mounted
 from . import router_for as _router_of
-from ._composed import answers_version, below_mount, mounted_routes, prefixed
+from ._mounted import answers_version, below_mount, mounted_routes, prefixed
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 from ._tracing import Tracing
@@ -67,6 +67,7 @@ class _Entry:
     first: str | None = None  # the first path segment every path it matches has
     mounted: object = None  # the app of a Mount or Host that has no routes list
     inner: Router | None = None  # that app's router, if one can be read
+    answer_below: Any = None  # its answer_below (see _composed.WrappedRouter), if it has one
     mount_match: Callable[[str], re.Match[str] | None] | None = None  # a plain Mount's regex
 
 
@@ -178,6 +179,7 @@ class StarletteRouter:
                     app = getattr(original, "app", None)
                     entry = _Entry(item, prefix or None, first=first, mounted=app)
                     entry.inner = self._router_of(app)
+                    entry.answer_below = getattr(entry.inner, "answer_below", None)
                     if kind is Mount and entry.inner is not None and regex is not None:
                         entry.mount_match = regex.match if "(?P<path>" in regex.pattern else None
                     entries.append(entry)
@@ -305,11 +307,17 @@ def _below(
         child_scope = {**scope, **child}
         found, remembered = _find(entry.below, child_scope, path_of(child_scope), kind, method)
         return prefixed(prefix, found), remembered
-    if entry.inner is not None:  # the mounted app's own router, asked as the app is called
-        child_scope = {**scope, **child}
-        inner = entry.inner
-        version = answers_version(inner)  # (before it is asked: a change shows after)
-        found = inner.route(method, path_of(child_scope), child_scope)
+    inner = entry.inner
+    if inner is not None:  # the mounted app's own router, asked as the app is called
+        path = _route_path(
+            str(child.get("path", scope.get("path", ""))),
+            child.get("root_path", scope.get("root_path", "")),
+        )
+        if entry.answer_below is not None:  # (it makes the child scope if it needs it)
+            found, version = entry.answer_below(method, path, scope, child)
+        else:
+            version = answers_version(inner)  # (before it is asked: a change shows after)
+            found = inner.route(method, path, {**scope, **child})
         remember: Remember = False if version is None else (inner, version)
         return (found if below_mount(inner) else prefixed(prefix, found)), remember
     if entry.mounted is not None and entry.template is not None:  # none can see into it

@@ -626,3 +626,39 @@ def test_an_app_of_the_other_interface_inside_an_adapter_is_not_replaced(traced)
     assert app.app is adapter
     assert call_wsgi(app, "/items/1")[0] == "200 OK"
     assert names(traced)[-1] == "GET /items/{item_id:int}"
+
+
+def test_quarts_own_asgi_app_replaced_by_a_dispatching_one(traced):
+    from quart import Quart
+
+    quart = Quart("shop")
+
+    @quart.get("/users/<int:user_id>")
+    async def user(user_id: int) -> str:
+        return str(user_id)
+
+    quart.asgi_app = Starlette(  # type: ignore[method-assign]
+        routes=[Mount("/api", app=starlette_app()), Mount("", app=quart.asgi_app)]
+    )
+    with TestClient(ar.instrument(quart, tracer_provider=traced.provider)) as client:
+        assert client.get("/users/3").status_code == 200
+        assert client.get("/api/items/4").status_code == 200
+    assert names(traced) == ["GET /users/<int:user_id>", "GET /api/items/{item_id:int}"]
+
+
+class AsgiSelfApp:
+    """A user's own ASGI middleware, keeping the app in ``self.app``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+def test_a_wrapped_app_mounted_in_starlette(traced):
+    web = Starlette(routes=[Mount("/sub", app=AsgiSelfApp(AsgiSelfApp(starlette_app())))])
+    with TestClient(ar.instrument(web, tracer_provider=traced.provider)) as client:
+        for _ in range(2):
+            assert client.get("/sub/items/5").status_code == 200
+    assert names(traced) == ["GET /sub/items/{item_id:int}"] * 2
