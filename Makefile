@@ -136,6 +136,8 @@ frameworks-lowest:
 	  hypothesis httpx uvicorn httptools websockets gunicorn waitress hypercorn \
 	  opentelemetry-instrumentation-django opentelemetry-instrumentation-fastapi \
 	  django flask werkzeug fastapi starlette falcon pyramid bottle litestar \
+	  "connexion[flask,swagger-ui]" sanic sanic-testing blacksheep cherrypy routes \
+	  webtest a2wsgi whitenoise djangorestframework \
 	  -c tests/frameworks-lowest.txt
 	$(FW_LOWEST_PYTEST) tests/unit/frameworks tests/matrix \
 	  --ignore=tests/unit/frameworks/test_quart.py -k "not matrix or ($(FW_LOWEST_MATRIX) and not quart)"

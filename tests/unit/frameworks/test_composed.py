@@ -25,7 +25,6 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
 from starlette.responses import JSONResponse
 from starlette.routing import Host, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -616,9 +615,12 @@ def test_ids_are_remembered_alike_only_where_the_mounted_app_routes_them_alike(t
     ] * 2 + ["GET /dated/users/2024"]
 
 
+@pytest.mark.since("starlette", "1.7", reason="Starlette's own OpenTelemetryMiddleware")
 def test_an_app_of_the_other_interface_inside_an_adapter_is_not_replaced(traced):
     """Starlette's own telemetry stands aside by a stand-in for the Starlette app: never
     for a WSGI adapter around it, which must stay a WSGI app."""
+    from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
+
     web = starlette_app()
     web.add_middleware(OpenTelemetryMiddleware)
     adapter = ASGIMiddleware(web)
