@@ -370,6 +370,7 @@ class FalconItem:
         resp.media = {"id": item_id}
 
 
+@pytest.mark.since("starlette", "0.33", reason="a mounted app is called with the whole path")
 def test_falcon_django_and_starlette_apps_mounted_in_starlette(traced):
     falcon_app = falcon.asgi.App()  # it routes the whole path: mounted, its routes say so
     falcon_app.add_route("/falcon/items/{item_id:int}", FalconItem())
