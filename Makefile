@@ -119,8 +119,13 @@ lowest:
 
 # Each framework at the lowest version its adapter supports (LOWEST; pinned with what
 # must go with it in tests/frameworks-lowest.txt), in .venv-fw-lowest: the adapters'
-# tests and the matrix, each example under one server. Quart 0.19 needs Flask 3.0, so
-# it is a second pass, over the first (tests/frameworks-lowest-quart.txt). The -W
+# tests and the matrix, each example under one server. Connexion 3.0, Sanic 23.6,
+# BlackSheep 2.3 and CherryPy 18.7 share the first pass with the others (Connexion's
+# Flask extra runs on Flask 2.3); webtest, a2wsgi, whitenoise and djangorestframework
+# are there for the CherryPy and wrapper tests. test_framework_tracing.py is left out:
+# each of its tests is of Starlette 1.7's OpenTelemetryMiddleware or FastAPI 0.142's
+# telemetry, which the floors lack. Quart 0.19 needs Flask 3.0, so it is a second pass,
+# over the first (tests/frameworks-lowest-quart.txt). The -W
 # filters are the old releases' own warnings: Bottle 0.12's import hook, Litestar 2.0
 # passing its deprecated debug parameter. FALCON_DISABLE_CYTHON: where no wheel of
 # Falcon's floor fits the Python, it installs as pure Python instead of compiling.
@@ -136,9 +141,12 @@ frameworks-lowest:
 	  hypothesis httpx uvicorn httptools websockets gunicorn waitress hypercorn \
 	  opentelemetry-instrumentation-django opentelemetry-instrumentation-fastapi \
 	  django flask werkzeug fastapi starlette falcon pyramid bottle litestar \
+	  "connexion[flask,swagger-ui]" sanic sanic-testing blacksheep cherrypy routes \
+	  webtest a2wsgi whitenoise djangorestframework \
 	  -c tests/frameworks-lowest.txt
 	$(FW_LOWEST_PYTEST) tests/unit/frameworks tests/matrix \
-	  --ignore=tests/unit/frameworks/test_quart.py -k "not matrix or ($(FW_LOWEST_MATRIX) and not quart)"
+	  --ignore=tests/unit/frameworks/test_quart.py \
+	  --ignore=tests/unit/frameworks/test_framework_tracing.py -k "not matrix or ($(FW_LOWEST_MATRIX) and not quart)"
 	$(FW_LOWEST)/bin/python -m pip install --quiet quart flask werkzeug \
 	  -c tests/frameworks-lowest-quart.txt
 	$(FW_LOWEST_PYTEST) tests/unit/frameworks/test_quart.py tests/matrix -k "not matrix or ($(FW_LOWEST_MATRIX) and quart)"

@@ -25,7 +25,6 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
 from starlette.responses import JSONResponse
 from starlette.routing import Host, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -371,6 +370,7 @@ class FalconItem:
         resp.media = {"id": item_id}
 
 
+@pytest.mark.since("starlette", "0.33", reason="a mounted app is called with the whole path")
 def test_falcon_django_and_starlette_apps_mounted_in_starlette(traced):
     falcon_app = falcon.asgi.App()  # it routes the whole path: mounted, its routes say so
     falcon_app.add_route("/falcon/items/{item_id:int}", FalconItem())
@@ -616,9 +616,12 @@ def test_ids_are_remembered_alike_only_where_the_mounted_app_routes_them_alike(t
     ] * 2 + ["GET /dated/users/2024"]
 
 
+@pytest.mark.since("starlette", "1.7", reason="Starlette's own OpenTelemetryMiddleware")
 def test_an_app_of_the_other_interface_inside_an_adapter_is_not_replaced(traced):
     """Starlette's own telemetry stands aside by a stand-in for the Starlette app: never
     for a WSGI adapter around it, which must stay a WSGI app."""
+    from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
+
     web = starlette_app()
     web.add_middleware(OpenTelemetryMiddleware)
     adapter = ASGIMiddleware(web)

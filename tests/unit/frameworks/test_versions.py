@@ -72,12 +72,18 @@ def constants(adapter: str) -> dict[str, object]:
     """An adapter module's constants, read from its source: the lowest-versions run
     installs Flask's and Quart's floors in turn, so one of them cannot be imported."""
     source = (ROOT / "src" / "appsignal_routes" / "frameworks" / f"{adapter}.py").read_text()
-    return {
-        node.targets[0].id: ast.literal_eval(node.value)
-        for node in ast.parse(source).body
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-        if node.targets[0].id in {"DISTRIBUTION", "LOWEST"}
-    }
+    found = {}
+    for node in ast.parse(source).body:
+        # `LOWEST = "2.3"` or, annotated, `LOWEST: Final = "2.3"`
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            target = node.targets[0]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            target = node.target
+        else:
+            continue
+        if target.id in {"DISTRIBUTION", "LOWEST"} and node.value is not None:
+            found[target.id] = ast.literal_eval(node.value)
+    return found
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
