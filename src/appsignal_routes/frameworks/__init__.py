@@ -18,7 +18,7 @@ import importlib.metadata
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -53,6 +53,7 @@ class DiscoveredRoute:
     methods: tuple[str, ...]
     template: str
     handler: str = ""  # the endpoint, view or resource, for people to read
+    _: KW_ONLY  # the fields below are named where they are given
     #: a route of a mounted app: where that app is mounted, and its framework ("" for
     #: both: a route of the app itself)
     prefix: str = ""

@@ -109,7 +109,7 @@ def _tree_routes(
         for verb in sorted(v for v in dir(node) if v in _VERBS):
             group = f"{type(node).__name__}#{verb}"
             handler = dotted_name(getattr(node, verb))
-            yield DiscoveredRoute((verb,), prefix or "/", handler, group)
+            yield DiscoveredRoute((verb,), prefix or "/", handler, group=group)
     for attribute in sorted(dir(node)):
         if attribute.startswith("_"):
             continue
@@ -135,7 +135,7 @@ def _handler_route(handler: object, prefix: str, attribute: str) -> DiscoveredRo
     path = f"{prefix}/" if attribute == "index" else f"{prefix}/{attribute}"
     if attribute == "default":
         path = f"{prefix}/*"
-    return DiscoveredRoute((), path, dotted_name(handler), _group_of(handler))
+    return DiscoveredRoute((), path, dotted_name(handler), group=_group_of(handler))
 
 
 def _group_of(handler: object) -> str:

@@ -533,20 +533,27 @@ def test_routes_lists_the_exposed_handlers(tree):
         "/admin/stats": "{METHOD} /admin/stats",
         "/admin/dashboard": "Dashboard#show",
     }
-    assert DiscoveredRoute((), "/", f"{module}.Root.index", "Root#index") in listed
-    assert DiscoveredRoute((), "/users/show", f"{module}.UsersPage.show", "UsersPage#show") in (
-        listed
-    )
-    assert DiscoveredRoute((), "/users/*", f"{module}.UsersPage.default", "UsersPage#default") in (
-        listed
-    )
-    assert DiscoveredRoute((), "/users/", f"{module}.UsersPage.index", "UsersPage#index") in listed
+    assert DiscoveredRoute((), "/", f"{module}.Root.index", group="Root#index") in listed
+    assert DiscoveredRoute(
+        (), "/users/show", f"{module}.UsersPage.show", group="UsersPage#show"
+    ) in (listed)
+    assert DiscoveredRoute(
+        (), "/users/*", f"{module}.UsersPage.default", group="UsersPage#default"
+    ) in (listed)
     assert (
-        DiscoveredRoute(("GET",), "/api/items", f"{module}.ItemResource.GET", "ItemResource#GET")
+        DiscoveredRoute((), "/users/", f"{module}.UsersPage.index", group="UsersPage#index")
         in listed
     )
     assert (
-        DiscoveredRoute(("PUT",), "/api/items", f"{module}.ItemResource.PUT", "ItemResource#PUT")
+        DiscoveredRoute(
+            ("GET",), "/api/items", f"{module}.ItemResource.GET", group="ItemResource#GET"
+        )
+        in listed
+    )
+    assert (
+        DiscoveredRoute(
+            ("PUT",), "/api/items", f"{module}.ItemResource.PUT", group="ItemResource#PUT"
+        )
         in listed
     )
     assert DiscoveredRoute((), "/library/books", f"{module}.BooksController.index") in listed
