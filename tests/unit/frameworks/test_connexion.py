@@ -348,6 +348,9 @@ class ReverseProxied:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] not in {"http", "websocket"}:  # a lifespan scope has no path
+            await self.app(scope, receive, send)
+            return
         root_path = "/proxied"
         scope["root_path"] = root_path
         if ROOT_IN_PATH:
