@@ -134,38 +134,51 @@ def framework_of(app: object) -> tuple[str, object] | None:
     return _composed.framework_of(app, adapter_of)
 
 
+class Unreadable(Exception):  # noqa: N818 - a router that cannot be read, not an error of the app
+    """An app of a known framework whose router is not read: the framework is older than
+    its adapter's ``LOWEST`` (``too_old``), or the adapter raised. The message names the
+    framework and its installed version. Raised while routers are built, it ends the
+    walk through that app's wrappers (the app was found: nothing inside it is guessed
+    at), and the one warning is given where it is caught: by ``router_for`` for the app
+    ``instrument()`` wraps, by a dispatcher for an app mounted in it."""
+
+    def __init__(self, message: str, target: object, *, too_old: bool = False) -> None:
+        super().__init__(message)
+        self.target = target
+        self.too_old = too_old
+
+
 def _read_router(adapter: str, target: object) -> Router | None:
-    """The router the adapter reads off ``target``, or None, with one warning that
-    names the framework and its installed version, for a framework older than the
-    adapter's ``LOWEST`` or one whose router the adapter does not understand."""
+    """The router the adapter reads off ``target``, or None when it knows none there.
+
+    Raises:
+        Unreadable: the framework is older than the adapter's ``LOWEST``, or the adapter
+            does not understand its router (it raised).
+    """
     module: ModuleType | None = None
     try:
         module = importlib.import_module(f"{__name__}.{adapter}")
-        distribution, installed, lowest = declared_versions(module, adapter)
-        if installed is not None and lowest is not None and older(installed, lowest):
-            logger.warning(
-                "appsignal-routes: %s %s is older than %s, the lowest version its route "
-                "discovery supports; %r is grouped by declared routes only",
-                distribution,
-                installed,
-                lowest,
-                target,
-            )
-            return None
+        _check_version(module, adapter, target)
         router: Router | None = module.router_for(target)
+    except Unreadable:
+        raise
     except Exception as error:
         distribution, installed, _ = declared_versions(module, adapter)
-        logger.warning(
-            "appsignal-routes: cannot read the routes of %r (%s %s: %s); "
-            "grouping by declared routes only",
-            target,
-            distribution,
-            installed or "(version unknown)",
-            error,
-        )
-        logger.debug("appsignal-routes: route discovery failed", exc_info=True)
-        return None
+        message = f"{distribution} {installed or '(version unknown)'}: {error}"
+        raise Unreadable(message, target) from error
     return router
+
+
+def _check_version(module: ModuleType, adapter: str, target: object) -> None:
+    """Raises ``Unreadable`` when the installed framework is older than ``LOWEST``."""
+    distribution, installed, lowest = declared_versions(module, adapter)
+    if installed is not None and lowest is not None and older(installed, lowest):
+        raise Unreadable(
+            f"{distribution} {installed} is older than {lowest}, the lowest version its "
+            "route discovery supports",
+            target,
+            too_old=True,
+        )
 
 
 def router_for(app: object) -> Router | None:
@@ -178,14 +191,25 @@ def router_for(app: object) -> Router | None:
 
     try:
         return _composed.compose(app, adapter_of, _read_router)
+    except Unreadable as error:
+        if error.too_old:
+            logger.warning(
+                "appsignal-routes: %s; %r is grouped by declared routes only", error, error.target
+            )
+        else:
+            _cannot_read(error.target, error)
     except Exception as error:
-        logger.warning(
-            "appsignal-routes: cannot read the routes of %r (%s); grouping by declared routes only",
-            app,
-            error,
-        )
-        logger.debug("appsignal-routes: route discovery failed", exc_info=True)
-        return None
+        _cannot_read(app, error)
+    return None
+
+
+def _cannot_read(target: object, error: Exception) -> None:
+    logger.warning(
+        "appsignal-routes: cannot read the routes of %r (%s); grouping by declared routes only",
+        target,
+        error,
+    )
+    logger.debug("appsignal-routes: route discovery failed", exc_info=error)
 
 
 def declared_versions(
