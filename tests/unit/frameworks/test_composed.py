@@ -360,6 +360,28 @@ def test_a_mounted_app_whose_router_cannot_be_read_warns_once(traced, caplog, mo
     assert len(caplog.records) == 1
 
 
+def test_a_framework_older_than_its_floor_is_warned_about_once_wrapped_or_mounted(
+    traced, caplog, monkeypatch
+):
+    """The walk ends at the app it recognised: it does not go on into Flask's wsgi_app."""
+    monkeypatch.setattr(flask_adapter, "LOWEST", "99.0")  # as if the installed Flask were older
+    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
+        wrapped = ar.instrument(ProxyFix(flask_app()), tracer_provider=traced.provider)
+        mounted = ar.instrument(
+            DispatcherMiddleware(NotFound(), {"/old": flask_app("old")}),
+            tracer_provider=traced.provider,
+        )
+    wrapped_warning, mounted_warning = [r.getMessage() for r in caplog.records]
+    assert "is older than 99.0" in wrapped_warning
+    assert "ProxyFix" not in wrapped_warning  # the Flask app is named, not its wrapper
+    assert "mounted in" in mounted_warning
+    assert "is older than 99.0" in mounted_warning
+    assert wrapped.start.router is None
+    assert call_wsgi(wrapped, "/users/1")[0].startswith("200")
+    assert call_wsgi(mounted, "/old/users/1")[0].startswith("200")
+    assert names(traced) == ["GET", "GET /old"]
+
+
 def test_flask_in_fastapi_through_a2wsgi(traced):
     """The issue's case: every request to the Flask app was ``GET /legacy``."""
     api = FastAPI()
