@@ -703,3 +703,12 @@ def test_a_wrapped_app_mounted_in_starlette(traced):
         for _ in range(2):
             assert client.get("/sub/items/5").status_code == 200
     assert names(traced) == ["GET /sub/items/{item_id:int}"] * 2
+
+
+def test_a_dispatcher_that_cannot_be_read_is_warned_about_once(caplog):
+    dispatcher = DispatcherMiddleware(flask_app(), {})
+    dispatcher.mounts = object()  # type: ignore[assignment] - not the dict Werkzeug keeps
+    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
+        assert router_for(dispatcher) is None
+    (record,) = caplog.records
+    assert "cannot read the routes of <werkzeug.middleware.dispatcher" in record.getMessage()
