@@ -127,12 +127,15 @@ lowest:
 # telemetry, which the floors lack. Quart 0.19 needs Flask 3.0, so it is a second pass,
 # over the first (tests/frameworks-lowest-quart.txt). The -W
 # filters are the old releases' own warnings: Bottle 0.12's import hook, Litestar 2.0
-# passing its deprecated debug parameter. FALCON_DISABLE_CYTHON: where no wheel of
+# passing its deprecated debug parameter, Sanic 23.6 importing websockets.connection
+# (websockets 10.4, of its time, would do without, but the newest uvicorn needs a newer
+# one). FALCON_DISABLE_CYTHON: where no wheel of
 # Falcon's floor fits the Python, it installs as pure Python instead of compiling.
 FW_LOWEST := .venv-fw-lowest
 FW_LOWEST_PYTEST := $(FW_LOWEST)/bin/python -m pytest -q -p no:cacheprovider -p no:randomly \
   -W "ignore:_ImportRedirect.find_spec:ImportWarning" \
-  -W "ignore:Use of deprecated parameter 'debug':DeprecationWarning"
+  -W "ignore:Use of deprecated parameter 'debug':DeprecationWarning" \
+  -W "ignore:websockets.connection was renamed:DeprecationWarning"
 FW_LOWEST_MATRIX := (gunicorn-sync or uvicorn) and not raw_
 frameworks-lowest:
 	test -x $(FW_LOWEST)/bin/python || $(PYTHON) -m venv $(FW_LOWEST)
