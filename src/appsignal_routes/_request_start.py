@@ -27,6 +27,7 @@ from opentelemetry.util.types import Attributes
 from . import _registry
 from ._grouping import (
     HTTP_ROUTE,
+    ROOT_NAME,
     Match,
     Started,
     serving,
@@ -35,6 +36,7 @@ from ._grouping import (
     starting,
     write_started,
 )
+from ._handler_names import HandlerNames
 from ._infer import infer_template
 from ._isolation import fresh_parent
 from ._processor import current_group
@@ -102,6 +104,24 @@ class RequestStart:
         patterns += [p.strip() for p in env.split(",") if p.strip()]
         self.excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         self._failed = False
+        self._handlers = HandlerNames()
+
+    def _found(self, found: Found, method: str | None) -> Match:
+        """A route the router found with its handler: grouped by the handler's
+        ``@root_name`` or ``@route`` from the start, if it carries one."""
+        handler = found.handler
+        if handler is None:
+            return found.template, "discovered"
+        root, route = self._handlers.of(handler, method)
+        if root is not None:
+            return (
+                (found.template, "discovered", root)
+                if route is None
+                else (route, "decorator", root)
+            )
+        if route is not None:
+            return route, "decorator"
+        return found.template, "discovered"
 
     def infers(self) -> bool:
         """Whether requests no route matched get an inferred one (``infer_routes=``, or
@@ -117,9 +137,9 @@ class RequestStart:
             if router is not None:
                 route = router.route(method, path, request)
                 if route is not None:
-                    if isinstance(route, Found):  # its handler is not read yet
-                        return route.template, "discovered"
-                    return route, "discovered"
+                    if type(route) is Found:
+                        return self._found(route, method)
+                    return route, "discovered"  # type: ignore[return-value] # a str
             template = _registry.settings.table.match(path)
             if template is not None:
                 return template.text, "registry"
@@ -172,8 +192,13 @@ def start_naming(
     current = serving.get()
     found = current[1] if current is not None else None
     if found is not None:
-        route, source = found
-        name = f"{method} {route}" if method else route  # (group_name, inlined)
+        route = found[0]
+        source: str = found[1]
+        if len(found) == 3:  # noqa: PLR2004 - its handler's root name (rule 1; see Match)
+            name = found[2]
+            source = "root_name"
+        else:
+            name = f"{method} {route}" if method else route  # (group_name, inlined)
         if source == "inferred":  # a guess: never http.route, reserved for real routes
             return name, attributes, (method, name, route, source, name)
         if in_place and type(attributes) is dict:
@@ -238,6 +263,8 @@ class NamingTracer(Tracer):
                 group = current_group.get()
                 if group is None or group.root is not span:
                     write_started(span, started)  # no grouping processor took the record
+                    if started[3] == "root_name":
+                        span.set_attribute(ROOT_NAME, started[1])
                     group = None
                 route = started[2]
                 if given is not attributes and route is not None and type(given) is dict:

@@ -3,8 +3,10 @@
 A request's path is prepared as Falcon prepares ``req.path`` (PATH_INFO decoded from
 its latin-1 tunnel, or the ASGI scope's ``path``; a trailing slash stripped when
 ``req_options.strip_url_path_trailing_slash`` says so), then ``CompiledRouter.find``
-answers with the ``uri_template`` as written. Routing in Falcon depends on the path
-alone, so a method the resource has no responder for (a 405) gets the same template.
+answers with the ``uri_template`` as written, found with the resource's responder for
+the method (``on_get``), where a decorator may sit. Routing in Falcon depends on the
+path alone, so a method the resource has no responder for (a 405) gets the same
+template, found with the resource's class.
 When no route matches, sinks and static routes are tried in Falcon's own order: a sink
 whose prefix is a plain string (no regex syntax) and a static route are grouped by
 that prefix; a sink with a regex prefix gives no template (a regex is no route).
@@ -22,8 +24,9 @@ from falcon.routing import CompiledRouter
 from falcon.routing.compiled import CompiledRouterNode
 from falcon.routing.static import StaticRoute
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
+from ._route_cache import Founds
 
 _REGEX_SYNTAX = re.compile(r"[.^$*+?{}\[\]\\|()]")
 
@@ -38,8 +41,9 @@ class FalconRouter:
         self._roots = router._roots
         self._asgi = isinstance(app, falcon.asgi.App)
         self.framework = "Falcon (ASGI)" if self._asgi else "Falcon"
+        self._founds = Founds()
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - Falcon routes by path alone
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if self._asgi:
             path = request.get("path") or "/"  # Falcon's req.path keeps the root_path
         elif not path.isascii():
@@ -53,7 +57,13 @@ class FalconRouter:
         found = self._find(path)
         if found is not None:
             template: str | None = found[3]
-            return template
+            if template is None:
+                return None
+            resource = found[0]
+            responder: object = found[1].get(method) if method and found[1] else None
+            if getattr(responder, "__self__", None) is not resource:
+                responder = type(resource)  # Falcon's own 405: the resource's class
+            return self._founds.of(template, responder)
         for matcher, _, is_sink in self._app._sink_and_static_routes:
             if matcher.match(path):
                 return _sink_prefix(matcher) if is_sink else _static_prefix(matcher)

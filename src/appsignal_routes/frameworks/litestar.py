@@ -28,7 +28,7 @@ from litestar import Litestar
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.utils import normalize_path
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache, shape
 
@@ -51,7 +51,7 @@ class LitestarRouter:
         self._cache: RouteCache[tuple[str | None, str]] = RouteCache()
         self._shaped: tuple[object, bool] = (None, False)  # route-list version, by shape
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         # the path as the router prepares it from the scope
         path = str(request.get("path") or "/")
         if root_path := request.get("root_path", ""):
@@ -70,7 +70,7 @@ class LitestarRouter:
         self._cache.store(entries, key, template)
         return template
 
-    def _routed(self, method: str | None, path: str) -> str | None:
+    def _routed(self, method: str | None, path: str) -> str | Found | None:
         try:
             found = self._handle_routing(path=path, method=method)
         except MethodNotAllowedException as error:
@@ -78,10 +78,13 @@ class LitestarRouter:
             if not allowed:
                 return None
             found = self._handle_routing(path=path, method=allowed)
+            return self._declared_path(found[4], found[1])  # no handler of its own: a 405
         except NotFoundException:
             return None
         template: str = found[4]
-        return self._declared_path(template, found[1])
+        declared = self._declared_path(template, found[1])
+        # with the route handler's function, where a decorator may sit
+        return None if declared is None else Found(declared, getattr(found[1], "fn", None))
 
     def _declared_path(self, template: str, handler: Any) -> str | None:
         routes = self._app.routes

@@ -29,7 +29,7 @@ from pyramid.predicates import RequestMethodPredicate
 from pyramid.request import Request, apply_request_extensions
 from pyramid.router import Router as PyramidApp
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache, shape
 
@@ -54,7 +54,7 @@ class PyramidRouter:
         self._cache: RouteCache[str] = RouteCache()
         self._shaped: tuple[object, bool] = (None, False)  # route-list version, by shape
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - the method is read from the request, as predicates do
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - the method is read from the request, as predicates do
         mapper = self._app.routes_mapper
         if mapper is None:  # a traversal app: Pyramid never asks for routes
             return None

@@ -8,7 +8,9 @@ gives ``/api/items/{id:int}``; a Mount of a foreign ASGI app (``StaticFiles``, a
 app) is grouped by the mount's path alone (``/static``), as Starlette's and the contrib
 instrumentor's ``http.route`` name it. Templates are the paths as written, converters
 included. FastAPI's included routers (not copied into ``app.routes`` since 0.137) are
-read through ``fastapi.routing.iter_route_contexts``, with their prefixes.
+read through ``fastapi.routing.iter_route_contexts``, with their prefixes. A route is
+found with its endpoint (a function, or an ``HTTPEndpoint`` class), so a decorated
+endpoint groups the request from the start.
 
 Plain routes are matched by their own path regex and methods, which is what their
 ``matches()`` does without building a child scope; any other route is asked through
@@ -30,7 +32,7 @@ from starlette.applications import Starlette
 from starlette.routing import Host, Match, Mount, Route, WebSocketRoute
 from starlette.routing import Router as StarletteRouting
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 
@@ -52,6 +54,7 @@ class _Entry:
     methods: frozenset[str] | None = None  # a plain HTTP route's methods (None: any)
     below: _Index | None = None  # a Mount's or Host's routes
     first: str | None = None  # the first path segment every path it matches has
+    answer: str | Found | None = None  # a leaf's template, with its endpoint if it has one
 
 
 class _Index:
@@ -87,7 +90,7 @@ class StarletteRouter:
         self._hosts = False
         self._index = self._build()
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - the scope says it as the router sees it
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - the scope says it as the router sees it
         scope = request
         root_path = getattr(self._app, "root_path", "") or scope.get("root_path", "")
         route_path = _route_path(str(scope.get("path", "")), root_path)
@@ -129,15 +132,16 @@ class StarletteRouter:
             path = getattr(item, "path", None)
             path = path if isinstance(path, str) else None
             regex = getattr(item, "path_regex", None)
+            answer = _answer(path, getattr(original, "endpoint", None))
             if kind in _PLAIN_HTTP and regex is not None and path is not None:
                 methods = getattr(item, "methods", None)
                 methods = frozenset(methods) if methods else None
                 entries.append(
-                    _Entry(item, path, regex.match, "http", methods, None, _static(path))
+                    _Entry(item, path, regex.match, "http", methods, None, _static(path), answer)
                 )
             elif kind in _PLAIN_WEBSOCKET and regex is not None and path is not None:
                 entries.append(
-                    _Entry(item, path, regex.match, "websocket", None, None, _static(path))
+                    _Entry(item, path, regex.match, "websocket", None, None, _static(path), answer)
                 )
             elif isinstance(original, (Mount, Host)):
                 below = getattr(item, "routes", None)
@@ -148,10 +152,17 @@ class StarletteRouter:
                     below_index = self._index_of(below, lists)
                     entries.append(_Entry(item, prefix, below=below_index, first=first))
                 else:  # a foreign app: its mount path, if it has one
-                    entries.append(_Entry(item, prefix or None, first=first))
+                    entries.append(_Entry(item, prefix or None, first=first, answer=prefix or None))
             else:
-                entries.append(_Entry(item, path))
+                entries.append(_Entry(item, path, answer=answer))
         return _Index(entries)
+
+
+def _answer(path: str | None, endpoint: object) -> str | Found | None:
+    """What a leaf route answers: its template, found with its endpoint if it has one."""
+    if path is None or endpoint is None:
+        return path
+    return Found(path, endpoint)
 
 
 #: route types whose ``matches()`` is exactly "path regex, then methods"
@@ -190,8 +201,9 @@ def _static(template: str) -> str | None:
     return None if first is None or "{" in first else first
 
 
-def _find(index: _Index, scope: Any, path: str, kind: object, method: object) -> str | None:
-    """The template of the route ``Router.app`` would hand the request to, or None."""
+def _find(index: _Index, scope: Any, path: str, kind: object, method: object) -> str | Found | None:
+    """The template of the route ``Router.app`` would hand the request to (with its
+    endpoint, where it has one), or None."""
     partial: object = _PARTIAL_NONE
     for entry in index.candidates(path):
         fast = entry.fast
@@ -200,24 +212,30 @@ def _find(index: _Index, scope: Any, path: str, kind: object, method: object) ->
                 continue
             methods = entry.methods
             if methods is None or method in methods:
-                return entry.template
+                return entry.answer
             if partial is _PARTIAL_NONE:
-                partial = entry.template
+                partial = entry.answer
             continue
         match, child = entry.route.matches(scope)
         if match is Match.NONE:
             continue
-        found = entry.template
+        found: str | Found | None = entry.answer
         below = entry.below
         if below is not None:
             child_scope = {**scope, **child}
             inner = _find(below, child_scope, path_of(child_scope), kind, method)
-            found = None if inner is None else f"{found or ''}{inner}"
+            found = None if inner is None else _joined(entry.template or "", inner)
         if match is Match.FULL:
             return found
         if partial is _PARTIAL_NONE:
             partial = found
-    return None if partial is _PARTIAL_NONE else cast("str | None", partial)
+    return None if partial is _PARTIAL_NONE else cast("str | Found | None", partial)
+
+
+def _joined(prefix: str, inner: str | Found) -> str | Found:
+    if isinstance(inner, Found):
+        return Found(prefix + inner.template, inner.handler)
+    return prefix + inner
 
 
 def path_of(scope: Any) -> str:
