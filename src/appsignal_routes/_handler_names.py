@@ -61,7 +61,7 @@ class HandlerNames:
 def names_of(handler: object, method: str | None) -> Names:
     """The root name and route that ``handler`` (see the module doc) carries for a
     request of ``method``."""
-    names = _decorators_of(handler)
+    names = decorators_of(handler)
     if names != _NONE:
         return names
     cls, actions = _view_class(handler)
@@ -71,21 +71,21 @@ def names_of(handler: object, method: str | None) -> Names:
     attribute = actions.get(verb) if actions is not None else verb
     if attribute is None and verb == "head" and actions is not None:
         attribute = actions.get("get")
-    member = _member(cls, attribute) if attribute else None
-    if member is None and verb == "head":
-        member = _member(cls, "get")
-    if member is not None:
-        return _decorators_of(member)
+    handler_method = member(cls, attribute) if attribute else None
+    if handler_method is None and verb == "head":
+        handler_method = member(cls, "get")
+    if handler_method is not None:
+        return decorators_of(handler_method)
     # a method the class does not handle (a 405): the route all its decorated handler
     # methods share, if they share one (a root name belongs to its method alone)
-    carried = [_decorators_of(m) for m in _members(cls)]
+    carried = [decorators_of(m) for m in _members(cls)]
     routes = {route for root, route in carried if root is None and route is not None}
     if len(routes) == 1 and all(root is None for root, _ in carried):
         return None, routes.pop()
     return _NONE
 
 
-def _decorators_of(obj: object) -> Names:
+def decorators_of(obj: object) -> Names:
     """The first root name and the first route found down ``obj``'s wrapper chain."""
     root: str | None = None
     route: str | None = None
@@ -120,7 +120,7 @@ def _view_class(handler: object) -> tuple[type | None, dict[str, str] | None]:
     return cls, actions if isinstance(actions, dict) else None
 
 
-def _member(cls: type, name: str) -> object | None:
+def member(cls: type, name: str) -> object | None:
     """``cls``'s attribute ``name`` as its class body holds it (no descriptor bound),
     looked up through its bases."""
     for klass in cls.__mro__:

@@ -9,8 +9,9 @@ that fails: Pyramid then answers 404, or a later route) still groups the request
 when no route matches fully; a view predicate that fails (Pyramid's 404 or a view
 answering 405) never changes the route. The pattern is exported as written, with
 the leading "/" that Pyramid's matcher adds when it lacks one (``config.include(...,
-route_prefix="api")`` stores "api/items/{item_id}"). An app without routes
-(traversal) is never grouped by discovery.
+route_prefix="api")`` stores "api/items/{item_id}"). A request dispatched by traversal
+is grouped by the view it reaches, once Pyramid has found its context (see
+``_pyramid_traversal``).
 
 A route decided by the path alone is remembered by the path's shape where the routes
 allow it: when no pattern has a segment whose static text is digits alone and every
@@ -31,6 +32,7 @@ from pyramid.router import Router as PyramidApp
 
 from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
+from ._pyramid_traversal import listen
 from ._route_cache import MISS, RouteCache, shape
 
 #: Placeholder regexes that take every value of digits alone alike
@@ -175,4 +177,5 @@ def router_for(app: object) -> Router | None:
     if mapper is not None and not hasattr(mapper, "get_routes"):
         msg = f"Pyramid routes mapper without get_routes: {type(mapper).__name__}"
         raise TypeError(msg)
+    listen(app.registry)  # traversal requests: named as Pyramid finds their context
     return PyramidRouter(app)

@@ -209,7 +209,7 @@ def test_a_non_ascii_path_is_decoded_as_pyramid_decodes_it(traced):
     assert template_of(router_for(make_app(extra)).route("GET", "/\xff", {})) is None
 
 
-def test_a_traversal_app_is_not_grouped_by_discovery(traced):
+def test_a_traversal_app_is_grouped_by_its_view_not_at_start(traced):
     class Root:
         pass
 
@@ -218,7 +218,7 @@ def test_a_traversal_app_is_not_grouped_by_discovery(traced):
         app = config.make_wsgi_app()
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert call_wsgi(wrapped, "/")[0] == "200 OK"
-    assert grouped(traced) == [("GET", None, "method")]
+    assert grouped(traced) == [("GET /", "/", "discovered")]  # see test_pyramid_traversal
     assert list(router_for(app).routes()) == []
 
 
