@@ -85,6 +85,12 @@ def names_of(handler: object, method: str | None) -> Names:
     return _NONE
 
 
+def by_method(handler: object) -> bool:
+    """Whether the names ``handler`` carries depend on the request's method: a
+    class-based view without a decorator of its own."""
+    return decorators_of(handler) == _NONE and _view_class(handler)[0] is not None
+
+
 def decorators_of(obj: object) -> Names:
     """The first root name and the first route found down ``obj``'s wrapper chain."""
     root: str | None = None

@@ -36,7 +36,7 @@ from ._grouping import (
     starting,
     write_started,
 )
-from ._handler_names import HandlerNames
+from ._handler_names import HandlerNames, by_method
 from ._infer import infer_template
 from ._isolation import fresh_parent
 from ._processor import current_group
@@ -45,6 +45,7 @@ from .frameworks import Found, Router, router_for
 logger = logging.getLogger("appsignal_routes")
 
 _FALSE = frozenset({"0", "false", "no", "off"})
+_KNOWN = 1024  # at most this many Founds remembered per app
 
 
 REGEX_ROUTES = ("readable", "raw")
@@ -105,23 +106,31 @@ class RequestStart:
         self.excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         self._failed = False
         self._handlers = HandlerNames()
+        #: id of a router's Found -> (the Found, its match for every method; None: the
+        #: handler's names depend on the method): routers hand the same Found per route
+        self._known: dict[int, tuple[Found, Match | None]] = {}
 
     def _found(self, found: Found, method: str | None) -> Match:
         """A route the router found with its handler: grouped by the handler's
-        ``@root_name`` or ``@route`` from the start, if it carries one."""
+        ``@root_name`` or ``@route`` from the start, if it carries one (remembered
+        per Found, which the entry keeps alive, so that its id stays its own)."""
         handler = found.handler
-        if handler is None:
-            return found.template, "discovered"
-        root, route = self._handlers.of(handler, method)
+        root, route = (None, None) if handler is None else self._handlers.of(handler, method)
+        match: Match
         if root is not None:
-            return (
-                (found.template, "discovered", root)
-                if route is None
-                else (route, "decorator", root)
-            )
-        if route is not None:
-            return route, "decorator"
-        return found.template, "discovered"
+            if route is None:
+                match = found.template, "discovered", root
+            else:
+                match = route, "decorator", root
+        elif route is not None:
+            match = route, "decorator"
+        else:
+            match = found.template, "discovered"
+        known = self._known
+        if len(known) >= _KNOWN:
+            known.clear()
+        known[id(found)] = (found, None if by_method(handler) else match)
+        return match
 
     def infers(self) -> bool:
         """Whether requests no route matched get an inferred one (``infer_routes=``, or
@@ -138,6 +147,9 @@ class RequestStart:
                 route = router.route(method, path, request)
                 if route is not None:
                     if type(route) is Found:
+                        known = self._known.get(id(route))
+                        if known is not None and known[0] is route and known[1] is not None:
+                            return known[1]
                         return self._found(route, method)
                     return route, "discovered"  # type: ignore[return-value] # a str
             template = _registry.settings.table.match(path)
