@@ -96,16 +96,17 @@ def decorators_of(obj: object) -> Names:
     root: str | None = None
     route: str | None = None
     for _ in range(_DEPTH):
-        if isinstance(obj, (classmethod, staticmethod)):
-            obj = obj.__func__
-            continue
-        if inspect.isclass(obj):
-            break  # a class's __wrapped__ is no wrapper of it
+        # (a wrapt proxy passes isinstance for what it wraps: asked before the rest)
         wrapper = getattr(obj, "_self_wrapper", None)  # a wrapt proxy's function
         if root is None and type(wrapper) is RootNameAnnotator:
             root = wrapper.name
         elif route is None and type(wrapper) is RouteAnnotator:
             route = wrapper.route
+        if wrapper is None and isinstance(obj, (classmethod, staticmethod)):
+            obj = obj.__func__
+            continue
+        if inspect.isclass(obj):
+            break  # a class's __wrapped__ is no wrapper of it
         following = getattr(obj, "__wrapped__", None)
         if following is None or following is obj:
             break
