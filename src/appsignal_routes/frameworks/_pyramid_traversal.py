@@ -25,7 +25,7 @@ from typing import Any
 
 from pyramid.interfaces import IContextFound, IRequest
 from pyramid.view import _find_views
-from zope.interface import providedBy  # type: ignore[import-untyped]
+from zope.interface import providedBy
 
 from appsignal_routes._annotation import annotate_root_name, annotate_route
 from appsignal_routes._handler_names import decorators_of, member, names_of
