@@ -193,3 +193,16 @@ def test_the_matches_of_founds_are_remembered_bounded(traced, monkeypatch):
     for path in ("/users/7", "/users/8", "/missing", "/users/9"):
         call_wsgi(app, path)
     assert [r.name for r in traced.roots()] == ["Users#show", "Users#show", "GET", "Users#show"]
+
+
+def test_founds_are_made_once_per_template_and_handler_bounded():
+    from appsignal_routes.frameworks._route_cache import Founds
+
+    founds = Founds(size=2)
+    first = founds.of("/a", show_user)
+    assert founds.of("/a", show_user) is first
+    founds.of("/b", show_user)
+    founds.of("/c", show_user)  # full: emptied, then remembered
+    assert founds.of("/a", show_user) is not first
+    unhashable = founds.of("/d", {"not": "hashable"})
+    assert (unhashable.template, unhashable.handler) == ("/d", {"not": "hashable"})
