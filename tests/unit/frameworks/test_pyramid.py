@@ -333,3 +333,69 @@ def test_where_a_value_decides_every_path_is_matched_on_its_own(patterns, order)
     assert router is not None
     answers = [template_of(router.route("GET", p, {})) for p in paths]
     assert answers == [pyramids_own(app, p) for p in paths]  # in either order
+
+
+def test_a_decorated_view_groups_requests_refused_before_it(traced):
+    @ar.route("/accounts/:account_id")
+    def account(request):
+        return Response("account")
+
+    @ar.root_name
+    class AccountViews:
+        def __init__(self, request):
+            self.request = request
+
+        def show(self):
+            return Response("show")
+
+    @ar.root_name("Accounts#only_get")
+    def only_get(request):
+        return Response("get")
+
+    def refuse(event):
+        if "deny" in event.request.params:
+            raise HTTPUnauthorized
+
+    with Configurator() as config:
+        config.add_subscriber(refuse, NewRequest)
+        config.add_route("account", "/accounts/{account_id}")
+        config.add_view(account, route_name="account")
+        config.add_route("shown", "/shown/{account_id}")
+        config.add_view(AccountViews, route_name="shown", attr="show")
+        config.add_route("only_get", "/only-get")
+        config.add_view(only_get, route_name="only_get", request_method="GET")
+        config.add_route("get_route", "/get-route", request_method="GET")
+        config.add_view(only_get, route_name="get_route")
+        app = config.make_wsgi_app()
+    wrapped = ar.instrument(app, tracer_provider=traced.provider)
+    assert call_wsgi(wrapped, "/accounts/3", query="deny")[0].startswith("401")
+    assert call_wsgi(wrapped, "/shown/3", query="deny")[0].startswith("401")
+    # a view for some methods only, a route for some: its view is not known at start
+    assert call_wsgi(wrapped, "/only-get", query="deny")[0].startswith("401")
+    assert call_wsgi(wrapped, "/get-route", "POST")[0].startswith("404")
+    assert grouped(traced) == [
+        ("GET /accounts/:account_id", "/accounts/:account_id", "decorator"),
+        ("AccountViews#show", "/shown/{account_id}", "root_name"),
+        ("GET /only-get", "/only-get", "discovered"),
+        ("POST /get-route", "/get-route", "discovered"),
+    ]
+
+
+def test_without_introspection_routes_have_no_view(traced, monkeypatch):
+    from appsignal_routes.frameworks import pyramid as adapter  # noqa: PLC0415
+
+    monkeypatch.setattr(adapter, "SIZE", 1)  # one route remembered at a time
+    @ar.route("/accounts/:account_id")
+    def account(request):
+        return Response("account")
+
+    with Configurator() as config:
+        config.introspection = False
+        config.add_route("account", "/accounts/{account_id}")
+        config.add_view(account, route_name="account")
+        config.add_route("other", "/other")
+        config.add_view(account, route_name="other")
+        app = config.make_wsgi_app()
+    router = router_for(app)
+    assert router.route("GET", "/accounts/3", {}).handler is None
+    assert router.route("GET", "/other", {}).template == "/other"
