@@ -26,7 +26,7 @@ from falcon.routing.static import StaticRoute
 
 from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
-from ._route_cache import Founds
+from ._route_cache import SIZE, Founds
 
 _REGEX_SYNTAX = re.compile(r"[.^$*+?{}\[\]\\|()]")
 
@@ -42,6 +42,9 @@ class FalconRouter:
         self._asgi = isinstance(app, falcon.asgi.App)
         self.framework = "Falcon (ASGI)" if self._asgi else "Falcon"
         self._founds = Founds()
+        #: (template, responder) -> Found: asking a decorated (wrapt) responder for its
+        #: ``__self__`` costs microseconds, so it is asked once
+        self._answers: dict[tuple[str, object], Found] = {}
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if self._asgi:
@@ -59,15 +62,24 @@ class FalconRouter:
             template: str | None = found[3]
             if template is None:
                 return None
-            resource = found[0]
             responder: object = found[1].get(method) if method and found[1] else None
-            if getattr(responder, "__self__", None) is not resource:
-                responder = type(resource)  # Falcon's own 405: the resource's class
-            return self._founds.of(template, responder)
+            key = (template, responder)
+            answer = self._answers.get(key)
+            if answer is None:
+                answer = self._answer(template, found[0], responder)
+                if len(self._answers) >= SIZE:
+                    self._answers.clear()
+                self._answers[key] = answer
+            return answer
         for matcher, _, is_sink in self._app._sink_and_static_routes:
             if matcher.match(path):
                 return _sink_prefix(matcher) if is_sink else _static_prefix(matcher)
         return None
+
+    def _answer(self, template: str, resource: object, responder: object) -> Found:
+        if getattr(responder, "__self__", None) is not resource:
+            responder = type(resource)  # Falcon's own 405: the resource's class
+        return self._founds.of(template, responder)
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         yield from self._walk(self._roots)
