@@ -338,3 +338,24 @@ def test_litestar(traced):
         ("OrderController#show", "/orders/{order_id:int}", "root_name"),
         ("POST /orders/{order_id:int}", "/orders/{order_id:int}", "discovered"),
     ]
+
+
+def test_falcon_answers_are_remembered_bounded(monkeypatch):
+    from appsignal_routes.frameworks import falcon as adapter
+    from appsignal_routes.frameworks import router_for
+
+    class Items:
+        def on_get(self, req: Any, resp: Any, item_id: int) -> None: ...
+
+        def on_put(self, req: Any, resp: Any, item_id: int) -> None: ...
+
+    app = falcon.App()
+    app.add_route("/items/{item_id:int}", Items())
+    router = router_for(app)
+    assert router is not None
+    monkeypatch.setattr(adapter, "SIZE", 1)
+    first = router.route("GET", "/items/1", {})
+    assert router.route("PUT", "/items/1", {}).handler.__name__ == "on_put"  # emptied, then kept
+    assert router.route("GET", "/items/2", {}) is first  # one Found per template and responder
+    monkeypatch.setattr(router, "_find", lambda path: (Items(), {}, {}, None))  # no template
+    assert router.route("GET", "/items/1", {}) is None

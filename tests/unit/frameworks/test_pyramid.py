@@ -382,9 +382,10 @@ def test_a_decorated_view_groups_requests_refused_before_it(traced):
 
 
 def test_without_introspection_routes_have_no_view(traced, monkeypatch):
-    from appsignal_routes.frameworks import pyramid as adapter  # noqa: PLC0415
+    from appsignal_routes.frameworks import pyramid as adapter
 
     monkeypatch.setattr(adapter, "SIZE", 1)  # one route remembered at a time
+
     @ar.route("/accounts/:account_id")
     def account(request):
         return Response("account")
