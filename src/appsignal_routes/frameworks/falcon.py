@@ -42,9 +42,9 @@ class FalconRouter:
         self._asgi = isinstance(app, falcon.asgi.App)
         self.framework = "Falcon (ASGI)" if self._asgi else "Falcon"
         self._founds = Founds()
-        #: (template, responder) -> Found: asking a decorated (wrapt) responder for its
-        #: ``__self__`` costs microseconds, so it is asked once
-        self._answers: dict[tuple[str, object], Found] = {}
+        #: template -> (its method map, method -> Found): asking a decorated (wrapt)
+        #: responder for its ``__self__`` costs microseconds, so it is asked once
+        self._answers: dict[str, tuple[object, dict[str | None, Found]]] = {}
 
     def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if self._asgi:
@@ -62,19 +62,27 @@ class FalconRouter:
             template: str | None = found[3]
             if template is None:
                 return None
-            responder: object = found[1].get(method) if method and found[1] else None
-            key = (template, responder)
-            answer = self._answers.get(key)
-            if answer is None:
-                answer = self._answer(template, found[0], responder)
-                if len(self._answers) >= SIZE:
-                    self._answers.clear()
-                self._answers[key] = answer
-            return answer
+            return self._found(template, found, method)
         for matcher, _, is_sink in self._app._sink_and_static_routes:
             if matcher.match(path):
                 return _sink_prefix(matcher) if is_sink else _static_prefix(matcher)
         return None
+
+    def _found(self, template: str, found: Any, method: str | None) -> Found:
+        """The template with the responder for ``method`` (remembered per template)."""
+        method_map = found[1]
+        known = self._answers.get(template)
+        if known is not None and known[0] is method_map:
+            answer = known[1].get(method)
+            if answer is not None:
+                return answer
+        else:
+            if len(self._answers) >= SIZE:
+                self._answers.clear()
+            known = self._answers[template] = (method_map, {})
+        responder = method_map.get(method) if method and method_map else None
+        answer = known[1][method] = self._answer(template, found[0], responder)
+        return answer
 
     def _answer(self, template: str, resource: object, responder: object) -> Found:
         if getattr(responder, "__self__", None) is not resource:

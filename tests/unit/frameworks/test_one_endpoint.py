@@ -351,11 +351,13 @@ def test_falcon_answers_are_remembered_bounded(monkeypatch):
 
     app = falcon.App()
     app.add_route("/items/{item_id:int}", Items())
+    app.add_route("/other/{item_id:int}", Items())
     router = router_for(app)
     assert router is not None
     monkeypatch.setattr(adapter, "SIZE", 1)
     first = router.route("GET", "/items/1", {})
     assert router.route("PUT", "/items/1", {}).handler.__name__ == "on_put"  # emptied, then kept
     assert router.route("GET", "/items/2", {}) is first  # one Found per template and responder
+    assert router.route("GET", "/other/2", {}).template == "/other/{item_id:int}"  # emptied
     monkeypatch.setattr(router, "_find", lambda path: (Items(), {}, {}, None))  # no template
     assert router.route("GET", "/items/1", {}) is None
