@@ -153,6 +153,7 @@ def flask_app() -> Flask:
         return "no", 401
 
     app.add_url_rule("/users/<int:user_id>", view_func=stacked)
+    app.add_url_rule("/other", view_func=show_user)
     return app
 
 
@@ -190,9 +191,10 @@ def test_without_a_grouping_processor_the_span_starts_with_the_root_name():
 def test_the_matches_of_founds_are_remembered_bounded(traced, monkeypatch):
     monkeypatch.setattr(_request_start, "_KNOWN", 1)
     app = ar.instrument(flask_app(), tracer_provider=traced.provider)
-    for path in ("/users/7", "/users/8", "/missing", "/users/9"):
+    for path in ("/users/7", "/other", "/missing", "/users/9"):
         call_wsgi(app, path)
-    assert [r.name for r in traced.roots()] == ["Users#show", "Users#show", "GET", "Users#show"]
+    names = [r.name for r in traced.roots()]
+    assert names == ["Users#show", "GET /users/:user_id", "GET", "Users#show"]
 
 
 def test_founds_are_made_once_per_template_and_handler_bounded():
