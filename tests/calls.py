@@ -109,3 +109,8 @@ def server_request(name: str = "GET /raw", route: str | None = None) -> None:
     ):
         if route:
             ar.set_route(route)
+
+
+def template_of(answer: object) -> object:
+    """A router's answer as its template: a ``Found``'s, or the str (or None) itself."""
+    return getattr(answer, "template", answer)

@@ -46,8 +46,9 @@ _RANK: Final[dict[str | None, int]] = {
 #: The sources a request's route can have as it starts (see ``_request_start``).
 AT_START: Final = frozenset({"discovered", "registry", "inferred"})
 
-#: A route a request matched as it started, and where from.
-Match = tuple[str, RouteSource]
+#: A route a request matched as it started, and where from; with a third item, the
+#: root name of the handler it is dispatched to (``@root_name``: rule 1 from the start).
+Match = tuple[str, RouteSource] | tuple[str, RouteSource, str]
 
 #: The request the middleware is serving: its WSGI environ or ASGI scope, and the route
 #: it matched as it started (None: none), for its server span to start with. Set by the
@@ -62,8 +63,10 @@ _WEBSOCKET_SCHEMES: Final = frozenset({"ws", "wss"})
 
 
 #: How the middleware named a server span as it started (see ``_request_start``): its
-#: method, name, route (None: by its method alone), the route's source, and the action
-#: name its start attributes carry (None: none). A plain tuple: one is made per request.
+#: method, name, route (None: by its method alone), the route's source ("root_name":
+#: the name is the root name of the handler the request is dispatched to, the route
+#: discovered), and the action name its start attributes carry (None: none). A plain
+#: tuple: one is made per request.
 Started = tuple[str | None, str, str | None, str, str | None]
 
 
@@ -279,7 +282,11 @@ class RequestGroup:
                 self.route_source = start_source
                 if naming.appsignal_style:
                     self.exported = naming.style(start_route)
-                if self.span_name not in naming.groups or (
+                if start_source == "root_name":  # its handler's @root_name (rule 1)
+                    self.root_name = self.span_name
+                    self.route_source = "discovered"
+                    self.apply()  # the root name attribute, as the mode wants it
+                elif self.span_name not in naming.groups or (
                     action is None and naming.action_name_attr
                 ):
                     self.apply()  # a group the cap has not seen yet, or an attribute to add
@@ -320,7 +327,9 @@ class RequestGroup:
             self.root_name = str(found[0])
             self.root_discovered = True
         elif found is not None and source in (None, found[1]) and (source or not route):
-            self._set(*found)  # (source None: naming it at start failed)
+            self._set(found[0], found[1])  # (source None: naming it at start failed)
+            if len(found) == 3:  # noqa: PLR2004 - a handler's root name (see Match)
+                self.root_name = found[2]
         elif isinstance(route, str) and route:
             known = isinstance(source, str) and source in AT_START
             self._set(route, source if known and isinstance(source, str) else "framework")

@@ -303,7 +303,8 @@ def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:
     current = serving.get()
     found = current[1] if current is not None else None
     if found is not None and found[1] != "inferred":
-        return found[0], {}
+        # its route, or its handler's root name (see Match)
+        return (found[2] if len(found) == 3 else found[0]), {}  # noqa: PLR2004
     method = request_method(sanitize_method(str(scope.get("method", "")).strip()))
     return method or "HTTP", {}
 

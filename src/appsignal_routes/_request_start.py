@@ -27,6 +27,7 @@ from opentelemetry.util.types import Attributes
 from . import _registry
 from ._grouping import (
     HTTP_ROUTE,
+    ROOT_NAME,
     Match,
     Started,
     serving,
@@ -35,6 +36,7 @@ from ._grouping import (
     starting,
     write_started,
 )
+from ._handler_names import HandlerNames, by_method
 from ._infer import infer_template
 from ._isolation import fresh_parent
 from ._processor import current_group
@@ -43,6 +45,7 @@ from .frameworks import Found, RootName, Router, router_for
 logger = logging.getLogger("appsignal_routes")
 
 _FALSE = frozenset({"0", "false", "no", "off"})
+_KNOWN = 1024  # at most this many Founds remembered per app
 
 
 REGEX_ROUTES = ("readable", "raw")
@@ -103,6 +106,42 @@ class RequestStart:
         self.excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
         self._failed = False
         self._router_failed = False
+        self._handlers = HandlerNames()
+        #: id of a router's Found -> (the Found, its match for every method; None: the
+        #: handler's names depend on the method): routers hand the same Found per route
+        self._known: dict[int, tuple[Found, Match | None]] = {}
+
+    def _of_found(self, found: Found, method: str | None, path: str) -> Match:
+        """A route the router found as a ``Found``: a mount's prefix nothing can see
+        into (a declared route outranks it), else the handler's group (remembered)."""
+        if found.opaque:
+            return _outranked(found.template, path)
+        known = self._known.get(id(found))
+        if known is not None and known[0] is found and known[1] is not None:
+            return known[1]
+        return self._found(found, method)
+
+    def _found(self, found: Found, method: str | None) -> Match:
+        """A route the router found with its handler: grouped by the handler's
+        ``@root_name`` or ``@route`` from the start, if it carries one (remembered
+        per Found, which the entry keeps alive, so that its id stays its own)."""
+        handler = found.handler
+        root, route = (None, None) if handler is None else self._handlers.of(handler, method)
+        match: Match
+        if root is not None:
+            if route is None:
+                match = found.template, "discovered", root
+            else:
+                match = route, "decorator", root
+        elif route is not None:
+            match = route, "decorator"
+        else:
+            match = found.template, "discovered"
+        known = self._known
+        if len(known) >= _KNOWN:
+            known.clear()
+        known[id(found)] = (found, None if by_method(handler) else match)
+        return match
 
     def infers(self) -> bool:
         """Whether requests no route matched get an inferred one (``infer_routes=``, or
@@ -118,11 +157,9 @@ class RequestStart:
             if router is not None:
                 route = self._routed(router, method, path, request)
                 if route is not None:
-                    if not isinstance(route, Found):
-                        return route, "discovered"
-                    if route.opaque:  # a mount's prefix: a declared route outranks it
-                        return _outranked(route.template, path)
-                    return route.template, "discovered"  # its handler is not read yet
+                    if isinstance(route, Found):
+                        return self._of_found(route, method, path)
+                    return route, "discovered"
             template = _registry.settings.table.match(path)
             if template is not None:
                 return template.text, "registry"
@@ -194,7 +231,8 @@ def start_naming(
     current = serving.get()
     found = current[1] if current is not None else None
     if found is not None:
-        route, source = found
+        route = found[0]
+        source: str = found[1]
         if type(route) is RootName:  # the handler's name, as a root name: no route
             name = str(route)  # (the record holds the very name the span starts with)
             return (
@@ -202,7 +240,11 @@ def start_naming(
                 attributes,
                 (method, name, None, source, name if start_mode.action_name else None),
             )
-        name = f"{method} {route}" if method else route  # (group_name, inlined)
+        if len(found) == 3:  # noqa: PLR2004 - its handler's root name (rule 1; see Match)
+            name = found[2]
+            source = "root_name"
+        else:
+            name = f"{method} {route}" if method else route  # (group_name, inlined)
         if source == "inferred":  # a guess: never http.route, reserved for real routes
             return name, attributes, (method, name, route, source, name)
         if in_place and type(attributes) is dict:
@@ -267,6 +309,8 @@ class NamingTracer(Tracer):
                 group = current_group.get()
                 if group is None or group.root is not span:
                     write_started(span, started)  # no grouping processor took the record
+                    if started[3] == "root_name":
+                        span.set_attribute(ROOT_NAME, started[1])
                     group = None
                 route = started[2]
                 if given is not attributes and route is not None and type(given) is dict:

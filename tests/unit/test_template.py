@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import appsignal_routes as ar
 from appsignal_routes._template import parse
 
 
@@ -145,3 +146,30 @@ def test_spaces_are_allowed_between_converter_arguments_only(template, message):
         parse(template)
     assert message in str(excinfo.value)
     assert repr(template) in str(excinfo.value)
+
+
+def test_converter_arguments_work_in_decorators_and_routes(traced):
+    from appsignal_routes import _registry
+
+    from ..calls import call_wsgi
+
+    @ar.route("/<any(xhr, jquery, fetch):js>")
+    def script(environ, start_response):
+        start_response("200 OK", [])
+        return [b"js"]
+
+    def refuse(environ, start_response):
+        start_response("401 Unauthorized", [])
+        return [b"no"]
+
+    app = ar.instrument(
+        refuse, routes=["/lang/<string(length=2):code>"], tracer_provider=traced.provider
+    )
+    for path in ("/jquery", "/lang/de", "/lang/deu"):
+        call_wsgi(app, path)
+    assert [r.name for r in traced.roots()] == [
+        "GET /<any(xhr, jquery, fetch):js>",
+        "GET /lang/<string(length=2):code>",
+        "GET",
+    ]
+    assert "/<any(xhr, jquery, fetch):js>" in _registry.registry()

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
+from . import Found
+
 K = TypeVar("K", bound=Hashable)
 
 #: at most this many keys remembered per router
@@ -22,13 +24,14 @@ MISS = "\x00appsignal-routes: not cached"
 
 
 class RouteCache(Generic[K]):
-    """Request key -> template (None: no route), for the current route list only."""
+    """Request key -> template, or the template with its handler (None: no route), for
+    the current route list only."""
 
     def __init__(self, size: int = SIZE) -> None:
         self._size = size
-        self._state: tuple[object, dict[K, str | None]] = (object(), {})
+        self._state: tuple[object, dict[K, str | Found | None]] = (object(), {})
 
-    def entries(self, version: object) -> dict[K, str | None]:
+    def entries(self, version: object) -> dict[K, str | Found | None]:
         """The map for ``version`` of the route list (empty when it changed);
         ``version`` is compared with ``==`` and kept, so objects in it stay alive."""
         current, entries = self._state
@@ -37,7 +40,9 @@ class RouteCache(Generic[K]):
             self._state = (version, entries)
         return entries
 
-    def store(self, entries: dict[K, str | None], key: K, template: str | None) -> None:
+    def store(
+        self, entries: dict[K, str | Found | None], key: K, template: str | Found | None
+    ) -> None:
         """Remember ``template`` for ``key`` in ``entries`` (from ``entries()``)."""
         if len(entries) >= self._size:
             entries.clear()
@@ -53,3 +58,25 @@ def shape(path: str) -> str:
         if part.isdigit() and part.isascii():
             parts[index] = f"\x00{len(part)}"
     return "/".join(parts)
+
+
+class Founds:
+    """One ``Found`` per template and handler, made once (making one costs about a
+    microsecond): for routers that find a route anew for every request."""
+
+    def __init__(self, size: int = SIZE) -> None:
+        self._size = size
+        self._made: dict[tuple[str, object], Found] = {}
+
+    def of(self, template: str, handler: object) -> Found:
+        key = (template, handler)
+        try:
+            found = self._made.get(key)
+        except TypeError:  # an unhashable handler
+            return Found(template, handler)
+        if found is None:
+            found = Found(template, handler)
+            if len(self._made) >= self._size:
+                self._made.clear()
+            self._made[key] = found
+        return found

@@ -14,12 +14,12 @@ to an existing endpoint while another thread's match clears werkzeug's flag befo
 next request here.)
 
 The exported template is ``rule.rule``, the rule as werkzeug holds it (a blueprint's
-``url_prefix`` included). A request werkzeug answers with a 405 or a WebSocket
-mismatch is matched again with an allowed method or the other kind of request, so it
-gets the rule of its path; a redirect werkzeug answers itself (strict slashes: a 308
-to the URL with the slash; merged slashes; an alias or ``redirect_to`` rule) gets the
-rule of the URL it redirects to on the same host, if any.
-"""
+``url_prefix`` included), found with the view function of its endpoint (a decorated view
+groups the request by its decorator from the start). A request werkzeug answers with a
+405 or a WebSocket mismatch is matched again with an allowed method or the other kind of
+request, so it gets the rule of its path; a redirect werkzeug answers itself (strict
+slashes: a 308 to the URL with the slash; merged slashes; an alias or ``redirect_to``
+rule) gets the rule of the URL it redirects to on the same host, if any."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from werkzeug.routing.converters import (
     UUIDConverter,
 )
 
-from . import DiscoveredRoute
+from . import DiscoveredRoute, Found
 from ._route_cache import MISS, RouteCache, shape
 
 #: werkzeug's converters that take any value of digits alone alike (bounds aside)
@@ -57,6 +57,7 @@ class WerkzeugApp(Protocol):
     url_map: Map
     subdomain_matching: bool
     config: Any
+    view_functions: dict[str, Any]
 
 
 class WerkzeugRouter:
@@ -82,7 +83,7 @@ class WerkzeugRouter:
         None when the framework routes it nowhere."""
         raise NotImplementedError
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:
+    def route(self, method: str | None, path: str, request: Any) -> Found | None:
         url_map = self._app.url_map
         # Map.add sets _remap; a new endpoint is counted too, in case another thread's
         # match has already cleared _remap since
@@ -103,7 +104,7 @@ class WerkzeugRouter:
         if found is MISS:
             found = self._match(method, path, server_name, subdomain, websocket)
             self._cache.store(entries, key, found)
-        return found
+        return found  # type: ignore[return-value] # this router stores Found or None
 
     def answers_version(self) -> object | None:
         """A token that changes as the map does (a new map, endpoint or pending rule, as
@@ -136,12 +137,14 @@ class WerkzeugRouter:
 
     def _match(
         self, method: str, path: str, server_name: str, subdomain: str | None, websocket: bool
-    ) -> str | None:
+    ) -> Found | None:
         adapter = self._app.url_map.bind(server_name or "localhost", subdomain=subdomain)
         for _ in range(_STEPS):
             found = _step(adapter, method, path, websocket)
-            if not isinstance(found, tuple):
-                return found
+            if isinstance(found, Rule):
+                return Found(found.rule, self._app.view_functions.get(found.endpoint))
+            if found is None:
+                return None
             method, path, websocket = found
         return None
 
@@ -151,7 +154,7 @@ class WerkzeugRouter:
 
 def _step(
     adapter: MapAdapter, method: str, path: str, websocket: bool
-) -> str | tuple[str, str, bool] | None:
+) -> Rule | tuple[str, str, bool] | None:
     """The rule werkzeug matches, the request to match instead, or None (no rule)."""
     try:
         rule: Rule = adapter.match(path, method, return_rule=True, websocket=websocket)[0]
@@ -165,7 +168,7 @@ def _step(
         return None if redirected is None else (method, redirected, websocket)
     except HTTPException:  # NotFound, BadHost
         return None
-    return rule.rule
+    return rule
 
 
 def _redirected_path(adapter: MapAdapter, url: str) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import bottle
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache
 
@@ -38,9 +38,9 @@ def _mounted(route: bottle.Route) -> tuple[str, bottle.Bottle] | None:
     return "/" + "/".join(segments), target
 
 
-def _route_in(app: bottle.Bottle, method: str, path: str) -> tuple[str | None, bool]:
-    """The rule Bottle routes a request to, and whether ``app``'s own routes alone
-    decided it (not those of an app mounted the WSGI way)."""
+def _route_in(app: bottle.Bottle, method: str, path: str) -> tuple[Found | None, bool]:
+    """The rule Bottle routes a request to, with its callback, and whether ``app``'s own
+    routes alone decided it (not those of an app mounted the WSGI way)."""
     router = app.router
     try:
         route, _ = router.match({"REQUEST_METHOD": method, "PATH_INFO": path})
@@ -50,14 +50,16 @@ def _route_in(app: bottle.Bottle, method: str, path: str) -> tuple[str | None, b
         # the rule of the first method Bottle would allow, asked of Bottle again
         allowed = sorted(str(error.get_header("Allow", "")).split(","))
         route, _ = router.match({"REQUEST_METHOD": allowed[0], "PATH_INFO": path})
+        if _mounted(route) is None:
+            return Found(route.rule, None), True  # a 405: no callback of its own
     mounted = _mounted(route)
     if mounted is None:
         rule: str = route.rule
-        return rule, True
+        return Found(rule, route.callback), True
     prefix, sub_app = mounted
     _, rest = bottle.path_shift("/", path, prefix.count("/"))
     inner, _ = _route_in(sub_app, method, rest or "/")
-    return (None if inner is None else prefix + inner), False
+    return (None if inner is None else Found(prefix + inner.template, inner.handler)), False
 
 
 class BottleRouter:
@@ -71,7 +73,7 @@ class BottleRouter:
         # (method, path) -> rule; a 404 or a 405 costs Bottle an HTTPError to say so
         self._cache: RouteCache[tuple[str, str]] = RouteCache()
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - method and path are all Bottle routes by
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - method and path are all Bottle routes by
         if not path.isascii():
             path = path.encode("latin1").decode("utf8", "ignore")
         key = ((method or "GET").upper(), path)

@@ -27,7 +27,7 @@ import logging
 import types
 import weakref
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import cherrypy
 from cherrypy import _cprequest, _cptree
@@ -45,7 +45,7 @@ from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, _roo
 from appsignal_routes._grouping import RequestGroup
 from appsignal_routes._processor import current_group
 
-from . import DiscoveredRoute, RootName, Router
+from . import DiscoveredRoute, Found, RootName, Router
 from ._cherrypy_names import app_routes, closure, controller_name, routes_template, verb_name
 from ._route_cache import MISS, RouteCache, shape
 
@@ -169,7 +169,7 @@ def _template_name(dispatcher: Any, request: Any) -> tuple[str, bool] | None:
         matched = mapper.routematch(url=request.path_info, environ=request.wsgi_environ)
         template = None if matched is None else routes_template(matched[1].routepath)
         _templates.store(cached, key, template)
-    return None if template is None else (template, False)
+    return None if template is None else (cast("str", template), False)  # (a str stored)
 
 
 class CherryPyRouter:
@@ -189,7 +189,7 @@ class CherryPyRouter:
         self._app = app
         self._learnt: RouteCache[tuple[str, str]] = RouteCache()
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - the method and path are the key
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - the method and path are the key
         found = self._learnt.entries(None).get((method or "GET", shape(path)))
         return found if found is not MISS else None
 

@@ -3,11 +3,12 @@
 The route is ``ResolverMatch.route``, exactly as Django joins it across ``include()``
 (``"api/items/<int:item_id>"``; a ``re_path`` gives its regex): the value the
 OpenTelemetry Django instrumentor writes to ``http.route`` too, so both name a request
-alike. A regex route (``re_path``, Django REST framework's routers) is written in
-Django's path syntax (``^snippets/(?P<pk>[^/.]+)/$`` is ``snippets/<pk>/``, see
-``_regex``) unless ``raw_regex`` keeps the pattern. Only the root's empty route is
-exported as ``"/"`` (an empty ``http.route`` is no route; the instrumentor writes none
-there).
+alike; it is found with the view (``ResolverMatch.func``: a function, or the
+``as_view()`` function of a class-based view or a ViewSet). A regex route (``re_path``,
+Django REST framework's routers) is written in Django's path syntax
+(``^snippets/(?P<pk>[^/.]+)/$`` is ``snippets/<pk>/``, see ``_regex``) unless
+``raw_regex`` keeps the pattern. Only the root's empty route is exported as ``"/"`` (an
+empty ``http.route`` is no route; the instrumentor writes none there).
 
 A resolved route is remembered by the path's shape where the URLconf allows it: when
 every route is a ``path()`` with Django's own converters and no segment of static
@@ -45,7 +46,7 @@ from django.urls.converters import (
 from django.urls.resolvers import ResolverMatch, RoutePattern
 from django.utils import translation
 
-from . import DiscoveredRoute
+from . import DiscoveredRoute, Found
 from ._regex import readable
 from ._route_cache import MISS, RouteCache, shape
 
@@ -78,7 +79,7 @@ class DjangoRouter:
         self._resolver: object = None
         self._by_shape = False
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if method is None:
             return None  # a WebSocket: Django's handlers serve HTTP only
         resolver = get_resolver()  # a new one after clear_url_caches() or a new ROOT_URLCONF
@@ -98,9 +99,9 @@ class DjangoRouter:
         except Resolver404:
             return None
         route = match.route or ""
-        route = _exported(route if self.raw_regex else readable(route))
-        self._cache.store(entries, key, route)
-        return route
+        found = Found(_exported(route if self.raw_regex else readable(route)), match.func)
+        self._cache.store(entries, key, found)
+        return found
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         patterns = cast("Iterable[Any]", get_resolver().url_patterns)

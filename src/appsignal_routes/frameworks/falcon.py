@@ -3,8 +3,10 @@
 A request's path is prepared as Falcon prepares ``req.path`` (PATH_INFO decoded from
 its latin-1 tunnel, or the ASGI scope's ``path``; a trailing slash stripped when
 ``req_options.strip_url_path_trailing_slash`` says so), then ``CompiledRouter.find``
-answers with the ``uri_template`` as written. Routing in Falcon depends on the path
-alone, so a method the resource has no responder for (a 405) gets the same template.
+answers with the ``uri_template`` as written, found with the resource's responder for
+the method (``on_get``), where a decorator may sit. Routing in Falcon depends on the
+path alone, so a method the resource has no responder for (a 405) gets the same
+template, found with the resource's class.
 When no route matches, sinks and static routes are tried in Falcon's own order: a sink
 whose prefix is a plain string (no regex syntax) and a static route are grouped by
 that prefix; a sink with a regex prefix gives no template (a regex is no route).
@@ -22,8 +24,9 @@ from falcon.routing import CompiledRouter
 from falcon.routing.compiled import CompiledRouterNode
 from falcon.routing.static import StaticRoute
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
+from ._route_cache import SIZE, Founds
 
 DISTRIBUTION = "falcon"  # whose installed version route discovery checks
 LOWEST = "3.1.1"  # the lowest release of it this adapter supports, tested in CI
@@ -44,8 +47,12 @@ class FalconRouter:
         #: its templates already hold the mount's path (see ``_mounted``)
         self.whole_path = self._asgi
         self.framework = "Falcon (ASGI)" if self._asgi else "Falcon"
+        self._founds = Founds()
+        #: template -> (its method map, method -> Found): asking a decorated (wrapt)
+        #: responder for its ``__self__`` costs microseconds, so it is asked once
+        self._answers: dict[str, tuple[object, dict[str | None, Found]]] = {}
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - Falcon routes by path alone
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         if self._asgi:
             path = request.get("path") or "/"  # Falcon's req.path keeps the root_path
         elif not path.isascii():
@@ -59,11 +66,34 @@ class FalconRouter:
         found = self._find(path)
         if found is not None:
             template: str | None = found[3]
-            return template
+            if template is None:
+                return None
+            return self._found(template, found, method)
         for matcher, _, is_sink in self._app._sink_and_static_routes:
             if matcher.match(path):
                 return _sink_prefix(matcher) if is_sink else _static_prefix(matcher)
         return None
+
+    def _found(self, template: str, found: Any, method: str | None) -> Found:
+        """The template with the responder for ``method`` (remembered per template)."""
+        method_map = found[1]
+        known = self._answers.get(template)
+        if known is not None and known[0] is method_map:
+            answer = known[1].get(method)
+            if answer is not None:
+                return answer
+        else:
+            if len(self._answers) >= SIZE:
+                self._answers.clear()
+            known = self._answers[template] = (method_map, {})
+        responder = method_map.get(method) if method and method_map else None
+        answer = known[1][method] = self._answer(template, found[0], responder)
+        return answer
+
+    def _answer(self, template: str, resource: object, responder: object) -> Found:
+        if getattr(responder, "__self__", None) is not resource:
+            responder = type(resource)  # Falcon's own 405: the resource's class
+        return self._founds.of(template, responder)
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         yield from self._walk(self._roots)

@@ -32,7 +32,7 @@ from litestar import Litestar
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.utils import normalize_path
 
-from . import DiscoveredRoute, Router
+from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
 from ._route_cache import MISS, RouteCache, shape
 
@@ -59,7 +59,7 @@ class LitestarRouter:
         self._cache: RouteCache[tuple[str | None, str]] = RouteCache()
         self._shaped: tuple[object, bool] = (None, False)  # route-list version, by shape
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:
         # the path as the router prepares it from the scope
         path = str(request.get("path") or "/")
         if root_path := request.get("root_path", ""):
@@ -78,7 +78,7 @@ class LitestarRouter:
         self._cache.store(entries, key, template)
         return template
 
-    def _routed(self, method: str | None, path: str) -> str | None:
+    def _routed(self, method: str | None, path: str) -> str | Found | None:
         try:
             found = self._handle_routing(path=path, method=method)
         except MethodNotAllowedException as error:
@@ -87,10 +87,14 @@ class LitestarRouter:
                 found = self._handle_routing(path=path, method=allowed or "OPTIONS")
             except MethodNotAllowedException:
                 return None
+            template = str(found[4]) if len(found) > 4 else ""  # noqa: PLR2004 - Litestar 2.11+
+            return self._declared_path(template, found[1], path)  # no handler of its own: a 405
         except NotFoundException:
             return None
         template = str(found[4]) if len(found) > 4 else ""  # noqa: PLR2004 - Litestar 2.11+
-        return self._declared_path(template, found[1], path)
+        declared = self._declared_path(template, found[1], path)
+        # with the route handler's function, where a decorator may sit
+        return None if declared is None else Found(declared, getattr(found[1], "fn", None))
 
     def _declared_path(self, template: str, handler: Any, path: str) -> str | None:
         routes = self._app.routes

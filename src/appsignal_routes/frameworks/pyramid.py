@@ -9,8 +9,9 @@ that fails: Pyramid then answers 404, or a later route) still groups the request
 when no route matches fully; a view predicate that fails (Pyramid's 404 or a view
 answering 405) never changes the route. The pattern is exported as written, with
 the leading "/" that Pyramid's matcher adds when it lacks one (``config.include(...,
-route_prefix="api")`` stores "api/items/{item_id}"). An app without routes
-(traversal) is never grouped by discovery.
+route_prefix="api")`` stores "api/items/{item_id}"). A request dispatched by traversal
+is grouped by the view it reaches, once Pyramid has found its context (see
+``_pyramid_traversal``).
 
 A route decided by the path alone is remembered by the path's shape where the routes
 allow it: when no pattern has a segment whose static text is digits alone and every
@@ -29,9 +30,12 @@ from pyramid.predicates import RequestMethodPredicate
 from pyramid.request import Request, apply_request_extensions
 from pyramid.router import Router as PyramidApp
 
-from . import DiscoveredRoute, Router
+from appsignal_routes._handler_names import member
+
+from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
-from ._route_cache import MISS, RouteCache, shape
+from ._pyramid_traversal import listen
+from ._route_cache import MISS, SIZE, RouteCache, shape
 
 DISTRIBUTION = "pyramid"  # whose installed version route discovery checks
 LOWEST = "2.0"  # the lowest release of it this adapter supports, tested in CI
@@ -54,10 +58,11 @@ class PyramidRouter:
     def __init__(self, app: PyramidApp) -> None:
         self._app = app
         # path (or its shape) -> template, for paths whose route no predicate decided
-        self._cache: RouteCache[str] = RouteCache()
+        self._cache: RouteCache[str] = RouteCache()  # (it stores Founds)
         self._shaped: tuple[object, bool] = (None, False)  # route-list version, by shape
+        self._founds: dict[Any, Found] = {}  # route -> its template and view
 
-    def route(self, method: str | None, path: str, request: Any) -> str | None:  # noqa: ARG002 - the method is read from the request, as predicates do
+    def route(self, method: str | None, path: str, request: Any) -> str | Found | None:  # noqa: ARG002 - the method is read from the request, as predicates do
         mapper = self._app.routes_mapper
         if mapper is None:  # a traversal app: Pyramid never asks for routes
             return None
@@ -76,14 +81,42 @@ class PyramidRouter:
         found = cached.get(key, MISS)
         if found is not MISS:
             return found
-        template, by_path_alone = self._match(routes, path, request)
+        route, by_path_alone = self._match(routes, path, request)
+        answer = route if route is None or isinstance(route, str) else self._found(route)
         if by_path_alone:
-            self._cache.store(cached, key, template)
-        return template
+            self._cache.store(cached, key, answer)
+        return answer
 
-    def _match(self, routes: list[Any], path: str, environ: Any) -> tuple[str | None, bool]:
-        """The template of the route Pyramid picks, and whether the path alone decided
-        it (no route with predicates matched the path)."""
+    def _found(self, route: Any) -> Found:
+        """A route's template with its view (see ``_view_of``), made once per route."""
+        found = self._founds.get(route)
+        if found is None:
+            if len(self._founds) >= SIZE:
+                self._founds.clear()
+            found = self._founds[route] = Found(_template(route), self._view_of(route))
+        return found
+
+    def _view_of(self, route: Any) -> object:
+        """The view callable of a route with exactly one view, for any method, as
+        introspection records it (a view class's ``attr`` method, or its ``__call__``);
+        else None: which of several views, or whether a view for some methods only,
+        a request reaches is decided after it starts."""
+        introspector = self._app.registry.introspector
+        intr = introspector.get("routes", route.name)
+        if intr is None:
+            return None  # introspection is off
+        views = [r for r in introspector.related(intr) if r.category_name == "views"]
+        if len(views) != 1 or views[0].get("request_methods"):
+            return None
+        view = views[0].get("callable")
+        if isinstance(view, type):
+            return member(view, views[0].get("attr") or "__call__")
+        return view
+
+    def _match(self, routes: list[Any], path: str, environ: Any) -> tuple[Any, bool]:
+        """The route Pyramid picks (the template of a route only the request's method
+        refused), and whether the path alone decided it (no route with predicates
+        matched the path)."""
         request: Request | None = None
         method_mismatch = None
         for route in routes:
@@ -92,16 +125,17 @@ class PyramidRouter:
                 continue
             predicates = route.predicates
             if not predicates:
-                return _template(route), request is None
+                return route, request is None
             if request is None:
                 request = self._request(environ)
             info = {"match": match, "route": route}
             if all(p(info, request) for p in predicates):
-                return _template(route), False
+                return route, False
             if method_mismatch is None and all(
                 p(info, request) for p in predicates if not isinstance(p, RequestMethodPredicate)
             ):
                 method_mismatch = route  # only its request_method failed
+        # a route only its method refused: its template alone (its view never runs)
         return (None if method_mismatch is None else _template(method_mismatch)), request is None
 
     def _request(self, environ: dict[str, Any]) -> Request:
@@ -178,4 +212,5 @@ def router_for(app: object) -> Router | None:
     if mapper is not None and not hasattr(mapper, "get_routes"):
         msg = f"Pyramid routes mapper without get_routes: {type(mapper).__name__}"
         raise TypeError(msg)
+    listen(app.registry)  # traversal requests: named as Pyramid finds their context
     return PyramidRouter(app)

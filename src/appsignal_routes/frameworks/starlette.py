@@ -13,7 +13,8 @@ mounted app none can see into (``StaticFiles``) is grouped by the mount's path
 unless a declared route matches (an opaque ``Found``). Templates are the paths as
 written, converters included. FastAPI's included routers (not copied into
 ``app.routes`` since 0.137) are read through ``fastapi.routing.iter_route_contexts``,
-with their prefixes.
+with their prefixes. A route is found with its endpoint (a function, or an
+``HTTPEndpoint`` class), so a decorated endpoint groups the request from the start.
 
 Plain routes are matched by their own path regex and methods, which is what their
 ``matches()`` does without building a child scope; any other route is asked through
@@ -65,6 +66,7 @@ class _Entry:
     methods: frozenset[str] | None = None  # a plain HTTP route's methods (None: any)
     below: _Index | None = None  # a Mount's or Host's routes
     first: str | None = None  # the first path segment every path it matches has
+    answer: str | Found | None = None  # a leaf's template, with its endpoint if it has one
     mounted: object = None  # the app of a Mount or Host that has no routes list
     inner: Router | None = None  # that app's router, if one can be read
     answer_below: Any = None  # its answer_below (see _composed.WrappedRouter), if it has one
@@ -156,15 +158,16 @@ class StarletteRouter:
             path = getattr(item, "path", None)
             path = path if isinstance(path, str) else None
             regex = getattr(item, "path_regex", None)
+            answer = _answer(path, getattr(original, "endpoint", None))
             if kind in _PLAIN_HTTP and regex is not None and path is not None:
                 methods = getattr(item, "methods", None)
                 methods = frozenset(methods) if methods else None
                 entries.append(
-                    _Entry(item, path, regex.match, "http", methods, None, _static(path))
+                    _Entry(item, path, regex.match, "http", methods, None, _static(path), answer)
                 )
             elif kind in _PLAIN_WEBSOCKET and regex is not None and path is not None:
                 entries.append(
-                    _Entry(item, path, regex.match, "websocket", None, None, _static(path))
+                    _Entry(item, path, regex.match, "websocket", None, None, _static(path), answer)
                 )
             elif isinstance(original, (Mount, Host)):
                 below = getattr(item, "routes", None)
@@ -184,7 +187,7 @@ class StarletteRouter:
                         entry.mount_match = regex.match if "(?P<path>" in regex.pattern else None
                     entries.append(entry)
             else:
-                entries.append(_Entry(item, path))
+                entries.append(_Entry(item, path, answer=answer))
         return _Index(entries)
 
     def _router_of(self, app: object) -> Router | None:
@@ -215,6 +218,14 @@ class _Held:
 
 #: whether an answer may be remembered: always, never, or while (router, version) holds
 Remember = bool | tuple[Router, object]
+
+
+def _answer(path: str | None, endpoint: object) -> str | Found | None:
+    """What a leaf route answers: its template, found with its endpoint if it has one."""
+    if path is None or endpoint is None:
+        return path
+    return Found(path, endpoint)
+
 
 #: route types whose ``matches()`` is exactly "path regex, then methods"
 _PLAIN_HTTP: set[type] = {Route}
@@ -267,9 +278,9 @@ def _find(
                 continue
             methods = entry.methods
             if methods is None or method in methods:
-                return entry.template, True
+                return entry.answer, True
             if partial is _PARTIAL_NONE:
-                partial = entry.template
+                partial = entry.answer
             continue
         match, child = _matches(entry, scope, path)
         if match is Match.NONE:
@@ -322,7 +333,7 @@ def _below(
         return (found if below_mount(inner) else prefixed(prefix, found)), remember
     if entry.mounted is not None and entry.template is not None:  # none can see into it
         return Found(entry.template, entry.mounted, opaque=True), True
-    return entry.template, True
+    return (entry.template if entry.answer is None else entry.answer), True
 
 
 def path_of(scope: Any) -> str:

@@ -33,7 +33,7 @@ import appsignal_routes as ar
 from appsignal_routes.frameworks import DiscoveredRoute
 from appsignal_routes.frameworks import django as adapter
 
-from ...calls import call_wsgi
+from ...calls import call_wsgi, template_of
 from . import django_settings  # noqa: F401 - configures Django before the URLconf below
 
 HERE = __name__
@@ -52,6 +52,12 @@ class Orders(View):
 
 def stats(request):
     return JsonResponse({"requests": 1})
+
+
+@require_http_methods(["GET", "POST"])
+@ar.route("/admin/users/:user_id")
+def admin_user(request, user_id):
+    return JsonResponse({"id": user_id})
 
 
 def crash(request):
@@ -100,6 +106,9 @@ urlpatterns = [
     path("users/<int:user_id>", show_user),
     path("orders/<int:order_id>", Orders.as_view()),
     path("admin/stats", stats),
+    path("admin/users/<int:user_id>", admin_user),
+    path("admin/orders/<int:order_id>", Orders.as_view()),
+    path("people/<int:user_id>", admin_user),
     path("crash", crash),
     path("stream", stream),
     path("legacy/<int:legacy_id>", legacy),
@@ -298,7 +307,7 @@ def test_a_websocket_is_no_django_route():
     router = adapter.router_for(get_asgi_application())
     assert router is not None
     assert router.framework == "Django (ASGI)"
-    assert router.route(None, "/users/1", {}) is None
+    assert template_of(router.route(None, "/users/1", {})) is None
 
 
 def test_other_objects_are_not_django_apps():
@@ -469,9 +478,17 @@ def test_ids_share_one_resolve_where_any_value_resolves_alike(traced, monkeypatc
         resolver = django.urls.get_resolver()
         original = resolver.resolve
         monkeypatch.setattr(resolver, "resolve", lambda p: resolves.append(p) or original(p))
-        routes = [router.route("GET", f"/users/{n}/posts/{n * 7}", {}) for n in range(100, 110)]
-        assert router.route("GET", "/users/1/posts/x", {}) == "users/<int:user_id>/posts/<str:slug>"
-        assert router.route("GET", "/users/x/posts/1", {}) is None  # not an int: no route
+        routes = [
+            template_of(router.route("GET", f"/users/{n}/posts/{n * 7}", {}))
+            for n in range(100, 110)
+        ]
+        assert (
+            template_of(router.route("GET", "/users/1/posts/x", {}))
+            == "users/<int:user_id>/posts/<str:slug>"
+        )
+        assert (
+            template_of(router.route("GET", "/users/x/posts/1", {})) is None
+        )  # not an int: no route
     assert routes == ["users/<int:user_id>/posts/<str:slug>"] * 10
     # one resolve for the ten ids of one shape; then one each for the new shapes
     assert resolves == ["/users/100/posts/700", "/users/1/posts/x", "/users/x/posts/1"]
@@ -494,6 +511,41 @@ def test_where_a_value_decides_every_path_is_resolved_on_its_own(monkeypatch, pa
     with urlconf(monkeypatch, "valued_urls", patterns):
         router = adapter.router_for(get_wsgi_application())
         assert router is not None
-        answers = [router.route("GET", p, {}) for p in paths]
+        answers = [template_of(router.route("GET", p, {})) for p in paths]
         djangos = [adapter.readable(django.urls.resolve(p).route) for p in paths]
     assert answers == djangos  # Django's own answer for each path, in either order
+
+
+# One endpoint, one group: a decorated view's requests refused before it runs
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+@pytest.mark.parametrize(
+    ("method", "path_", "status", "group"),
+    [
+        # the middleware's 401, before the view
+        ("GET", "/admin/users/7", 401, ("GET /admin/users/:user_id", "/admin/users/:user_id")),
+        ("GET", "/admin/orders/7", 401, ("Orders#get", "admin/orders/<int:order_id>")),
+        ("HEAD", "/admin/orders/7", 401, ("Orders#get", "admin/orders/<int:order_id>")),
+        # a 405 from require_http_methods, around the decorated function
+        ("DELETE", "/people/3", 405, ("DELETE /admin/users/:user_id", "/admin/users/:user_id")),
+    ],
+)
+def test_a_decorated_view_groups_requests_it_never_sees(traced, kind, method, path_, status, group):
+    app = wsgi(traced) if kind == "wsgi" else asgi(traced)
+    assert request(app, kind, path_, method) == status
+    assert exported(traced)[:2] == group
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+def test_a_csrf_failure_is_grouped_by_the_decorated_view(traced, kind, caplog):
+    caplog.set_level(logging.CRITICAL, logger="django.security.csrf")
+    middleware = ["django.middleware.csrf.CsrfViewMiddleware"]
+    with override_settings(MIDDLEWARE=middleware):
+        app = wsgi(traced) if kind == "wsgi" else asgi(traced)
+        assert request(app, kind, "/admin/users/7", "POST") == 403
+    assert exported(traced) == (
+        "POST /admin/users/:user_id",
+        "/admin/users/:user_id",
+        "decorator",
+    )

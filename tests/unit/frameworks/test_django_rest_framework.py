@@ -53,8 +53,27 @@ class SnippetViewSet(viewsets.ViewSet):
         return Response({"highlighted": pk})
 
 
+@ar.root_name
+class NoteViewSet(SnippetViewSet):
+    """The same actions, each named ``NoteViewSet#action`` by the bare decorator."""
+
+    def list(self, request: Any, format: str | None = None) -> Response:  # noqa: A002
+        return Response([])
+
+    def create(self, request: Any, format: str | None = None) -> Response:  # noqa: A002
+        return Response({}, status=201)
+
+    def retrieve(self, request: Any, pk: str, format: str | None = None) -> Response:  # noqa: A002
+        return Response({"id": pk})
+
+    @action(detail=True)
+    def highlight(self, request: Any, pk: str, format: str | None = None) -> Response:  # noqa: A002
+        return Response({"highlighted": pk})
+
+
 router = DefaultRouter()
 router.register("snippets", SnippetViewSet, basename="snippet")
+router.register("notes", NoteViewSet, basename="note")
 
 urlpatterns = [path("api/", include(router.urls))]
 
@@ -107,3 +126,35 @@ def test_start_regex_routes_raw_keeps_the_patterns(traced):
         r"GET api/snippets/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$",
         r"api/snippets/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$",
     )
+
+
+NOTES = "api/notes/<pk>/"
+DECORATED = [
+    ("GET", "/api/notes/", 200, ("NoteViewSet#list", "api/notes/", "root_name")),
+    ("POST", "/api/notes/", 403, ("NoteViewSet#create", "api/notes/", "root_name")),
+    (
+        "GET",
+        "/api/notes/5.json",
+        200,
+        ("NoteViewSet#retrieve", "api/notes/<pk>.<format>", "root_name"),
+    ),
+    ("HEAD", "/api/notes/5/", 200, ("NoteViewSet#retrieve", NOTES, "root_name")),
+    (
+        "GET",
+        "/api/notes/5/highlight/",
+        200,
+        ("NoteViewSet#highlight", "api/notes/<pk>/highlight/", "root_name"),
+    ),
+    # a method no action takes: a root name names its action alone
+    ("DELETE", "/api/notes/5/", 405, ("DELETE api/notes/<pk>/", NOTES, "discovered")),
+]
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+@pytest.mark.parametrize(("method", "path_", "status", "group"), DECORATED)
+def test_a_decorated_viewset_names_each_action_refused_or_not(
+    traced, kind, method, path_, status, group
+):
+    app = wsgi(traced) if kind == "wsgi" else asgi(traced)
+    assert request(app, kind, path_, method) == status
+    assert exported(traced) == group

@@ -16,7 +16,7 @@ from pyramid.response import Response
 import appsignal_routes as ar
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
 
-from ...calls import call_wsgi
+from ...calls import call_wsgi, template_of
 
 
 def grouped(traced):
@@ -206,10 +206,10 @@ def test_a_non_ascii_path_is_decoded_as_pyramid_decodes_it(traced):
     assert call_wsgi(app, "/café/x")[0] == "200 OK"
     assert [name for name, _, _ in grouped(traced)] == ["GET /café/{name}"]
     # PATH_INFO that is not UTF-8: no route (Pyramid cannot decode it either)
-    assert router_for(make_app(extra)).route("GET", "/\xff", {}) is None
+    assert template_of(router_for(make_app(extra)).route("GET", "/\xff", {})) is None
 
 
-def test_a_traversal_app_is_not_grouped_by_discovery(traced):
+def test_a_traversal_app_is_grouped_by_its_view_not_at_start(traced):
     class Root:
         pass
 
@@ -218,7 +218,7 @@ def test_a_traversal_app_is_not_grouped_by_discovery(traced):
         app = config.make_wsgi_app()
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert call_wsgi(wrapped, "/")[0] == "200 OK"
-    assert grouped(traced) == [("GET", None, "method")]
+    assert grouped(traced) == [("GET /", "/", "discovered")]  # see test_pyramid_traversal
     assert list(router_for(app).routes()) == []
 
 
@@ -303,10 +303,12 @@ def test_ids_share_one_match_where_any_value_matches_alike(monkeypatch):
     monkeypatch.setattr(
         type(router), "_match", lambda self, r, p, e: matched.append(p) or original(self, r, p, e)
     )
-    answers = [router.route("GET", f"/users/{n}/posts/{n * 7}", {}) for n in range(100, 110)]
+    answers = [
+        template_of(router.route("GET", f"/users/{n}/posts/{n * 7}", {})) for n in range(100, 110)
+    ]
     assert answers == ["/users/{user_id}/posts/{post_id:\\d+}"] * 10
-    assert router.route("GET", "/users/1/posts/x", {}) is None  # not digits: no route
-    assert router.route("GET", "/users/42", {}) == "/users/:user_id"
+    assert template_of(router.route("GET", "/users/1/posts/x", {})) is None  # not digits: no route
+    assert template_of(router.route("GET", "/users/42", {})) == "/users/:user_id"
     # one match for the ten ids of one shape; then one each for the new shapes
     assert matched == ["/users/100/posts/700", "/users/1/posts/x", "/users/42"]
 
@@ -329,5 +331,72 @@ def test_where_a_value_decides_every_path_is_matched_on_its_own(patterns, order)
     app = routes_app(patterns)
     router = router_for(app)
     assert router is not None
-    answers = [router.route("GET", p, {}) for p in paths]
+    answers = [template_of(router.route("GET", p, {})) for p in paths]
     assert answers == [pyramids_own(app, p) for p in paths]  # in either order
+
+
+def test_a_decorated_view_groups_requests_refused_before_it(traced):
+    @ar.route("/accounts/:account_id")
+    def account(request):
+        return Response("account")
+
+    @ar.root_name
+    class AccountViews:
+        def __init__(self, request):
+            self.request = request
+
+        def show(self):
+            return Response("show")
+
+    @ar.root_name("Accounts#only_get")
+    def only_get(request):
+        return Response("get")
+
+    def refuse(event):
+        if "deny" in event.request.params:
+            raise HTTPUnauthorized
+
+    with Configurator() as config:
+        config.add_subscriber(refuse, NewRequest)
+        config.add_route("account", "/accounts/{account_id}")
+        config.add_view(account, route_name="account")
+        config.add_route("shown", "/shown/{account_id}")
+        config.add_view(AccountViews, route_name="shown", attr="show")
+        config.add_route("only_get", "/only-get")
+        config.add_view(only_get, route_name="only_get", request_method="GET")
+        config.add_route("get_route", "/get-route", request_method="GET")
+        config.add_view(only_get, route_name="get_route")
+        app = config.make_wsgi_app()
+    wrapped = ar.instrument(app, tracer_provider=traced.provider)
+    assert call_wsgi(wrapped, "/accounts/3", query="deny")[0].startswith("401")
+    assert call_wsgi(wrapped, "/shown/3", query="deny")[0].startswith("401")
+    # a view for some methods only, a route for some: its view is not known at start
+    assert call_wsgi(wrapped, "/only-get", query="deny")[0].startswith("401")
+    assert call_wsgi(wrapped, "/get-route", "POST")[0].startswith("404")
+    assert grouped(traced) == [
+        ("GET /accounts/:account_id", "/accounts/:account_id", "decorator"),
+        ("AccountViews#show", "/shown/{account_id}", "root_name"),
+        ("GET /only-get", "/only-get", "discovered"),
+        ("POST /get-route", "/get-route", "discovered"),
+    ]
+
+
+def test_without_introspection_routes_have_no_view(traced, monkeypatch):
+    from appsignal_routes.frameworks import pyramid as adapter
+
+    monkeypatch.setattr(adapter, "SIZE", 1)  # one route remembered at a time
+
+    @ar.route("/accounts/:account_id")
+    def account(request):
+        return Response("account")
+
+    with Configurator() as config:
+        config.introspection = False
+        config.add_route("account", "/accounts/{account_id}")
+        config.add_view(account, route_name="account")
+        config.add_route("other", "/other")
+        config.add_view(account, route_name="other")
+        app = config.make_wsgi_app()
+    router = router_for(app)
+    assert router.route("GET", "/accounts/3", {}).handler is None
+    assert router.route("GET", "/other", {}).template == "/other"
