@@ -246,7 +246,7 @@ def test_the_handler_of_several_paths_is_found_by_the_path_it_fits():
     # as Litestar before 2.11 answers: the handler, and no template
     router._handle_routing = lambda **kwargs: routing(**kwargs)[:4]
     asked = {
-        path: router.route("GET", path, {"type": "http", "path": path})
+        path: template_of(router.route("GET", path, {"type": "http", "path": path}))
         for path in ["/schema/v/1/latest", "/schema/v/2", "/schema", "/schema/openapi.json"]
     }
     assert asked == {
@@ -260,10 +260,10 @@ def test_the_handler_of_several_paths_is_found_by_the_path_it_fits():
     found = routing(path="/schema/v/2", method="GET")[:4]
     router._handle_routing = lambda **kwargs: (*found, "/schema/v/{n}")
     scope = {"type": "http", "path": "/elsewhere/x"}
-    assert router.route("GET", "/elsewhere/x", scope) == "/schema/v/{n:int}"
+    assert template_of(router.route("GET", "/elsewhere/x", scope)) == "/schema/v/{n:int}"
     router._handle_routing = lambda **kwargs: found
     scope = {"type": "http", "path": "/elsewhere/y"}
-    assert router.route("GET", "/elsewhere/y", scope) in {
+    assert template_of(router.route("GET", "/elsewhere/y", scope)) in {
         "/schema/v/{n:int}/latest",
         "/schema/v/{n:int}",
         "/schema",
