@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -19,6 +20,7 @@ from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
 import appsignal_routes as ar
+from appsignal_routes._lifespan import flush as lifespan_flush
 
 
 def queued_provider() -> tuple[TracerProvider, InMemorySpanExporter]:
@@ -220,3 +222,13 @@ def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(libra
     provider.shutdown()
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert served_meanwhile.count(True) > 1  # ran while the shutdown was flushing
+
+
+def test_under_an_unknown_event_loop_the_flush_waits_in_place(monkeypatch):
+    """No asyncio loop running, no trio imported: the flush waits as it always did."""
+    provider, exporter = queued_provider()
+    monkeypatch.delitem(sys.modules, "trio", raising=False)
+    coroutine = lifespan_flush(provider)
+    with pytest.raises(StopIteration):
+        coroutine.send(None)  # done without ever suspending
+    assert len(exporter.get_finished_spans()) == 1

@@ -260,3 +260,42 @@ def test_a_request_made_from_a_websocket_after_it_was_accepted_keeps_its_callers
     assert inner.kind is SpanKind.SERVER
     assert inner.parent is not None
     assert inner.parent.span_id == outer.context.span_id
+
+
+def test_a_callable_whose_parameters_cannot_be_told_is_called_the_asgi_3_way(traced):
+    class Opaque:  # no signature to read: called as ASGI 3
+        __signature__ = property(lambda self: (_ for _ in ()).throw(ValueError("none")))
+
+        def __call__(self, *args: Any) -> Any:
+            return PlainTextResponse("opaque")(*args)
+
+    client = TestClient(ar.instrument_asgi(Opaque(), tracer_provider=traced.provider))
+    assert client.get("/o").text == "opaque"
+
+    def variadic(*args: Any) -> Any:  # no count of parameters either
+        return PlainTextResponse("variadic")(*args)
+
+    client = TestClient(ar.instrument_asgi(variadic, tracer_provider=traced.provider))
+    assert client.get("/v").text == "variadic"
+
+
+def test_a_span_left_open_under_an_ended_request_is_no_caller(traced):
+    """The current span still open, but the request it belongs to has ended: another
+    request's left-over context, not a caller's."""
+    tracer = traced.tracer
+    left: list[contextvars.Context] = []
+
+    async def first(scope: Any, receive: Any, send: Any) -> None:
+        span = tracer.start_span("left open")  # a user's span never ended
+        with trace.use_span(span, end_on_exit=False):
+            left.append(contextvars.copy_context())
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = ar.instrument_asgi(first, tracer_provider=traced.provider)
+    asyncio.run(asgi_call(app, asgi_scope("/first")))
+    left[0].run(asyncio.run, asgi_call(app, asgi_scope("/second")))
+    roots = [s for s in traced.spans() if s.kind is SpanKind.SERVER]
+    assert len(roots) == 2
+    assert all(root.parent is None for root in roots)
+    assert len({root.context.trace_id for root in roots}) == 2
