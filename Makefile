@@ -112,7 +112,7 @@ versions:
 # framework installed (the framework adapters' tests need them all: left to `pytest`).
 lowest:
 	test -x .venv-lowest/bin/python || $(PYTHON) -m venv .venv-lowest
-	.venv-lowest/bin/python -m pip install --quiet -e . pytest hypothesis flask \
+	.venv-lowest/bin/python -m pip install --quiet -e . pytest hypothesis flask trio \
 	  -c tests/lowest-constraints.txt
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit \
 	  --ignore=tests/unit/frameworks

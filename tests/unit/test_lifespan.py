@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,9 +15,6 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.testclient import TestClient
 
 import appsignal_routes as ar
 from appsignal_routes._lifespan import flush as lifespan_flush
@@ -92,28 +89,6 @@ def test_an_error_raised_before_any_message_reaches_the_server():
     decides (uvicorn --lifespan auto serves the app, --lifespan on exits)."""
     with pytest.raises(RuntimeError, match="only http"):
         run(ar.instrument(refuses_lifespan), STARTUP_SHUTDOWN)
-
-
-def test_a_startup_error_raised_at_once_reaches_a_test_client():
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        raise RuntimeError("database down")
-        yield  # pragma: no cover - never reached
-
-    class Refusing:  # a middleware that fails as the lifespan starts, before any message
-        def __init__(self, app: Starlette) -> None:
-            self.app = app
-
-        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-            if scope["type"] == "lifespan":
-                raise RuntimeError("no configuration")
-            await self.app(scope, receive, send)
-
-    app = Starlette(lifespan=lifespan, middleware=[Middleware(Refusing)])
-    for given in (Starlette(lifespan=lifespan), app):
-        for served in (given, ar.instrument(given)):
-            with pytest.raises(RuntimeError), TestClient(served):
-                pass  # pragma: no cover - never reached
 
 
 def test_completes_a_startup_the_app_left_unanswered():

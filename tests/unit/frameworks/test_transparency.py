@@ -4,17 +4,21 @@ frameworks' own test suites found; ``make suites`` runs those suites)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+from collections.abc import AsyncIterator
 from typing import Any
 
 import flask
 import httpx
+import pytest
 import werkzeug.test
 from opentelemetry import baggage, context, trace
 from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.endpoints import HTTPEndpoint, WebSocketEndpoint
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
@@ -22,7 +26,7 @@ from starlette.testclient import TestClient
 
 import appsignal_routes as ar
 
-from .test_isolation import asgi_call, asgi_scope
+from ..test_isolation import asgi_call, asgi_scope
 
 # 1. a class-style ASGI 3 app ---------------------------------------------------------
 
@@ -70,6 +74,31 @@ def test_an_asgi_2_class_and_a_plain_function_returning_an_awaitable(traced):
         response = client.get("/x")
         assert (response.status_code, response.text) == (201, "/x")
     assert len(traced.roots()) == 2
+
+
+# 2. an error raised as the lifespan starts -------------------------------------------
+
+
+def test_a_startup_error_raised_at_once_reaches_a_test_client():
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        raise RuntimeError("database down")
+        yield  # pragma: no cover - never reached
+
+    class Refusing:  # a middleware that fails as the lifespan starts, before any message
+        def __init__(self, app: Starlette) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "lifespan":
+                raise RuntimeError("no configuration")
+            await self.app(scope, receive, send)
+
+    app = Starlette(lifespan=lifespan, middleware=[Middleware(Refusing)])
+    for given in (Starlette(lifespan=lifespan), app):
+        for served in (given, ar.instrument(given)):
+            with pytest.raises(RuntimeError), TestClient(served):
+                pass  # pragma: no cover - never reached
 
 
 # 3. a scope whose client is any iterable ---------------------------------------------
