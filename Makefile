@@ -43,11 +43,22 @@ matrix: $(STAMP)
 	@cat $(MATRIX_FIGURES)
 
 # The frameworks' own test suites (their source distributions at the installed versions,
-# fetched from PyPI into .venv/suites), run as released and with every app a test client
-# is handed instrumented: fails on a test that passes only without the toolkit.
+# fetched from PyPI into .venv-suites/suites), run as released and with every app a test
+# client is handed instrumented: fails on a test that passes only without the toolkit.
+# In .venv-suites, with what those suites need (trio among it), and the toolkit's own
+# trio tests first.
 SUITES ?= starlette
-suites: $(STAMP)
-	$(BIN)/python -m tests.suites.run $(SUITES)
+SUITES_VENV := .venv-suites
+SUITES_STAMP := $(SUITES_VENV)/.installed
+$(SUITES_STAMP): pyproject.toml
+	test -x $(SUITES_VENV)/bin/python || $(PYTHON) -m venv $(SUITES_VENV)
+	$(SUITES_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SUITES_VENV)/bin/python -m pip install --quiet -e ".[suites]"
+	touch $(SUITES_STAMP)
+
+suites: $(SUITES_STAMP)
+	$(SUITES_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/suites/test_trio.py
+	$(SUITES_VENV)/bin/python -m tests.suites.run $(SUITES)
 
 # Load, collector faults, graceful restarts, pre-fork, hostile input, containment,
 # security: real servers and the loopback receiver. Prints the figures it measured.
@@ -112,7 +123,7 @@ versions:
 # framework installed (the framework adapters' tests need them all: left to `pytest`).
 lowest:
 	test -x .venv-lowest/bin/python || $(PYTHON) -m venv .venv-lowest
-	.venv-lowest/bin/python -m pip install --quiet -e . pytest hypothesis flask trio \
+	.venv-lowest/bin/python -m pip install --quiet -e . pytest hypothesis flask \
 	  -c tests/lowest-constraints.txt
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -p no:randomly tests/unit \
 	  --ignore=tests/unit/frameworks
@@ -120,4 +131,4 @@ lowest:
 test: lint types docs pytest matrix versions lowest suites
 
 clean:
-	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* .venv-lowest site .coverage .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS_VENV) $(SUITES_VENV) .venv-3.* .venv-lowest site .coverage .mypy_cache .pytest_cache .ruff_cache

@@ -2,7 +2,7 @@
 
 ``python -m tests.suites.run starlette [fastapi ...]`` (``make suites``): fetches the
 framework's source distribution at the installed version from PyPI (``pip download``,
-cached under ``.venv/suites/``; nothing of it is committed), runs its tests twice (as
+cached under ``.venv-suites/suites/``; nothing of it is committed), runs its tests twice (as
 released, then with ``plugin/_appsignal_routes_suite.py``, which serves every app a
 test client is handed through ``ar.instrument(app)``), and fails on any test that passes
 without the toolkit and not with it, apart from those listed in ``KNOWN`` with the
@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = ROOT / ".venv" / "suites"
+CACHE = Path(sys.prefix) / "suites"  # in the environment that runs them
 PLUGIN = Path(__file__).resolve().parent / "plugin"
 
 #: The test directories of each suite, and pytest options of its own.

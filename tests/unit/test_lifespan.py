@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import trio
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -185,15 +184,7 @@ def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(libra
                 app({"type": "lifespan"}, receive, send), other_work(asyncio.sleep)
             )
 
-        async def main_trio() -> None:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(other_work, trio.sleep)
-                await app({"type": "lifespan"}, receive, send)
-
-        if library == "asyncio":
-            asyncio.run(main_asyncio())
-        else:
-            trio.run(main_trio)
+        asyncio.run(main_asyncio())
     provider.shutdown()
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert served_meanwhile.count(True) > 1  # ran while the shutdown was flushing
