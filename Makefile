@@ -43,11 +43,22 @@ matrix: $(STAMP)
 	@cat $(MATRIX_FIGURES)
 
 # The frameworks' own test suites (their source distributions at the installed versions,
-# fetched from PyPI into .venv/suites), run as released and with every app a test client
-# is handed instrumented: fails on a test that passes only without the toolkit.
+# fetched from PyPI into .venv-suites/suites), run as released and with every app a test
+# client is handed instrumented: fails on a test that passes only without the toolkit.
+# In .venv-suites, with what those suites need (trio among it), and the toolkit's own
+# trio tests first.
 SUITES ?= starlette
-suites: $(STAMP)
-	$(BIN)/python -m tests.suites.run $(SUITES)
+SUITES_VENV := .venv-suites
+SUITES_STAMP := $(SUITES_VENV)/.installed
+$(SUITES_STAMP): pyproject.toml
+	test -x $(SUITES_VENV)/bin/python || $(PYTHON) -m venv $(SUITES_VENV)
+	$(SUITES_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SUITES_VENV)/bin/python -m pip install --quiet -e ".[suites]"
+	touch $(SUITES_STAMP)
+
+suites: $(SUITES_STAMP)
+	$(SUITES_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/suites/test_trio.py
+	$(SUITES_VENV)/bin/python -m tests.suites.run $(SUITES)
 
 # Load, collector faults, graceful restarts, pre-fork, hostile input, containment,
 # security: real servers and the loopback receiver. Prints the figures it measured.
@@ -172,4 +183,4 @@ graphql-newest:
 test: lint types docs pytest matrix versions lowest frameworks-lowest graphql-newest suites
 
 clean:
-	rm -rf $(VENV) $(PEERS_VENV) .venv-3.* .venv-lowest $(FW_LOWEST) $(GRAPHQL33) site .coverage .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS_VENV) $(SUITES_VENV) .venv-3.* .venv-lowest $(FW_LOWEST) $(GRAPHQL33) site .coverage .mypy_cache .pytest_cache .ruff_cache

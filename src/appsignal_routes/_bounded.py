@@ -74,7 +74,7 @@ async def run_off_loop(timeout: float, work: Callable[[], object], what: str) ->
 
 
 def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():
+    with contextlib.suppress(asyncio.InvalidStateError):  # cancelled as the loop ended
         future.set_result(None)
 
 

@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterator
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import trio
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.testclient import TestClient
 
 import appsignal_routes as ar
+from appsignal_routes._lifespan import flush as lifespan_flush
 
 
 def queued_provider() -> tuple[TracerProvider, InMemorySpanExporter]:
@@ -90,28 +88,6 @@ def test_an_error_raised_before_any_message_reaches_the_server():
     decides (uvicorn --lifespan auto serves the app, --lifespan on exits)."""
     with pytest.raises(RuntimeError, match="only http"):
         run(ar.instrument(refuses_lifespan), STARTUP_SHUTDOWN)
-
-
-def test_a_startup_error_raised_at_once_reaches_a_test_client():
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        raise RuntimeError("database down")
-        yield  # pragma: no cover - never reached
-
-    class Refusing:  # a middleware that fails as the lifespan starts, before any message
-        def __init__(self, app: Starlette) -> None:
-            self.app = app
-
-        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-            if scope["type"] == "lifespan":
-                raise RuntimeError("no configuration")
-            await self.app(scope, receive, send)
-
-    app = Starlette(lifespan=lifespan, middleware=[Middleware(Refusing)])
-    for given in (Starlette(lifespan=lifespan), app):
-        for served in (given, ar.instrument(given)):
-            with pytest.raises(RuntimeError), TestClient(served):
-                pass  # pragma: no cover - never reached
 
 
 def test_completes_a_startup_the_app_left_unanswered():
@@ -208,15 +184,17 @@ def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(libra
                 app({"type": "lifespan"}, receive, send), other_work(asyncio.sleep)
             )
 
-        async def main_trio() -> None:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(other_work, trio.sleep)
-                await app({"type": "lifespan"}, receive, send)
-
-        if library == "asyncio":
-            asyncio.run(main_asyncio())
-        else:
-            trio.run(main_trio)
+        asyncio.run(main_asyncio())
     provider.shutdown()
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert served_meanwhile.count(True) > 1  # ran while the shutdown was flushing
+
+
+def test_under_an_unknown_event_loop_the_flush_waits_in_place(monkeypatch):
+    """No asyncio loop running, no trio imported: the flush waits as it always did."""
+    provider, exporter = queued_provider()
+    monkeypatch.delitem(sys.modules, "trio", raising=False)
+    coroutine = lifespan_flush(provider)
+    with pytest.raises(StopIteration):
+        coroutine.send(None)  # done without ever suspending
+    assert len(exporter.get_finished_spans()) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -11,10 +13,12 @@ import threading
 import time
 
 import pytest
+from opentelemetry import trace
 
 import appsignal_routes as ar
 from appsignal_routes import _signals
 
+from ..conftest import make_traced
 from ..receiver import running_receiver
 
 SCRIPT = textwrap.dedent(
@@ -362,3 +366,159 @@ def test_on_an_event_loop_a_request_in_flight_at_sigterm_ends_and_is_exported(mo
     assert "done" in words
     assert returncode == -signal.SIGTERM
     assert [span.name for span in roots] == ["GET /slow/:id"]
+
+
+# On an event loop's thread: nothing waits there ----------------------------------------
+
+
+def test_on_event_loop_tells_a_running_loop():
+    assert not _signals.on_event_loop()
+
+    async def inside() -> bool:
+        return _signals.on_event_loop()
+
+    assert asyncio.run(inside())  # (trio's: tests/suites/test_trio.py, run by make suites)
+
+
+class Gate:
+    """A flush that waits until released (a collector that has not answered yet)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.calls: list[int] = []
+
+    def __call__(self, timeout_millis: int) -> None:
+        self.calls.append(timeout_millis)
+        self.release.wait(5)
+
+
+def test_a_servers_stop_on_a_loop_is_called_once_the_flush_is_done(drain_reset):
+    gate = Gate()
+    stopped: list[bool] = []
+
+    async def serve() -> None:
+        main_thread_loop = asyncio.get_running_loop()
+        _signals._start_draining(gate, lambda: 0, lambda: stopped.append(True))
+        for _ in range(3):
+            await asyncio.sleep(0)  # the loop goes on while the flush waits
+        assert stopped == []
+        gate.release.set()
+        while not stopped:
+            await asyncio.sleep(0.01)
+        assert asyncio.get_running_loop() is main_thread_loop
+
+    asyncio.run(serve())
+    assert len(gate.calls) == 1
+
+
+def test_on_a_loop_request_ends_flush_in_a_thread_the_middleware_awaits(drain_reset):
+    gate = Gate()
+    traced = make_traced()
+    trace.set_tracer_provider(traced.provider)
+    flushes: list[int] = []
+
+    def flush(timeout_millis: int) -> None:
+        gate(timeout_millis)
+        flushes.append(len(traced.spans()))
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    wrapped = ar.instrument(app, tracer_provider=traced.provider)
+
+    async def serve() -> list[int]:
+        _signals._start_draining(flush, lambda: 1)  # a request in flight: no flush yet
+        _signals._drain.in_flight = lambda: 0  # type: ignore[union-attr]
+        request = asyncio.ensure_future(call_asgi_async(wrapped, "/a"))
+        while not gate.calls:
+            await asyncio.sleep(0.01)  # the span ended, its flush waits: the loop goes on
+        _signals.request_ended()  # another one ends meanwhile: flushed once more after
+        assert not request.done()  # handed back to the server only once flushed
+        gate.release.set()
+        await request
+        return list(flushes)
+
+    assert asyncio.run(serve()) == [1, 1]
+    assert len(gate.calls) == 2
+
+
+async def call_asgi_async(app, path):
+    scope = {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        pass
+
+    await app(scope, receive, send)
+
+
+def test_the_default_handler_on_a_loop_flushes_in_a_thread_then_ends(monkeypatch):
+    kills: list[int] = []
+    handlers: list[object] = []
+    monkeypatch.setattr(os, "kill", lambda pid, signum: kills.append(signum))
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: handlers.append(handler))
+    in_flight = [1]
+    stopped: list[bool] = []
+    chain = _signals._Chain(lambda: stopped.append(True), lambda: in_flight[0])
+    chain.previous = signal.SIG_DFL
+
+    async def serve() -> None:
+        chain(signal.SIGTERM, None)  # returns at once: the request in flight goes on
+        chain(signal.SIGTERM, None)  # a second signal meanwhile: the same stop
+        await asyncio.sleep(0.05)
+        assert stopped == []
+        in_flight[0] = 0  # the request ended
+        while not kills:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(serve())
+    assert stopped == [True]
+    assert kills == [signal.SIGTERM]  # the thread signals again ...
+    handlers.clear()
+    chain(signal.SIGTERM, None)  # ... and the handler ends the process as by default
+    assert handlers == [signal.SIG_DFL]
+    assert kills == [signal.SIGTERM, signal.SIGTERM]
+
+
+def test_a_failing_server_stop_never_raises(caplog):
+    def broken() -> None:
+        raise RuntimeError("server broke")
+
+    with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
+        _signals._contained(broken)()
+    assert "own stop failed" in caplog.text
+
+
+def test_flushed_without_a_drain_returns_at_once(drain_reset):
+    asyncio.run(_signals.flushed())
+
+
+def test_a_servers_own_handler_on_a_loop_is_called_after_the_flush(drain_reset):
+    flushed: list[int] = []
+    received: list[int] = []
+    chain = _signals._Chain(lambda: None, lambda: 0, flushed.append)
+    chain.previous = lambda signum, frame: received.append(signum)
+
+    async def serve() -> None:
+        chain(signal.SIGTERM, None)
+        while not received:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(serve())
+    assert len(flushed) == 1
+    assert received == [signal.SIGTERM]
+
+
+def test_with_requests_in_flight_a_servers_stop_is_called_at_once(drain_reset):
+    flushed: list[int] = []
+    stopped: list[bool] = []
+    _signals._start_draining(flushed.append, lambda: 2, lambda: stopped.append(True))
+    assert stopped == [True]
+    assert flushed == []
+    _signals.uninstall()
+    _signals._start_draining(flushed.append, lambda: 0, lambda: stopped.append(True))
+    assert flushed != []  # off any loop: flushed in place, then the server's stop
+    assert stopped == [True, True]

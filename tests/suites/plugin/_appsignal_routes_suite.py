@@ -7,9 +7,7 @@ it lives outside the ``tests`` package, which the frameworks' suites name their 
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import weakref
 from typing import Any
 
 import appsignal_routes as ar
@@ -21,23 +19,13 @@ def pytest_configure(config: Any) -> None:
     _falcon()
 
 
-_instrumented: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
-
 def instrumented(app: Any) -> Any:
-    """``app`` as a user instruments it (once): ``instrument()``, or
-    ``instrument_asgi()`` where it cannot tell (an ASGI 2 app a test client takes)."""
+    """``app`` as a user instruments it: ``instrument()``, or ``instrument_asgi()``
+    where it cannot tell (an ASGI 2 app a test client takes as ASGI)."""
     try:
-        return _instrumented[app]
-    except (KeyError, TypeError):
-        pass
-    try:
-        wrapped = ar.instrument(app)
+        return ar.instrument(app)
     except TypeError:
-        wrapped = ar.instrument_asgi(app)
-    with contextlib.suppress(TypeError):
-        _instrumented[app] = wrapped
-    return wrapped
+        return ar.instrument_asgi(app)
 
 
 class _Served:
@@ -46,9 +34,13 @@ class _Served:
 
     def __init__(self, app: Any) -> None:
         self.__dict__["_app"] = app
+        self.__dict__["_served"] = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await instrumented(self.__dict__["_app"])(scope, receive, send)
+        served = self.__dict__["_served"]
+        if served is None:  # once its test has added its routes
+            served = self.__dict__["_served"] = instrumented(self.__dict__["_app"])
+        await served(scope, receive, send)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.__dict__["_app"], name)

@@ -165,3 +165,9 @@ def test_excluding_combines():
     both = excluding(first, lambda scope: scope == 2)
     assert both is not None
     assert [both(1), both(2), both(3)] == [True, True, False]
+
+
+def test_fastapi_internals_without_a_telemetry_config(monkeypatch):
+    app = make_fastapi()
+    monkeypatch.setattr(app, "_telemetry", None)
+    assert tracing_of(app) is None

@@ -4,17 +4,21 @@ frameworks' own test suites found; ``make suites`` runs those suites)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+from collections.abc import AsyncIterator
 from typing import Any
 
 import flask
 import httpx
+import pytest
 import werkzeug.test
 from opentelemetry import baggage, context, trace
 from opentelemetry.trace import SpanKind
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.endpoints import HTTPEndpoint, WebSocketEndpoint
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
@@ -22,7 +26,7 @@ from starlette.testclient import TestClient
 
 import appsignal_routes as ar
 
-from .test_isolation import asgi_call, asgi_scope
+from ..test_isolation import asgi_call, asgi_scope
 
 # 1. a class-style ASGI 3 app ---------------------------------------------------------
 
@@ -70,6 +74,31 @@ def test_an_asgi_2_class_and_a_plain_function_returning_an_awaitable(traced):
         response = client.get("/x")
         assert (response.status_code, response.text) == (201, "/x")
     assert len(traced.roots()) == 2
+
+
+# 2. an error raised as the lifespan starts -------------------------------------------
+
+
+def test_a_startup_error_raised_at_once_reaches_a_test_client():
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        raise RuntimeError("database down")
+        yield  # pragma: no cover - never reached
+
+    class Refusing:  # a middleware that fails as the lifespan starts, before any message
+        def __init__(self, app: Starlette) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "lifespan":
+                raise RuntimeError("no configuration")
+            await self.app(scope, receive, send)
+
+    app = Starlette(lifespan=lifespan, middleware=[Middleware(Refusing)])
+    for given in (Starlette(lifespan=lifespan), app):
+        for served in (given, ar.instrument(given)):
+            with pytest.raises(RuntimeError), TestClient(served):
+                pass  # pragma: no cover - never reached
 
 
 # 3. a scope whose client is any iterable ---------------------------------------------
@@ -260,3 +289,42 @@ def test_a_request_made_from_a_websocket_after_it_was_accepted_keeps_its_callers
     assert inner.kind is SpanKind.SERVER
     assert inner.parent is not None
     assert inner.parent.span_id == outer.context.span_id
+
+
+def test_a_callable_whose_parameters_cannot_be_told_is_called_the_asgi_3_way(traced):
+    class Opaque:  # no signature to read: called as ASGI 3
+        __signature__ = property(lambda self: (_ for _ in ()).throw(ValueError("none")))
+
+        def __call__(self, *args: Any) -> Any:
+            return PlainTextResponse("opaque")(*args)
+
+    client = TestClient(ar.instrument_asgi(Opaque(), tracer_provider=traced.provider))
+    assert client.get("/o").text == "opaque"
+
+    def variadic(*args: Any) -> Any:  # no count of parameters either
+        return PlainTextResponse("variadic")(*args)
+
+    client = TestClient(ar.instrument_asgi(variadic, tracer_provider=traced.provider))
+    assert client.get("/v").text == "variadic"
+
+
+def test_a_span_left_open_under_an_ended_request_is_no_caller(traced):
+    """The current span still open, but the request it belongs to has ended: another
+    request's left-over context, not a caller's."""
+    tracer = traced.tracer
+    left: list[contextvars.Context] = []
+
+    async def first(scope: Any, receive: Any, send: Any) -> None:
+        span = tracer.start_span("left open")  # a user's span never ended
+        with trace.use_span(span, end_on_exit=False):
+            left.append(contextvars.copy_context())
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = ar.instrument_asgi(first, tracer_provider=traced.provider)
+    asyncio.run(asgi_call(app, asgi_scope("/first")))
+    left[0].run(asyncio.run, asgi_call(app, asgi_scope("/second")))
+    roots = [s for s in traced.spans() if s.kind is SpanKind.SERVER]
+    assert len(roots) == 2
+    assert all(root.parent is None for root in roots)
+    assert len({root.context.trace_id for root in roots}) == 2
