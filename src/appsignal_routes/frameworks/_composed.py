@@ -88,7 +88,9 @@ def replaced_entry(app: object) -> bool:
 
 
 def chain(app: object) -> Iterator[object]:
-    """``app``, then each app it wraps, at most ``MAX_DEPTH`` objects, each once."""
+    """``app``, then each app it wraps, at most ``MAX_DEPTH`` objects, each once; only
+    an app (a callable) is looked into: ``bottle.request`` keeps the app that serves it
+    in ``app``, and is no wrapper of it."""
     seen: dict[int, object] = {}  # the objects themselves: ids of freed ones are reused
     current: object | None = app
     for _ in range(MAX_DEPTH):
@@ -96,7 +98,7 @@ def chain(app: object) -> Iterator[object]:
             return
         seen[id(current)] = current
         yield current
-        current = inner_app(current)
+        current = inner_app(current) if callable(current) else None
 
 
 def interface_of(app: object) -> Literal["wsgi", "asgi"] | None:

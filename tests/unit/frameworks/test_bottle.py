@@ -183,6 +183,11 @@ def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
 
 def test_other_bottle_objects_are_not_apps():
     assert router_for(bottle.request) is None
+    # once a request was served, bottle.request keeps the app in .app: no wrapper of it
+    app = make_app()
+    bottle.request.bind({"REQUEST_METHOD": "GET", "PATH_INFO": "/", "bottle.app": app})
+    assert bottle.request.app is app
+    assert router_for(bottle.request) is None
 
 
 def test_routes_lists_rules_methods_and_callbacks():
