@@ -57,7 +57,7 @@ $(SUITES_STAMP): pyproject.toml
 	touch $(SUITES_STAMP)
 
 suites: $(SUITES_STAMP)
-	$(SUITES_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/suites/test_trio.py
+	$(SUITES_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/suites/test_trio.py tests/suites/test_plugin.py
 	$(SUITES_VENV)/bin/python -m tests.suites.run $(SUITES)
 
 # Load, collector faults, graceful restarts, pre-fork, hostile input, containment,

@@ -81,7 +81,11 @@ def _falcon() -> None:
 
     @functools.wraps(conductor)
     def init(self: Any, app: Any, *args: Any, **kwargs: Any) -> None:
-        conductor(self, _Served(app), *args, **kwargs)
+        # a WSGI app is handed on as it is, for the conductor to refuse as released
+        # (served, it would look like ASGI, and the conductor would wait forever for
+        # the startup of a lifespan that cannot start)
+        served = _Served(app) if client._is_asgi_app(app) else app
+        conductor(self, served, *args, **kwargs)
 
     client.ASGIConductor.__init__ = init  # type: ignore[method-assign]
 
