@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from contextvars import Token
+from contextvars import ContextVar, Token
 from typing import Any, Literal
 
 from asgiref import compatibility
@@ -124,6 +124,16 @@ class WsgiMiddleware:
             if fresh is not None:
                 fresh_parent.reset(fresh)
         return result
+
+
+def _reset(var: ContextVar[Any], token: Token[Any]) -> None:
+    """``var.reset(token)``, unless the request's coroutine is closed in another context
+    than it ran in (one its server abandoned, finalised by the garbage collector): that
+    context, and what the request set in it, are gone with it; nothing to undo here."""
+    try:
+        var.reset(token)
+    except ValueError:
+        logger.debug("a request closed outside its context: nothing to reset")
 
 
 def _set_aside(
@@ -244,11 +254,11 @@ class AsgiMiddleware:
         try:
             await self._otel(scope, receive, send)
         finally:
-            serving.reset(mark)
+            _reset(serving, mark)
             if clean is not None:
                 restore_context(clean)
             if fresh is not None:
-                fresh_parent.reset(fresh)
+                _reset(fresh_parent, fresh)
         if _signals.draining:  # the server stops: it waits for this request, and its spans
             await _signals.flushed()
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
+import types
+from collections.abc import Generator
+
 import pytest
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware as OtelAsgi
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware as OtelWsgi
@@ -235,3 +239,42 @@ def test_a_failing_registry_never_reaches_the_request(traced, monkeypatch):
         == 200
     )
     assert [s.name for s in traced.roots()] == ["GET", "GET"]
+
+
+@types.coroutine
+def _unanswered() -> Generator[None, None, None]:
+    yield
+
+
+def test_a_request_abandoned_and_closed_in_another_context_closes_quietly(traced):
+    """A request its server abandons mid-way, whose coroutine is closed later in another
+    context (the garbage collector finalising it), closes as it would without the
+    toolkit: nothing raised (it was: the ContextVar token of another Context)."""
+
+    async def app(scope, receive, send):
+        await receive()
+
+    async def receive():
+        await _unanswered()
+
+    async def send(message):
+        return None
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/items/1",
+        "raw_path": b"/items/1",
+        "root_path": "",
+        "headers": [],
+        "query_string": b"",
+        "scheme": "http",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+        "http_version": "1.1",
+    }
+    wrapped = ar.instrument(app, routes=["/items/:id"], tracer_provider=traced.provider)
+    request = wrapped(scope, receive, send)
+    contextvars.copy_context().run(request.send, None)  # suspended, waiting for receive
+    request.close()  # here, in another context
+    assert [span.name for span in traced.roots()] == ["GET /items/:id"]
