@@ -166,6 +166,7 @@ frameworks-lowest:
 	$(FW_LOWEST)/bin/python -m pip install --quiet quart flask werkzeug \
 	  -c tests/frameworks-lowest-quart.txt
 	$(FW_LOWEST_PYTEST) tests/unit/frameworks/test_quart.py tests/unit/frameworks/test_composed.py \
+	  tests/unit/frameworks/test_one_endpoint.py \
 	  tests/matrix -k "(not matrix and test_quart) or ($(FW_LOWEST_MATRIX) and quart)"
 
 # GraphQL on graphql-core 3.3 (issue 27): the newest Strawberry needs it, while graphene 3
