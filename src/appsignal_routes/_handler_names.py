@@ -22,6 +22,7 @@ handler and method (``HandlerNames``).
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 from ._annotation import RootNameAnnotator, RouteAnnotator
@@ -104,6 +105,9 @@ def decorators_of(obj: object) -> Names:
             route = wrapper.route
         if wrapper is None and isinstance(obj, (classmethod, staticmethod)):
             obj = obj.__func__
+            continue
+        if type(obj) is functools.partial:  # a method bound so (Litestar 2.0's controllers)
+            obj = obj.func
             continue
         if inspect.isclass(obj):
             break  # a class's __wrapped__ is no wrapper of it

@@ -208,3 +208,14 @@ def test_founds_are_made_once_per_template_and_handler_bounded():
     assert founds.of("/a", show_user) is not first
     unhashable = founds.of("/d", {"not": "hashable"})
     assert (unhashable.template, unhashable.handler) == ("/d", {"not": "hashable"})
+
+
+def test_a_method_bound_with_functools_partial_keeps_its_decorator():
+    # Litestar 2.0 binds a controller's handler as functools.partial(fn, controller)
+    class Orders:
+        @ar.root_name("Orders#show")
+        def show(self, order_id: int) -> int:
+            return order_id
+
+    bound = functools.partial(Orders.__dict__["show"], Orders())
+    assert names_of(bound, "GET") == ("Orders#show", None)

@@ -94,7 +94,10 @@ class LitestarRouter:
         template = str(found[4]) if len(found) > 4 else ""  # noqa: PLR2004 - Litestar 2.11+
         declared = self._declared_path(template, found[1], path)
         # with the route handler's function, where a decorator may sit
-        return None if declared is None else Found(declared, getattr(found[1], "fn", None))
+        if declared is None:
+            return None
+        fn = getattr(found[1], "fn", None)
+        return Found(declared, getattr(fn, "value", fn))  # (Litestar 2.0 holds a Ref)
 
     def _declared_path(self, template: str, handler: Any, path: str) -> str | None:
         routes = self._app.routes
