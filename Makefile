@@ -176,7 +176,8 @@ GRAPHQL33 := .venv-graphql33
 graphql-newest:
 	test -x $(GRAPHQL33)/bin/python || $(PYTHON) -m venv $(GRAPHQL33)
 	$(GRAPHQL33)/bin/python -m pip install --quiet -e . pytest httpx httpx2 uvicorn waitress \
-	  "strawberry-graphql>=0.330" ariadne fastapi starlette flask django
+	  "strawberry-graphql>=0.330" ariadne fastapi starlette flask django \
+	  opentelemetry-instrumentation-fastapi
 	$(GRAPHQL33)/bin/python -m pytest -q -p no:cacheprovider -p no:randomly \
 	  -k "not django and not older_than_tested and not every_installed" \
 	  tests/unit/graphql tests/integration/test_graphql_servers.py
