@@ -106,7 +106,7 @@ def decorators_of(obj: object) -> Names:
         if wrapper is None and isinstance(obj, (classmethod, staticmethod)):
             obj = obj.__func__
             continue
-        if type(obj) is functools.partial:  # a method bound so (Litestar 2.0's controllers)
+        if isinstance(obj, functools.partial):  # a method bound so (Litestar 2.0's controllers)
             obj = obj.func
             continue
         if inspect.isclass(obj):
