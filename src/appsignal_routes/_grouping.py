@@ -47,7 +47,7 @@ _RANK: Final[dict[str | None, int]] = {
 AT_START: Final = frozenset({"discovered", "registry", "inferred"})
 
 #: A route a request matched as it started, and where from; with a third item, the
-#: root name of the handler it is dispatched to (``@root_name``: rule 1 from the start).
+#: root name of the handler it is dispatched to (``@root_name``: "root name" from the start).
 Match = tuple[str, RouteSource] | tuple[str, RouteSource, str]
 
 #: The request the middleware is serving: its WSGI environ or ASGI scope, and the route
@@ -277,12 +277,12 @@ class RequestGroup:
             self.on_span = [None if inferred else start_route, None, action, start_source]
             if start_route is None and start_source == "discovered":
                 self._started_by_root_name(action)
-            elif start_route is not None:  # else by its method alone (rule 6): nothing to write
+            elif start_route is not None:  # else rule "method only": nothing to write
                 self.route = self.exported = start_route
                 self.route_source = start_source
                 if naming.appsignal_style:
                     self.exported = naming.style(start_route)
-                if start_source == "root_name":  # its handler's @root_name (rule 1)
+                if start_source == "root_name":  # its handler's @root_name (rule "root name")
                     self.root_name = self.span_name
                     self.route_source = "discovered"
                     self.apply()  # the root name attribute, as the mode wants it
@@ -295,7 +295,7 @@ class RequestGroup:
 
     def _started_by_root_name(self, action: str | None) -> None:
         """The span started named by the root name its framework's dispatch gives it
-        (a ``RootName`` the router answered; rule 1, source ``discovered``)."""
+        (a ``RootName`` the router answered; rule "dispatched handler", source ``discovered``)."""
         naming = self.naming
         self.root_name = self.span_name
         self.root_discovered = True
@@ -336,7 +336,7 @@ class RequestGroup:
         elif source == "method" and name == method:
             return  # named by its method, and marked so: nothing to write
         elif source is None and name == method and self.on_span[1] is self.on_span[2] is None:
-            put(root, ROUTE_SOURCE, "method")  # by its method alone (rule 6): apply()'s one write
+            put(root, ROUTE_SOURCE, "method")  # rule "method only": apply()'s one write
             self.on_span[3] = "method"
             return
         elif source is None and name != method and not _raw(name, attrs):

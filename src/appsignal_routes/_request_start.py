@@ -210,7 +210,7 @@ def start_naming(
     name: str, attributes: Attributes, *, in_place: bool
 ) -> tuple[str, Attributes, Started | None]:
     """A server span's name and start attributes, by the request's match at start, else
-    by its method alone (rule 6), unless the caller knows its route already; and the
+    by its method alone (rule "method only"), unless the caller knows its route already; and the
     record of it that the span's group takes over (None: the group reads the span).
 
     Of the grouping attributes only ``http.route`` is among the start attributes (a
@@ -240,7 +240,7 @@ def start_naming(
                 attributes,
                 (method, name, None, source, name if start_mode.action_name else None),
             )
-        if len(found) == 3:  # noqa: PLR2004 - its handler's root name (rule 1; see Match)
+        if len(found) == 3:  # noqa: PLR2004 - its handler's root name (rule "root name"; see Match)
             name = found[2]
             source = "root_name"
         else:
