@@ -68,8 +68,8 @@ reliability: $(STAMP)
 	RELIABILITY_FIGURES=$(abspath $(FIGURES)) $(BIN)/pytest -p no:randomly tests/reliability
 	@cat $(FIGURES)
 
-# The overhead against the hand-written way and the bare middleware (issue 5): writes
-# benchmarks/RESULTS.md, exits non-zero when a goal is missed. wrk drives the load.
+# The overhead against the hand-written way and the bare middleware: writes
+# benchmarks/RESULTS.md, exits non-zero when a target is missed. wrk drives the load.
 bench: $(STAMP)
 	command -v wrk >/dev/null && command -v valgrind >/dev/null \
 	  || (apt-get update -qq && apt-get install -y -qq wrk valgrind) \
@@ -83,16 +83,18 @@ bench-breakdown: $(STAMP)
 	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq valgrind'
 	$(BIN)/python -m benchmarks.breakdown
 
-# The floor under the time goals: the operations the spec requires, done the cheapest
+# The floor under the time targets: the operations the grouping rules require, the cheapest
 # way, timed in a request (benchmarks/floor.py; writes benchmarks/RESULTS-floor.md).
 bench-floor: $(STAMP)
 	$(BIN)/python -m benchmarks.floor
 
-# The same apps under other APM agents (issue 13), offline on loopback, beside the seed's
-# way and the toolkit: writes benchmarks/RESULTS-peers.md and the chart (benchmarks/ and
-# docs/images/peers.png). The agents live in .venv-peers and never enter the dev env.
+# The same apps under other APM agents, offline on loopback, beside the hand-written way
+# and the toolkit: writes benchmarks/RESULTS-peers.md and the chart (benchmarks/ and
+# docs/images/peers.png). The agents live in .venv-peers and never enter the dev env;
+# each run first moves every agent to its newest release that installs.
 PEERS_VENV := .venv-peers
 PEERS_STAMP := $(PEERS_VENV)/.installed
+PEERS_AGENTS := ddtrace sentry-sdk newrelic elastic-apm logfire scout-apm
 $(PEERS_STAMP): pyproject.toml
 	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
 	$(PEERS_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -102,6 +104,7 @@ $(PEERS_STAMP): pyproject.toml
 bench-peers: $(PEERS_STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
 	  || sudo sh -c 'apt-get update -qq && apt-get install -y -qq wrk'
+	$(PEERS_VENV)/bin/python -m pip install --quiet --upgrade $(PEERS_AGENTS)
 	$(PEERS_VENV)/bin/python -m benchmarks.peers.run
 
 # The decorators on every Python the project supports (stacking with classmethod and

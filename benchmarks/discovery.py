@@ -211,7 +211,7 @@ def _items_flask(name: str, routes: range) -> Any:
 
 
 def fastapi_mount_app() -> tuple[object, str]:
-    """The 20th route is a Mount of a Flask app through a2wsgi (issue 23)."""
+    """The 20th route is a Mount of a Flask app through a2wsgi."""
     from a2wsgi import WSGIMiddleware
     from fastapi import FastAPI
 

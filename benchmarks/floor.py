@@ -1,21 +1,23 @@
-"""The floor under goals a, b and e: the operations the spec requires, done the cheapest
-way we know, with everything else left out, timed inside a real request.
+"""The floor: the operations the grouping rules require, done the cheapest way we know,
+with everything else left out, timed inside a real request.
 
-The time goals of ``make bench`` compare the toolkit with the seed's way. This asks
-how low any design that keeps the spec's required behaviour could go, by building the
-least of it. Two apps are stacked on the same trivial handler and upstream middleware:
+``make bench`` compares the toolkit's requests and root spans with the hand-written way
+and a provider without the grouping processor, each against a target. This asks how
+low any design that keeps the grouping rules could go, by building the least of it.
+Two apps are stacked on the same trivial handler and upstream middleware:
 
-- ``skeleton``: the structure the spec asks for, each part doing nothing but its call:
+- ``skeleton``: the structure the toolkit needs, each part doing nothing but its call:
   a wrapper around the upstream middleware, a tracer wrapper that names the server
   span and adds ``http.route`` as it starts, an empty span processor, a ``wrapt``
-  decorator on the handler. It costs what the seed's one hand-written line costs.
+  decorator on the handler. It costs what the one hand-written line costs.
 - ``floor``: the skeleton plus each required operation, cheapest first, none of the
   rest (no isolation, cap, route style, 404, framework or fallback):
 
-  1. the registry match at request start (rule 4: a request cut short is grouped);
+  1. the registry match at request start (rule "declared route": a request cut short
+     is grouped);
   2. the match handed to the tracer in a context variable (per request, per task);
-  3. the action name and the route source among the start attributes (rules 2 and 6:
-     ``appsignal.action_name``, ``appsignal_routes.route_source``);
+  3. the action name and the route source among the start attributes
+     (``appsignal.action_name``, ``appsignal_routes.route_source``, which every rule sets);
   4. the processor tracks the request's root: a root test, an index by span id (freed
      as it ends: ``group_for``, the open-request count a graceful stop waits for) and
      the root kept where annotations find it (in step 2's holder; a root that no
@@ -26,8 +28,8 @@ Each step is timed on its own, added to the one before; the upstream middleware 
 (no wrapper, processor or decorator of ours) is timed beside them, as the line every
 design builds on. The method is the finest this
 machine allows: all apps alternate in chunks of a few dozen requests, hundreds of
-times; a figure is the median of the per-chunk differences from the seed's way.
-Goal e's root (a bare span start and end, no request) gets the same for the processor
+times; a figure is the median of the per-chunk differences from the hand-written way.
+A root span (a bare span start and end, no request) gets the same for the processor
 alone. Run as ``python -m benchmarks.floor`` (``make bench-floor``); it writes
 ``benchmarks/RESULTS-floor.md``.
 """
@@ -55,7 +57,7 @@ from appsignal_routes._route_table import RouteTable
 from appsignal_routes._sdk_spans import context_of, parent_of, put, span_id_of
 
 from .compare import against, chunked
-from .inprocess import asgi_request, seed_provider, toolkit_provider, wsgi_request
+from .inprocess import asgi_request, plain_provider, toolkit_provider, wsgi_request
 from .run import machine, versions
 from .variants import BODY, ROUTE, asgi_app, wsgi_app
 
@@ -162,7 +164,7 @@ class _Tracking(SpanProcessor):
 
 
 def _provider(steps: int, provider: TracerProvider | None = None) -> TracerProvider:
-    provider = provider or seed_provider()
+    provider = provider or plain_provider()
     provider.add_span_processor(_Tracking() if steps >= 4 else _Empty())
     return provider
 
@@ -251,18 +253,20 @@ def request_rows(kind: str) -> list[str]:
     try:
         if kind == "wsgi":
             operations = {str(n): wsgi_request(floor_wsgi(n)) for n in range(len(STEPS))}
-            operations["upstream"] = wsgi_request(wsgi_app("upstream", seed_provider()))
-            operations["seed"] = wsgi_request(wsgi_app("seed", seed_provider()))
+            operations["upstream"] = wsgi_request(wsgi_app("upstream", plain_provider()))
+            operations["hand-written"] = wsgi_request(wsgi_app("hand-written", plain_provider()))
             operations["toolkit"] = wsgi_request(wsgi_app("toolkit", toolkit_provider()))
         else:
             operations = {str(n): asgi_request(floor_asgi(n), loop) for n in range(len(STEPS))}
-            operations["upstream"] = asgi_request(asgi_app("upstream", seed_provider()), loop)
-            operations["seed"] = asgi_request(asgi_app("seed", seed_provider()), loop)
+            operations["upstream"] = asgi_request(asgi_app("upstream", plain_provider()), loop)
+            operations["hand-written"] = asgi_request(
+                asgi_app("hand-written", plain_provider()), loop
+            )
             operations["toolkit"] = asgi_request(asgi_app("toolkit", toolkit_provider()), loop)
-        measured = against(chunked(operations, CHUNK, REPEATS), "seed")
+        measured = against(chunked(operations, CHUNK, REPEATS), "hand-written")
     finally:
         loop.close()
-    seed_ns = measured["seed"][0]
+    reference_ns = measured["hand-written"][0]
     rows = []
     upstream = "the upstream middleware alone" + (
         ", `exclude_spans` as `instrument()` sets it" if kind == "asgi" else ""
@@ -273,22 +277,22 @@ def request_rows(kind: str) -> list[str]:
         median, over = measured[name]
         rows.append(
             f"| {label} | {median / 1000:.2f} µs | {over / 1000:+.2f} µs | "
-            f"{(seed_ns + over) / seed_ns:.3f} |"
+            f"{(reference_ns + over) / reference_ns:.3f} |"
         )
     return [
-        f"**{kind.upper()}** (the seed's way: {seed_ns / 1000:.2f} µs a request)",
+        f"**{kind.upper()}** (the hand-written way: {reference_ns / 1000:.2f} µs a request)",
         "",
-        "| app | time per request | over the seed's way | ratio |",
+        "| app | time per request | over the hand-written way | ratio |",
         "|---|---:|---:|---:|",
         *rows,
     ]
 
 
 def root_rows() -> list[str]:
-    """Goal e's root: a server span started and ended, the processor's floor alone."""
+    """A root span: a server span started and ended, the processor's floor alone."""
 
     def cycle(processor: SpanProcessor | None, *, mark: bool = False) -> Callable[[], None]:
-        provider = seed_provider()
+        provider = plain_provider()
         if processor is not None:
             provider.add_span_processor(processor)
         tracer = provider.get_tracer("bench")
@@ -297,7 +301,7 @@ def root_rows() -> list[str]:
         def run() -> None:
             span = tracer.start_span("GET", kind=SpanKind.SERVER, attributes=attributes)
             if mark:
-                put(span, "appsignal_routes.route_source", "method")  # rule 6's mark
+                put(span, "appsignal_routes.route_source", "method")  # "method only"
             span.end()
 
         return run
@@ -311,13 +315,13 @@ def root_rows() -> list[str]:
     measured = against(chunked(operations, CHUNK, REPEATS), "none")
     base = measured["none"][0]
     labels = {
-        "none": "no processor (goal e's reference)",
+        "none": "no processor (the reference)",
         "empty": "an empty processor",
-        "floor": "the floor: root test, index, context variable, rule 6's route source",
+        "floor": "the floor: root test, index, context variable, the route source `method`",
         "toolkit": "the grouping processor",
     }
     return [
-        f"**Goal e, a root span** (start and end without a processor: {base / 1000:.2f} µs)",
+        f"**A root span** (start and end without a processor: {base / 1000:.2f} µs)",
         "",
         "| processor | time per span | added | ratio |",
         "|---|---:|---:|---:|",
@@ -365,7 +369,7 @@ def main() -> None:
     RESULTS.write_text(
         "\n".join(
             [
-                "# The floor under the time goals",
+                "# The floor: the least any design could cost",
                 "",
                 (
                     f"Written by `make bench-floor` (`python -m benchmarks.floor`) on "

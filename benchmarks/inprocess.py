@@ -1,4 +1,5 @@
-"""In-process comparisons (goals a-f, j): one process, A and B alternating in each round."""
+"""In-process comparisons: one process, A (the toolkit) and B (what it is compared with)
+alternating in each round."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .compare import Ratio, compare
 from .variants import ROUTE, NullExporter, asgi_app, wsgi_app
 
 
-def seed_provider() -> TracerProvider:
+def plain_provider() -> TracerProvider:
     provider = TracerProvider()
     # synchronous and cheap: a batch queue would overflow in a tight loop and drop spans
     provider.add_span_processor(SimpleSpanProcessor(NullExporter()))
@@ -28,7 +29,7 @@ def seed_provider() -> TracerProvider:
 
 def toolkit_provider() -> TracerProvider:
     """As ``start()`` builds it: the export processor, then the grouping processor."""
-    provider = seed_provider()
+    provider = plain_provider()
     provider.add_span_processor(ar.GroupingSpanProcessor())
     return provider
 
@@ -85,7 +86,7 @@ def layer_request(kind: str, variant: str, loop: asyncio.AbstractEventLoop):
     toolkit's provider; ``toolkit`` always is), as ``wsgi_request``/``asgi_request``."""
     name, _, plus = variant.partition("+")
     grouped = name == "toolkit" or plus == "processor"
-    provider = toolkit_provider() if grouped else seed_provider()
+    provider = toolkit_provider() if grouped else plain_provider()
     if kind == "wsgi":
         return wsgi_request(wsgi_app(name, provider))
     return asgi_request(asgi_app(name, provider), loop)
@@ -93,7 +94,7 @@ def layer_request(kind: str, variant: str, loop: asyncio.AbstractEventLoop):
 
 @dataclass(frozen=True)
 class Measured:
-    goal: str
+    key: str  # a short name, for the verdicts printed
     what: str
     reference: str
     ratio: Ratio
@@ -107,36 +108,36 @@ class Measured:
         return self.ratio.median <= self.limit
 
 
-def goal_a() -> Measured:
+def wsgi_request_cost() -> Measured:
     ours = wsgi_request(wsgi_app("toolkit", toolkit_provider()))
-    seed = wsgi_request(wsgi_app("seed", seed_provider()))
+    by_hand = wsgi_request(wsgi_app("hand-written", plain_provider()))
     return Measured(
-        "a",
+        "WSGI request",
         "one WSGI request in-process: instrument() + @route + processor",
-        "the seed's way",
-        compare(ours, seed, number=400),
+        "the hand-written way",
+        compare(ours, by_hand, number=400),
         1.10,
     )
 
 
-def goal_b() -> Measured:
+def asgi_request_cost() -> Measured:
     loop = asyncio.new_event_loop()
     try:
         ours = asgi_request(asgi_app("toolkit", toolkit_provider()), loop)
-        seed = asgi_request(asgi_app("seed", seed_provider()), loop)
-        ratio = compare(ours, seed, number=300)
+        by_hand = asgi_request(asgi_app("hand-written", plain_provider()), loop)
+        ratio = compare(ours, by_hand, number=300)
     finally:
         loop.close()
     return Measured(
-        "b",
+        "ASGI request",
         "one ASGI request in-process: instrument() + @route + processor",
-        "the seed's way (upstream default, with send/receive spans)",
+        "the hand-written way (the upstream's default, with its send/receive spans)",
         ratio,
         0.68,
     )
 
 
-def goal_c() -> Measured:
+def decorated_call() -> Measured:
     provider = toolkit_provider()
     tracer = provider.get_tracer("bench")
 
@@ -152,7 +153,7 @@ def goal_c() -> Measured:
     ):
         ratio = compare(decorated, hand_written, number=20_000)
     return Measured(
-        "c",
+        "@route in a request",
         "a @route call inside a recording span",
         "the hand-written line",
         ratio,
@@ -160,7 +161,7 @@ def goal_c() -> Measured:
     )
 
 
-def goal_d() -> Measured:
+def decorated_call_outside() -> Measured:
     def handler():
         return None
 
@@ -174,7 +175,7 @@ def goal_d() -> Measured:
         return wrapper
 
     return Measured(
-        "d",
+        "@route outside a request",
         "a @route call with no span current",
         "a functools.wraps pass-through wrapper",
         compare(decorated, passthrough(handler), number=50_000),
@@ -182,7 +183,7 @@ def goal_d() -> Measured:
     )
 
 
-def goal_e() -> Measured:
+def root_span() -> Measured:
     def span_cycle(provider: TracerProvider):
         tracer = provider.get_tracer("bench")
         attributes = {"http.request.method": "GET", "url.path": "/users/42"}
@@ -193,17 +194,17 @@ def goal_e() -> Measured:
         return cycle
 
     return Measured(
-        "e",
+        "root span",
         "span start + end on a provider with GroupingSpanProcessor",
         "the same provider without it",
-        compare(span_cycle(toolkit_provider()), span_cycle(seed_provider()), number=3000),
+        compare(span_cycle(toolkit_provider()), span_cycle(plain_provider()), number=3000),
         1.10,
     )
 
 
 def child_span_ratio() -> Ratio:
-    """Goal e's second half: what the processor costs on a span inside a request (a
-    database or HTTP-client call), where the first measures the request's own root."""
+    """What the processor costs on a span inside a request (a database or HTTP-client
+    call), where ``root_span`` measures the request's own root."""
 
     def child_cycle(provider: TracerProvider):
         tracer = provider.get_tracer("bench")
@@ -217,7 +218,7 @@ def child_span_ratio() -> Ratio:
 
         return cycle
 
-    return compare(child_cycle(toolkit_provider()), child_cycle(seed_provider()), number=3000)
+    return compare(child_cycle(toolkit_provider()), child_cycle(plain_provider()), number=3000)
 
 
 def templates(count: int) -> list[str]:
@@ -232,7 +233,7 @@ def templates(count: int) -> list[str]:
     return [shapes[n % len(shapes)].format(v=n % 5, n=n) for n in range(count)]
 
 
-def goal_f() -> tuple[Measured, float]:
+def route_matching() -> tuple[Measured, float]:
     target = "/api/v1/r1/42/details"  # template 1 of 1,000: /api/v1/r1/{item_id:int}/details
     chosen = templates(1000)
     small = RouteTable(chosen[:10])
@@ -241,31 +242,37 @@ def goal_f() -> tuple[Measured, float]:
     assert large.match(target) == small.match(target)
     ratio = compare(lambda: large.match(target), lambda: small.match(target), number=20_000)
     return Measured(
-        "f",
-        "registry matching, 1,000 templates",
-        "10 templates",
+        "1,000 routes",
+        "matching a path against 1,000 declared routes",
+        "10 declared routes",
         ratio,
         1.5,
     ), ratio.a_ns
 
 
 def run() -> tuple[list[Measured], dict[str, float]]:
-    results = [goal_a(), goal_b(), goal_c(), goal_d(), goal_e()]
+    results = [
+        wsgi_request_cost(),
+        asgi_request_cost(),
+        decorated_call(),
+        decorated_call_outside(),
+        root_span(),
+    ]
     child = child_span_ratio()
     results.append(
         Measured(
-            "e",
+            "span in a request",
             "span start + end inside a request, with GroupingSpanProcessor",
             "the same provider without it",
             child,
             1.05,
         )
     )
-    f, match_ns = goal_f()
-    results.append(f)
-    from .jobs import goal_j  # noqa: PLC0415 - jobs builds on this module
+    matching, match_ns = route_matching()
+    results.append(matching)
+    from .jobs import job_call  # noqa: PLC0415 - jobs builds on this module
 
-    results.append(goal_j())
+    results.append(job_call())
     request_ns = results[0].ratio.a_ns
     extra = {
         "match_1000_ns": match_ns,

@@ -1,4 +1,4 @@
-"""What a job call costs (issue 15): ``@ar.job`` against the hand-written span it replaces.
+"""What a job call costs: ``@ar.job`` against the hand-written span it replaces.
 
 Run it:  .venv/bin/python -m benchmarks.jobs
 
@@ -54,7 +54,7 @@ def hand_written(tracer: trace.Tracer):
     return call
 
 
-def goal_j() -> Measured:
+def job_call() -> Measured:
     """A job call against the same span by hand around the same work: what ``@ar.job``
     adds to a span's start and end is its decorator's pass-through, a few hundredths."""
     provider = toolkit_provider()
@@ -62,7 +62,7 @@ def goal_j() -> Measured:
     job = ar.job("Mailer#deliver")(work)
     by_hand = hand_written(provider.get_tracer("benchmarks"))
     return Measured(
-        "j",
+        "job call",
         "an @ar.job call (a root span named, current around the work, ended)",
         "the same span by hand around the same call",
         compare(lambda: job(1), lambda: by_hand(1), number=NUMBER),

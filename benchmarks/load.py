@@ -1,4 +1,5 @@
-"""Goal g: requests per second on a real server, load from a separate process (wrk)."""
+"""Requests per second and CPU time per request on a real server, load from a separate
+process (wrk)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def load(url: str, pid: int, seconds: int) -> Run:
 @dataclass(frozen=True)
 class Load:
     server: str
-    ratios: list[float]  # toolkit / seed, one per round
+    ratios: list[float]  # toolkit / hand-written, one per round
     rps: dict[str, float]  # median requests/s per variant
     cpu_us: dict[str, float]  # median server CPU time per request, in microseconds
 
@@ -83,9 +84,9 @@ def measure(server: str) -> Load:
     """Every variant served at once, each by its own server process; in each round wrk
     loads one after the other, in alternating order, so that the machine's noise of the
     moment falls on all of them alike. An idle server costs the others nothing."""
-    variants = ["bare", "seed", "toolkit"]
+    variants = ["bare", "hand-written", "toolkit"]
     if server == "uvicorn":
-        variants.insert(2, "seed-exclude")
+        variants.insert(2, "hand-written-exclude")
     runs: dict[str, list[Run]] = {v: [] for v in variants}
     ratios = []
     with ExitStack() as stack:
@@ -107,7 +108,7 @@ def measure(server: str) -> Load:
             this_round = {variant: load(*servers[variant], DURATION) for variant in order}
             for variant, run in this_round.items():
                 runs[variant].append(run)
-            ratios.append(this_round["toolkit"].rps / this_round["seed"].rps)
+            ratios.append(this_round["toolkit"].rps / this_round["hand-written"].rps)
     return Load(
         server,
         ratios,

@@ -1,4 +1,4 @@
-"""Goal h: resident memory after 100,000 requests against after 1,000 (run in its own
+"""Memory: resident memory after 100,000 requests against after 1,000 (run in its own
 process, so the other benchmarks' garbage does not count)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The app a real server runs in the load benchmark (goal g).
+"""The app a real server runs in the load benchmark (``benchmarks.load``).
 
-``BENCH_KIND`` is ``wsgi`` or ``asgi``; ``BENCH_VARIANT`` is ``bare``, ``seed``,
-``seed-exclude`` (ASGI only) or ``toolkit``. Spans go to a batch processor and an
+``BENCH_KIND`` is ``wsgi`` or ``asgi``; ``BENCH_VARIANT`` is ``bare``, ``hand-written``,
+``hand-written-exclude`` (ASGI only) or ``toolkit``. Spans go to a batch processor and an
 exporter that sends nowhere, as a production set-up would minus the network.
 """
 

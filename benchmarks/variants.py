@@ -1,4 +1,4 @@
-"""The apps compared: bare, the seed's way (upstream middleware plus a hand-written
+"""The apps compared: bare, the hand-written way (upstream middleware plus a hand-written
 ``http.route`` line in each handler), and this toolkit (``instrument()`` + ``@route``)."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def wsgi_bare(environ, start_response):
     return [BODY]
 
 
-def wsgi_seed_handler(environ, start_response):
+def wsgi_hand_written_handler(environ, start_response):
     trace.get_current_span().set_attribute("http.route", ROUTE)
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [BODY]
@@ -57,7 +57,7 @@ async def asgi_bare(scope, receive, send):
         await _reply(send)
 
 
-async def asgi_seed_handler(scope, receive, send):
+async def asgi_hand_written_handler(scope, receive, send):
     if scope["type"] == "http":
         trace.get_current_span().set_attribute("http.route", ROUTE)
         await _reply(send)
@@ -70,13 +70,13 @@ async def asgi_toolkit_handler(scope, receive, send):
 
 
 def wsgi_app(variant: str, provider: TracerProvider | None):
-    """``bare``, ``seed``, ``toolkit``; and the layers of ``benchmarks.breakdown``:
+    """``bare``, ``hand-written``, ``toolkit``; and the layers of ``benchmarks.breakdown``:
     ``upstream`` (no route set), ``instrument`` (matched at start, no decorator; with
     the grouping processor when ``provider`` has it)."""
     if variant == "bare":
         return wsgi_bare
-    if variant == "seed":
-        return OtelWsgi(wsgi_seed_handler, tracer_provider=provider)
+    if variant == "hand-written":
+        return OtelWsgi(wsgi_hand_written_handler, tracer_provider=provider)
     if variant == "toolkit":
         return ar.instrument(wsgi_toolkit_handler, tracer_provider=provider)
     if variant == "upstream":
@@ -87,14 +87,14 @@ def wsgi_app(variant: str, provider: TracerProvider | None):
 
 
 def asgi_app(variant: str, provider: TracerProvider | None):
-    """As ``wsgi_app``; ``seed-exclude`` is the seed's way with ``exclude_spans``."""
+    """As ``wsgi_app``; ``hand-written-exclude`` is the hand-written way with ``exclude_spans``."""
     if variant == "bare":
         return asgi_bare
-    if variant == "seed":
-        return OtelAsgi(asgi_seed_handler, tracer_provider=provider)
-    if variant == "seed-exclude":
+    if variant == "hand-written":
+        return OtelAsgi(asgi_hand_written_handler, tracer_provider=provider)
+    if variant == "hand-written-exclude":
         return OtelAsgi(
-            asgi_seed_handler, tracer_provider=provider, exclude_spans=["receive", "send"]
+            asgi_hand_written_handler, tracer_provider=provider, exclude_spans=["receive", "send"]
         )
     if variant == "toolkit":
         return ar.instrument(asgi_toolkit_handler, tracer_provider=provider)

@@ -1,4 +1,4 @@
-"""The bar chart of ``make bench-peers``: each variant's cost over the seed's way."""
+"""The bar chart of ``make bench-peers``: each variant's cost over the hand-written way."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ Series = dict[str, dict[str, float | None]]
 
 
 def draw(series: Series, labels: list[str], path: Path) -> None:
-    """Grouped bars on a log scale (the agents span 0.7x to 20x), 1.0 = the seed."""
+    """Grouped bars on a log scale (the agents span 0.7x to 20x), 1.0 = the hand-written way."""
     figure, axes = plt.subplots(figsize=(9, 3.8), dpi=80)
     width = 0.8 / len(series)
     colours = ["#4c72b0", "#55a868", "#c44e52", "#8172b2"]
@@ -29,8 +29,8 @@ def draw(series: Series, labels: list[str], path: Path) -> None:
     axes.set_yticklabels(["0.5", "1", "2", "5", "10", "20"])
     axes.set_xticks(range(len(labels)))
     axes.set_xticklabels(labels, fontsize=8)
-    axes.set_ylabel("CPU per request / the seed's way")
-    axes.set_title("Cost per request against the seed's way (lower is better; 1 = seed)")
+    axes.set_ylabel("CPU per request / the hand-written way")
+    axes.set_title("Cost per request against the hand-written way (lower is better)")
     axes.legend(fontsize=7, ncol=2)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

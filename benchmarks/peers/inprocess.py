@@ -1,4 +1,4 @@
-"""One variant in-process against the seed's way, in one process of its own (an agent
+"""One variant in-process against the hand-written way, in one process of its own (an agent
 patches the interpreter on import): ``python -m benchmarks.peers.inprocess <variant>``.
 
 First checks that the variant really named the request, then times WSGI and ASGI
@@ -32,7 +32,7 @@ CHECK_REQUESTS = 5
 
 
 def _otel_names(variant: str, kind: str) -> list[str]:
-    """The seed's and the toolkit's naming, read from the spans they export."""
+    """The hand-written way's and the toolkit's naming, read from the spans they export."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -89,8 +89,8 @@ def _ratio(a: Callable[[], object], b: Callable[[], object]) -> dict[str, float]
 def main(variant: str) -> dict[str, object]:
     result: dict[str, object] = {"variant": variant}
     loop = asyncio.new_event_loop()
-    seed_wsgi = bench.wsgi_request(wsgi_app("seed", bench.seed_provider()))
-    seed_asgi = bench.asgi_request(asgi_app("seed", bench.seed_provider()), loop)
+    by_hand_wsgi = bench.wsgi_request(wsgi_app("hand-written", bench.plain_provider()))
+    by_hand_asgi = bench.asgi_request(asgi_app("hand-written", bench.plain_provider()), loop)
     if variant == "toolkit":
         names = {kind: _otel_names(variant, kind) for kind in ("wsgi", "asgi")}
         ours_wsgi = bench.wsgi_request(wsgi_app("toolkit", bench.toolkit_provider()))
@@ -109,12 +109,14 @@ def main(variant: str) -> dict[str, object]:
             names[kind] = peer.exported_names()
             named[kind] = any(peer.NAME in name for name in names[kind])
     result["names"] = names
-    result["seed_names"] = {kind: _otel_names("seed", kind) for kind in ("wsgi", "asgi")}
+    result["hand_written_names"] = {
+        kind: _otel_names("hand-written", kind) for kind in ("wsgi", "asgi")
+    }
     if not all(named.values()):
         result["error"] = f"did not name the request {names}"
         return result
-    result["wsgi"] = _ratio(ours_wsgi, seed_wsgi)
-    result["asgi"] = _ratio(ours_asgi, seed_asgi)
+    result["wsgi"] = _ratio(ours_wsgi, by_hand_wsgi)
+    result["asgi"] = _ratio(ours_asgi, by_hand_asgi)
     loop.close()
     return result
 

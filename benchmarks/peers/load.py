@@ -1,7 +1,7 @@
 """Every variant under a real server at once (gunicorn gthread or uvicorn), each in its
 own server process with its own loopback sink; wrk loads them in turn, in alternating
 order, and the figure is the server's CPU time per request (from /proc, its workers and
-the agents' threads included) over the seed's, per round."""
+the agents' threads included) over the hand-written way's, per round."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ SENT_NAMES = {
 
 
 def _app(variant: str, kind: str) -> tuple[str, dict[str, str]]:
-    if variant in ("seed", "toolkit"):
+    if variant in ("hand-written", "toolkit"):
         return "benchmarks.server_app:app", {"BENCH_KIND": kind, "BENCH_VARIANT": variant}
     return f"benchmarks.peers.apps.{variant}_peer:{kind}_app", {}
 
@@ -79,8 +79,8 @@ def _rounds(servers: dict[str, tuple[str, int]], result: ServerLoad) -> dict[str
                 result.failed.setdefault(variant, f"{type(error).__name__}: {error}"[:200])
         for variant, run in this_round.items():
             runs[variant].append(run)
-            if "seed" in this_round:
-                ratio = run.cpu_us / this_round["seed"].cpu_us
+            if "hand-written" in this_round:
+                ratio = run.cpu_us / this_round["hand-written"].cpu_us
                 result.ratios.setdefault(variant, []).append(ratio)
     return runs
 
@@ -89,7 +89,7 @@ def measure(server: str, variants: list[str]) -> ServerLoad:
     result = ServerLoad(server)
     with ExitStack() as stack:
         servers, sinks = _start(stack, server, variants, result)
-        if "seed" not in servers:
+        if "hand-written" not in servers:
             return result
         runs = _rounds(servers, result)
         for variant, name in SENT_NAMES.items():

@@ -1,4 +1,4 @@
-"""``make bench-peers``: every agent against the seed's way and this toolkit, in-process
+"""``make bench-peers``: every agent against the hand-written way and this toolkit, in-process
 and under gunicorn gthread and uvicorn; writes ``benchmarks/RESULTS-peers.md``,
 ``benchmarks/peers.png`` and ``docs/images/peers.png``.
 
@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PEERS = ["elastic", "ddtrace", "logfire", "newrelic", "scout", "sentry"]
 LABELS = {
-    "seed": "the seed's way",
+    "hand-written": "the hand-written way",
     "toolkit": "appsignal-routes",
     "elastic": "Elastic APM",
     "ddtrace": "ddtrace",
@@ -122,7 +122,7 @@ COLUMNS = {
 
 
 def cell(found: dict, column: str, servers: dict[str, load.ServerLoad]) -> tuple[str, float | None]:
-    """One table cell (ratio to the seed, median (min-max)) and the bar's height."""
+    """One table cell (ratio to the hand-written way, median (min-max)) and the bar's height."""
     variant = found["variant"]
     if "error" in found:
         return "not measured", None
@@ -157,13 +157,13 @@ def table(
     measured: dict[str, dict], servers: dict[str, load.ServerLoad]
 ) -> tuple[list[str], dict[str, dict[str, float | None]], list[str]]:
     """The table's rows (cheapest WSGI first), the chart's series and its bar order."""
-    seed = []
+    reference = []
     for server in ("gunicorn-gthread", "uvicorn"):
-        cpu = servers[server].cpu_us.get("seed") if server in servers else None
-        seed.append(f"1, {cpu:.0f} µs" if cpu else "not measured")
+        cpu = servers[server].cpu_us.get("hand-written") if server in servers else None
+        reference.append(f"1, {cpu:.0f} µs" if cpu else "not measured")
     rows = [
         (
-            f"| the seed's way (reference) | 1 | 1 | {' | '.join(seed)} | "
+            f"| the hand-written way (reference) | 1 | 1 | {' | '.join(reference)} | "
             "`GET /users/42` with `http.route=/users/:user_id` |"
         )
     ]
@@ -187,13 +187,14 @@ def table(
 def document(rows: list[str], started: datetime, minutes: float, variants: list[str]) -> str:
     method = [
         (
-            f"- Machine: {machine()}; load average (1 min) {os.getloadavg()[0]:.2f} when "
-            "the results were written (shared: read the ratios, not the times)."
+            f"- Machine: {machine()}; shared with other work while the benchmark ran (load "
+            f"average (1 min) {os.getloadavg()[0]:.2f} when the results were written): read "
+            "the medians and the ratios, not the times."
         ),
         f"- Python {platform.python_version()}; {versions()}.{WRAPT_NOTE}",
         (
             "- In-process: each agent in a process of its own (agents patch the interpreter), "
-            "with the seed's way beside it in the same process; the same trivial app as "
+            "with the hand-written way beside it in the same process; the same trivial app as "
             "`benchmarks/variants.py` (one route, `/users/<id>`), driven through the helpers of "
             "`benchmarks/inprocess.py`. A and B alternate in each round (`benchmarks/compare.py`), "
             f"{inprocess.ROUNDS} rounds of about {inprocess.ROUND_SECONDS} s of the agent's "
@@ -205,17 +206,18 @@ def document(rows: list[str], started: datetime, minutes: float, variants: list[
             "gthread, 1 worker x 8 threads; uvicorn), each agent with a sink of its own; "
             f"wrk -t1 -c16 loads them in turn, in alternating order, {load.ROUNDS} rounds of "
             f"{load.DURATION} s; the server's user + system CPU time per request is read from "
-            "/proc (workers included), and each round's figure is divided by the seed's."
+            "/proc (workers included), and each round's figure is divided by the hand-written "
+            "way's."
         ),
         (
             "- Offline: a loopback sink answers every agent (HTTP 200 `{}` to Datadog's trace "
             "agent, Sentry's envelopes, Elastic's intake and config; Scout's core-agent framing "
             "on TCP); New Relic runs in developer mode (a fake collector inside the agent); "
-            "Logfire does not send (`send_to_logfire=False`). Sampling is 100 % everywhere. The "
-            "seed's way, the toolkit and Logfire export to an exporter that sends nowhere; the "
-            "other agents serialize and send to the sink, which is part of their cost. An "
-            "agent whose send queue is full drops what does not fit, as in production (Sentry "
-            "keeps 100 envelopes, Scout 500 commands): in a tight in-process loop that "
+            "Logfire does not send (`send_to_logfire=False`). Sampling is 100 % everywhere. "
+            "The hand-written way, the toolkit and Logfire export to an exporter that sends "
+            "nowhere; the other agents serialize and send to the sink, which is part of their "
+            "cost. An agent whose send queue is full drops what does not fit, as in production "
+            "(Sentry keeps 100 envelopes, Scout 500 commands): in a tight in-process loop that "
             "happens more than under a server, so their in-process figures are a lower bound."
         ),
         (
@@ -236,10 +238,12 @@ def document(rows: list[str], started: datetime, minutes: float, variants: list[
             "",
             "<!-- --8<-- [start:table] -->",
             (
-                "Each figure is a ratio to the seed's way (the upstream `OpenTelemetryMiddleware` "
-                'plus a hand-written `set_attribute("http.route", ...)` in the handler): the '
-                "median of the per-round ratios, with its min-max; lower is cheaper. Under the "
-                "servers the variant's CPU time per request follows."
+                "Each figure is a ratio to the hand-written way (the upstream "
+                '`OpenTelemetryMiddleware` plus one `set_attribute("http.route", ...)` line in '
+                "the handler): the median of the per-round ratios, with its min-max; 1.20 means "
+                "a request costs 20 % more CPU than the hand-written way, lower is cheaper. "
+                "Under the servers the variant's CPU time per request follows. Each agent is at "
+                "the newest release that installs (versions below)."
             ),
             "",
             (
@@ -250,7 +254,7 @@ def document(rows: list[str], started: datetime, minutes: float, variants: list[
             *rows,
             "<!-- --8<-- [end:table] -->",
             "",
-            "![Cost per request of each agent against the seed's way](peers.png)",
+            "![Cost per request of each agent against the hand-written way](peers.png)",
             "",
             "<!-- --8<-- [start:method] -->",
             *method,
@@ -277,7 +281,7 @@ def main() -> int:
         # a variant that could not run or did not name the request is not loaded
         named = [v for v in variants if "error" not in measured[v]]
         for server in ("gunicorn-gthread", "uvicorn"):
-            servers[server] = load.measure(server, ["seed", *named])
+            servers[server] = load.measure(server, ["hand-written", *named])
             print(servers[server], flush=True)
     rows, series, labels = table(measured, servers)
     chart_path = ROOT / "benchmarks" / "peers.png"

@@ -3,7 +3,7 @@
 handler names the request as OTel does, ``http.route`` on the server span.
 
 Offline: ``send_to_logfire=False``, no console; spans go to a batch processor and an
-exporter that sends nowhere, as the seed's way and the toolkit do under the servers.
+exporter that sends nowhere, as the hand-written way and the toolkit do under the servers.
 """
 
 from __future__ import annotations
