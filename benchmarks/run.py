@@ -226,7 +226,7 @@ def main() -> int:
     load_rows: list[str] = []
     loaded: dict[str, load.Load] = {}
     if not load.wrk_available():
-        print("wrk is not installed (make bench installs it): the load not measured")
+        print("wrk is not installed (make bench installs it): nothing measured under load")
         verdicts.append(("under load", False))
     else:
         for server, limit in LOAD_TARGETS.items():
