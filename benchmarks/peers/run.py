@@ -243,7 +243,8 @@ def document(rows: list[str], started: datetime, minutes: float, variants: list[
                 "the handler): the median of the per-round ratios, with its min-max; 1.20 means "
                 "a request costs 20 % more CPU than the hand-written way, lower is cheaper. "
                 "Under the servers the variant's CPU time per request follows. Each agent is at "
-                "the newest release that installs (versions below)."
+                "the newest release pip installs here (`make bench-peers` upgrades them first; "
+                "versions below)."
             ),
             "",
             (
