@@ -23,13 +23,6 @@ from appsignal_routes.frameworks.blacksheep import _release
 from .asgi_serving import served
 
 
-def grouped(traced):
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def discovered(method: str, template: str) -> tuple[str, str, str]:
     return (f"{method} {template}", template, "discovered")
 
@@ -159,7 +152,7 @@ def test_routes_are_grouped_as_written_through_the_lifespan(traced):
             ]
 
     assert asyncio.run(run()) == [status for _, _, _, status, _ in REQUESTS]
-    assert grouped(traced) == [group for *_, group in REQUESTS]
+    assert traced.grouped() == [group for *_, group in REQUESTS]
     assert stopped == [True]
 
 
@@ -176,7 +169,7 @@ def test_root_path_and_a_router_prefix(traced):
             return (await client.get("/cats/2")).status_code
 
     assert asyncio.run(run()) == (200 if below_root else 404)
-    assert [name for name, _, _ in grouped(traced)] == [
+    assert [name for name, _, _ in traced.grouped()] == [
         "GET /svc/cats/{int:cat_id}",
         "GET /cats/{int:cat_id}" if below_root else "GET",  # as BlackSheep routes it
     ]
@@ -224,7 +217,7 @@ def test_a_websocket_handshake_is_grouped_by_its_route(traced):
     asyncio.run(run())
     assert sent[0]["type"] == "websocket.accept"
     # (named by the upstream middleware's method for a handshake: it has none)
-    assert [group[1:] for group in grouped(traced)] == [("/ws/{room}", "discovered")]
+    assert [group[1:] for group in traced.grouped()] == [("/ws/{room}", "discovered")]
 
 
 def test_route_groups_with_an_asgi_client(route_groups):
@@ -371,7 +364,7 @@ def test_a_failing_router_never_reaches_the_request(traced):
             return (await client.get("/cats/1")).status_code
 
     assert asyncio.run(run()) == 200
-    assert grouped(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_discovery_off_gives_registry_behaviour(traced):
@@ -384,7 +377,7 @@ def test_discovery_off_gives_registry_behaviour(traced):
             await client.get("/reports/1")
 
     asyncio.run(run())
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET", None, "method"),
         ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
     ]
@@ -515,7 +508,7 @@ def test_mounted_apps_are_grouped_by_their_own_routes(traced):
             ]
 
     assert asyncio.run(run()) == [200, 404, 200, 200]
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         discovered("GET", "/star/things/{n:int}"),
         ("GET", None, "method"),
         ("GET", None, "method"),  # an app the toolkit cannot see into: no guess

@@ -98,13 +98,6 @@ def fetch(app: Any, path: str, method: str = "GET", **options: Any) -> int:
         return int(response.status_code)
 
 
-def exported(traced: Any) -> list[tuple[str, Any, Any]]:
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 @pytest.fixture
 def app(traced: Any) -> Flask:
     app = make_app()
@@ -144,13 +137,13 @@ def test_requests_are_grouped_by_the_rule_flask_dispatches_to(
     app, traced, method, path, status, group, route
 ):
     assert fetch(app, path, method) == status
-    assert exported(traced) == [(group, route, "discovered")]
+    assert traced.grouped() == [(group, route, "discovered")]
 
 
 @pytest.mark.parametrize("path", ["/missing", "/users/abc", "/blobs/xyz", "/"])
 def test_a_path_no_rule_matches_is_grouped_by_its_method(app, traced, path):
     assert fetch(app, path) == 404
-    assert exported(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_a_rule_added_after_instrument_is_discovered(app, traced):
@@ -160,7 +153,7 @@ def test_a_rule_added_after_instrument_is_discovered(app, traced):
     app.view_functions["late"] = lambda n: str(n)
     app.url_map.update()  # as url_for in another thread would, before the next request
     assert fetch(app, "/late/1") == 200
-    assert [name for name, _, _ in exported(traced)] == ["GET", "GET /late/<int:n>"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET", "GET /late/<int:n>"]
 
 
 def test_a_rule_added_before_the_first_request_is_discovered(traced):
@@ -168,7 +161,7 @@ def test_a_rule_added_before_the_first_request_is_discovered(traced):
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     app.add_url_rule("/added/<int:n>", "added", lambda n: str(n))
     assert fetch(app, "/added/2") == 200
-    assert exported(traced) == [("GET /added/<int:n>", "/added/<int:n>", "discovered")]
+    assert traced.grouped() == [("GET /added/<int:n>", "/added/<int:n>", "discovered")]
 
 
 def test_a_rule_added_to_an_existing_endpoint_is_discovered(app, traced):
@@ -176,7 +169,7 @@ def test_a_rule_added_to_an_existing_endpoint_is_discovered(app, traced):
     rule = app.url_rule_class("/alias/<int:user_id>", endpoint="show_user", methods=["GET"])
     app.url_map.add(rule)
     assert fetch(app, "/alias/1") == 200
-    assert exported(traced)[1] == ("GET /alias/<int:user_id>", "/alias/<int:user_id>", "discovered")
+    assert traced.grouped()[1] == ("GET /alias/<int:user_id>", "/alias/<int:user_id>", "discovered")
 
 
 def test_a_route_decorator_on_the_view_wins(traced):
@@ -189,7 +182,7 @@ def test_a_route_decorator_on_the_view_wins(traced):
 
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/users/1") == 200
-    assert exported(traced) == [("GET /users/:user_id", "/users/:user_id", "decorator")]
+    assert traced.grouped() == [("GET /users/:user_id", "/users/:user_id", "decorator")]
 
 
 def test_a_root_name_on_a_method_view_wins(traced):
@@ -214,7 +207,7 @@ def test_the_flask_object_itself_can_be_instrumented(traced):
         assert response.status_code == 200
     status, _ = call_wsgi(wrapped, "/users/1", "DELETE")
     assert status.startswith("405")
-    assert exported(traced) == [
+    assert traced.grouped() == [
         ("GET /api/items/<int:item_id>", "/api/items/<int:item_id>", "discovered"),
         ("DELETE /users/<int:user_id>", "/users/<int:user_id>", "discovered"),
     ]
@@ -222,12 +215,12 @@ def test_the_flask_object_itself_can_be_instrumented(traced):
 
 def test_a_non_ascii_path_is_matched_as_flask_decodes_it(app, traced):
     assert fetch(app, "/files/caf\u00e9.txt") == 200
-    assert exported(traced)[0][0] == "GET /files/<path:rest>"
+    assert traced.grouped()[0][0] == "GET /files/<path:rest>"
 
 
 def test_merged_slashes_are_grouped_by_the_rule_they_redirect_to(app, traced):
     assert fetch(app, "/users//1") == 308
-    assert exported(traced) == [("GET /users/<int:user_id>", "/users/<int:user_id>", "discovered")]
+    assert traced.grouped() == [("GET /users/<int:user_id>", "/users/<int:user_id>", "discovered")]
 
 
 def test_a_redirect_rule_is_grouped_by_the_rule_it_leads_to(traced):
@@ -237,7 +230,7 @@ def test_a_redirect_rule_is_grouped_by_the_rule_it_leads_to(traced):
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/people/4") == 308
     assert fetch(app, "/away") == 308
-    assert [name for name, _, _ in exported(traced)] == ["GET /users/<int:user_id>", "GET"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /users/<int:user_id>", "GET"]
 
 
 def test_a_redirect_loop_is_grouped_by_its_method(traced):
@@ -246,7 +239,7 @@ def test_a_redirect_loop_is_grouped_by_its_method(traced):
     app.add_url_rule("/pong", "pong", redirect_to="/ping")
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/ping") == 308
-    assert exported(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_host_matching_routes_by_the_request_host(traced):
@@ -264,7 +257,7 @@ def test_host_matching_routes_by_the_request_host(traced):
     assert fetch(app, "/", base_url="http://api.test") == 200
     assert fetch(app, "/5", base_url="http://acme.shop.test:80") == 200
     assert fetch(app, "/", base_url="http://other.test") == 404
-    assert [name for name, _, _ in exported(traced)] == ["GET /", "GET /<int:n>", "GET"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /", "GET /<int:n>", "GET"]
 
 
 def test_subdomain_matching_routes_by_the_subdomain(traced):
@@ -285,7 +278,7 @@ def test_subdomain_matching_routes_by_the_subdomain(traced):
     assert fetch(app, "/about", base_url="http://api.example.test") == 404
     with pytest.warns(UserWarning, match="doesn't match configured server name"):
         assert fetch(app, "/about", base_url="http://10.0.0.1") == 404
-    assert [name for name, _, _ in exported(traced)] == ["GET /", "GET /about", "GET", "GET"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /", "GET /about", "GET", "GET"]
 
 
 def test_subdomain_matching_without_a_server_name_matches_no_subdomain(traced):
@@ -293,13 +286,13 @@ def test_subdomain_matching_without_a_server_name_matches_no_subdomain(traced):
     app.add_url_rule("/about", "about", lambda: "about")
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/about", base_url="http://any.host.test") == 200
-    assert exported(traced)[0][0] == "GET /about"
+    assert traced.grouped()[0][0] == "GET /about"
 
 
 def test_a_websocket_upgrade_is_grouped_by_the_rule_of_its_path(app, traced):
     headers = {"Connection": "keep-alive, Upgrade", "Upgrade": "websocket"}
     assert fetch(app, "/users/1", headers=headers) == 400
-    assert exported(traced)[0][0] == "GET /users/<int:user_id>"
+    assert traced.grouped()[0][0] == "GET /users/<int:user_id>"
 
 
 def test_discover_routes_false_gives_registry_behaviour(traced):
@@ -309,7 +302,7 @@ def test_discover_routes_false_gives_registry_behaviour(traced):
     )
     assert fetch(app, "/users/1") == 200
     assert fetch(app, "/api/items/3") == 200
-    assert exported(traced) == [
+    assert traced.grouped() == [
         ("GET /users/:id", "/users/:id", "registry"),
         ("GET", None, "method"),
     ]
@@ -336,7 +329,7 @@ def test_an_odd_url_map_falls_back_to_the_registry_with_one_warning(traced, capl
     assert len(warnings) == 1
     assert "url_map is not a werkzeug routing Map" in warnings[0].getMessage()
     assert fetch(app, "/users/1") == 200
-    assert exported(traced) == [("GET /users/:id", "/users/:id", "registry")]
+    assert traced.grouped() == [("GET /users/:id", "/users/:id", "registry")]
 
 
 def test_a_url_map_broken_after_instrument_does_not_reach_the_request(app, traced):
@@ -344,7 +337,7 @@ def test_a_url_map_broken_after_instrument_does_not_reach_the_request(app, trace
     app.url_map = OddMap(real)  # type: ignore[assignment]
     del real._rules_by_endpoint  # what the router reads is gone; Flask no longer routes
     assert fetch(app, "/users/1") == 500
-    assert exported(traced)[0][0] == "GET"
+    assert traced.grouped()[0][0] == "GET"
 
 
 def test_routes_lists_every_rule_with_its_methods_and_endpoint():

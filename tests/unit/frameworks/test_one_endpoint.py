@@ -42,17 +42,6 @@ except ImportError:  # Litestar before FromPath: a path parameter is known by it
             return item
 
 
-def groups(traced: Any) -> list[tuple[str, object, object]]:
-    return [
-        (
-            s.name,
-            (s.attributes or {}).get("http.route"),
-            (s.attributes or {}).get("appsignal_routes.route_source"),
-        )
-        for s in traced.roots()
-    ]
-
-
 def wsgi_status(app: Any, path: str, method: str = "GET", query: str = "") -> int:
     return int(call_wsgi(app, path, method, query=query)[0].split()[0])
 
@@ -152,7 +141,7 @@ FLASK_CASES = [
 def test_flask(traced, method, path, query, status, group):
     app = ar.instrument(flask_app(), tracer_provider=traced.provider)
     assert wsgi_status(app, path, method, query) == status
-    assert groups(traced) == [group]
+    assert traced.grouped() == [group]
 
 
 # -- Quart ---------------------------------------------------------------------------
@@ -178,7 +167,7 @@ def test_quart(traced):
     assert asgi_status(wrapped, "/users/7", query="deny") == 401
     assert asgi_status(wrapped, "/users/7") == 200
     expected = ("GET /users/:user_id", "/users/:user_id", "decorator")
-    assert groups(traced) == [expected, expected]
+    assert traced.grouped() == [expected, expected]
 
 
 # -- Bottle --------------------------------------------------------------------------
@@ -201,7 +190,7 @@ def test_bottle(traced):
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert wsgi_status(wrapped, "/orders/7", query="deny") == 401
     assert wsgi_status(wrapped, "/orders/7", "DELETE") == 405
-    assert groups(traced) == [
+    assert traced.grouped() == [
         ("GET /orders/:order_id", "/orders/:order_id", "decorator"),
         # a 405: Bottle has no callback for it (each method has its own)
         ("DELETE /orders/<order_id:int>", "/orders/<order_id:int>", "discovered"),
@@ -251,7 +240,7 @@ def test_falcon(traced, kind):
     assert call(wrapped, "/items/7", query="deny") == 401
     assert call(wrapped, "/items/7") == 200
     assert call(wrapped, "/items/7", "DELETE") == 405
-    assert groups(traced) == [served, served, refused]
+    assert traced.grouped() == [served, served, refused]
 
 
 # -- Starlette and FastAPI -----------------------------------------------------------
@@ -289,7 +278,7 @@ def test_starlette(traced):
     assert asgi_status(wrapped, "/orders/3", query="deny") == 401
     assert asgi_status(wrapped, "/reports/3", query="deny") == 401
     assert asgi_status(wrapped, "/reports/3", "POST") == 405
-    assert groups(traced) == [
+    assert traced.grouped() == [
         ("Orders#get", "/orders/{order_id:int}", "root_name"),
         ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
         ("POST /reports/:report_id", "/reports/:report_id", "decorator"),
@@ -316,7 +305,7 @@ def test_fastapi(traced):
     assert asgi_status(wrapped, "/orders/x") == 422  # validation, before the endpoint
     assert asgi_status(wrapped, "/orders/3") == 200
     expected = ("Orders#show", "/orders/{order_id}", "root_name")
-    assert groups(traced) == [expected] * 3
+    assert traced.grouped() == [expected] * 3
 
 
 # -- Litestar ------------------------------------------------------------------------
@@ -342,7 +331,7 @@ def test_litestar(traced):
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert asgi_status(wrapped, "/orders/3", query="deny") == 401
     assert asgi_status(wrapped, "/orders/3", "POST") == 405
-    assert groups(traced) == [
+    assert traced.grouped() == [
         ("OrderController#show", "/orders/{order_id:int}", "root_name"),
         ("POST /orders/{order_id:int}", "/orders/{order_id:int}", "discovered"),
     ]

@@ -76,13 +76,6 @@ def add_blueprints(app: Quart) -> None:
     app.register_blueprint(api)
 
 
-def exported(traced: Any) -> list[tuple[str, Any, Any]]:
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def fetch(app: Quart, path: str, method: str = "GET", **options: Any) -> int:
     """The status of one request through Quart's test client."""
 
@@ -162,13 +155,13 @@ def test_requests_are_grouped_by_the_rule_quart_dispatches_to(
     app, traced, method, path, status, group, route
 ):
     assert fetch(app, path, method) == status
-    assert exported(traced) == [(group, route, "discovered")]
+    assert traced.grouped() == [(group, route, "discovered")]
 
 
 @pytest.mark.parametrize("path", ["/missing", "/users/abc", "/"])
 def test_a_path_no_rule_matches_is_grouped_by_its_method(app, traced, path):
     assert fetch(app, path) == 404
-    assert exported(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_a_websocket_is_grouped_by_its_websocket_rule(app, traced):
@@ -179,7 +172,7 @@ def test_a_websocket_is_grouped_by_its_websocket_rule(app, traced):
     assert asyncio.run(go()) == "room 3"
     # Quart's test client gives its WebSocket scope a method; a server gives none
     call(app, "/ws/4", None, type="websocket", scheme="ws")
-    assert exported(traced) == [
+    assert traced.grouped() == [
         ("GET /ws/<int:room>", "/ws/<int:room>", "discovered"),
         ("HTTP /ws/<int:room>", "/ws/<int:room>", "discovered"),
     ]
@@ -187,7 +180,7 @@ def test_a_websocket_is_grouped_by_its_websocket_rule(app, traced):
 
 def test_an_http_request_to_a_websocket_rule_is_grouped_by_it(app, traced):
     assert fetch(app, "/ws/3") == 400
-    assert exported(traced) == [("GET /ws/<int:room>", "/ws/<int:room>", "discovered")]
+    assert traced.grouped() == [("GET /ws/<int:room>", "/ws/<int:room>", "discovered")]
 
 
 def test_the_quart_object_itself_can_be_instrumented(traced):
@@ -202,7 +195,7 @@ def test_the_quart_object_itself_can_be_instrumented(traced):
             ]
 
     assert asyncio.run(go()) == [200, 405]
-    assert exported(traced) == [
+    assert traced.grouped() == [
         ("GET /api/items/<int:item_id>", "/api/items/<int:item_id>", "discovered"),
         ("DELETE /users/<int:user_id>", "/users/<int:user_id>", "discovered"),
     ]
@@ -214,7 +207,7 @@ def test_the_path_is_read_below_the_root_path_as_quart_reads_it(traced):
     assert status_of(call(wrapped, "/shop", root_path="/shop")) == 404
     assert status_of(call(wrapped, "/users/1", root_path="/shop")) == 404
     assert status_of(call(wrapped, "http://localhost/users/2")) == 200  # an absolute path
-    assert [name for name, _, _ in exported(traced)] == [
+    assert [name for name, _, _ in traced.grouped()] == [
         "GET /users/<int:user_id>",
         "GET",
         "GET",
@@ -232,7 +225,7 @@ def test_a_rule_added_after_instrument_is_discovered(app, traced):
 
     app.view_functions["late"] = late
     assert fetch(app, "/late/1") == 200
-    assert [name for name, _, _ in exported(traced)] == ["GET", "GET /late/<int:n>"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET", "GET /late/<int:n>"]
 
 
 def test_a_route_decorator_on_the_view_wins(traced):
@@ -245,7 +238,7 @@ def test_a_route_decorator_on_the_view_wins(traced):
 
     app.asgi_app = ar.instrument(app.asgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/users/1") == 200
-    assert exported(traced) == [("GET /users/:user_id", "/users/:user_id", "decorator")]
+    assert traced.grouped() == [("GET /users/:user_id", "/users/:user_id", "decorator")]
 
 
 def test_host_matching_routes_by_the_request_host(traced):
@@ -261,7 +254,7 @@ def test_host_matching_routes_by_the_request_host(traced):
     )
     assert status_of(call(wrapped, "/", headers=[(b"host", b"other.test")])) == 404
     assert status_of(call(wrapped, "/", headers=[], server=("api.test", 80))) == 200
-    assert [name for name, _, _ in exported(traced)] == ["GET /", "GET", "GET /"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /", "GET", "GET /"]
 
 
 def test_with_host_matching_quart_matches_its_server_name_not_the_request_host(traced):
@@ -270,7 +263,7 @@ def test_with_host_matching_quart_matches_its_server_name_not_the_request_host(t
     app.add_url_rule("/", "home", lambda: "home", host="api.test")
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert status_of(call(wrapped, "/", headers=[(b"host", b"other.test")], scheme="https")) == 200
-    assert exported(traced)[0][0] == "GET /"
+    assert traced.grouped()[0][0] == "GET /"
 
 
 def test_subdomain_matching_routes_by_the_subdomain(traced):
@@ -293,7 +286,7 @@ def test_subdomain_matching_routes_by_the_subdomain(traced):
     assert status_of(call(wrapped, "/about", headers=[], http_version="1.0")) == 200
     with pytest.warns(UserWarning, match="doesn't match configured server name"):
         assert status_of(call(wrapped, "/about", headers=[(b"host", b"10.0.0.1")])) == 404
-    names = [name for name, _, _ in exported(traced)]
+    names = [name for name, _, _ in traced.grouped()]
     assert names == ["GET /", "GET /about", "GET", "GET /about", "GET"]
 
 
@@ -304,7 +297,7 @@ def test_a_server_name_without_subdomain_matching_still_binds_the_subdomain(trac
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert status_of(call(wrapped, "/about", headers=[(b"host", b"example.test")])) == 200
     assert status_of(call(wrapped, "/about", headers=[(b"host", b"www.example.test")])) == 404
-    assert [name for name, _, _ in exported(traced)] == ["GET /about", "GET"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /about", "GET"]
 
 
 def test_a_default_subdomain_is_bound_without_subdomain_matching(traced):
@@ -313,7 +306,7 @@ def test_a_default_subdomain_is_bound_without_subdomain_matching(traced):
     app.add_url_rule("/about", "about", lambda: "about")
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert status_of(call(wrapped, "/about")) == 200
-    assert exported(traced)[0][0] == "GET /about"
+    assert traced.grouped()[0][0] == "GET /about"
 
 
 def test_discover_routes_false_gives_registry_behaviour(traced):
@@ -323,7 +316,7 @@ def test_discover_routes_false_gives_registry_behaviour(traced):
     )
     assert fetch(app, "/users/1") == 200
     assert fetch(app, "/api/items/3") == 200
-    assert exported(traced) == [
+    assert traced.grouped() == [
         ("GET /users/:id", "/users/:id", "registry"),
         ("GET", None, "method"),
     ]
@@ -350,7 +343,7 @@ def test_an_odd_url_map_falls_back_to_the_registry_with_one_warning(traced, capl
     assert len(warnings) == 1
     assert "url_map is not a werkzeug routing Map" in warnings[0].getMessage()
     assert fetch(app, "/users/1") == 200
-    assert exported(traced) == [("GET /users/:id", "/users/:id", "registry")]
+    assert traced.grouped() == [("GET /users/:id", "/users/:id", "registry")]
 
 
 def test_routes_lists_every_rule_with_its_methods_and_endpoint():

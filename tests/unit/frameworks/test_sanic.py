@@ -34,13 +34,6 @@ def several_apps_start(monkeypatch):
     monkeypatch.setattr(Sanic, "test_mode", True)
 
 
-def grouped(traced):
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 async def show_user(request, user_id):
     return json({"id": user_id})
 
@@ -156,7 +149,7 @@ def test_routes_are_grouped_as_written_through_the_lifespan(traced):
             return [(await client.request(m, p)).status_code for m, p, _, _ in REQUESTS]
 
     assert asyncio.run(run()) == [status for _, _, status, _ in REQUESTS]
-    assert grouped(traced) == [group for _, _, _, group in REQUESTS]
+    assert traced.grouped() == [group for _, _, _, group in REQUESTS]
     assert events == ["before_server_start", "after_server_stop"]  # the lifespan, unchanged
 
 
@@ -193,7 +186,7 @@ def test_a_websocket_handshake_is_grouped_by_its_route(traced):
     asyncio.run(run())
     assert sent[0]["type"] == "websocket.accept"
     # (named by the upstream middleware's method for a handshake: it has none)
-    assert [group[1:] for group in grouped(traced)] == [("/ws/<room>", "discovered")]
+    assert [group[1:] for group in traced.grouped()] == [("/ws/<room>", "discovered")]
 
 
 def test_sanics_own_asgi_test_client_and_route_groups(route_groups, monkeypatch):
@@ -390,7 +383,7 @@ def test_a_failing_router_never_reaches_the_request(traced):
             return (await client.get("/users/1")).status_code
 
     assert asyncio.run(run()) == 200
-    assert grouped(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_discovery_off_gives_registry_behaviour(traced):
@@ -403,7 +396,7 @@ def test_discovery_off_gives_registry_behaviour(traced):
             await client.get("/reports/1")
 
     asyncio.run(run())
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET", None, "method"),
         ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
     ]
