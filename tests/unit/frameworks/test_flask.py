@@ -1,9 +1,9 @@
 """Flask route discovery: requests grouped by the werkzeug rule Flask dispatches them to,
-with the real Flask app and its test client (or werkzeug's, around the middleware)."""
+with the real Flask app and its test client (or werkzeug's, around the middleware). What
+Flask and Quart share is written once, in ``werkzeug_scenarios.py``: ``TestFlask``."""
 
 from __future__ import annotations
 
-import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,9 +14,11 @@ from werkzeug.routing import BaseConverter
 from werkzeug.test import Client
 
 import appsignal_routes as ar
-from appsignal_routes.frameworks import DiscoveredRoute, router_for
+from appsignal_routes.frameworks import flask as adapter
+from appsignal_routes.frameworks import router_for
 
 from ...calls import call_wsgi, template_of
+from .werkzeug_scenarios import OddMap, WerkzeugScenarios
 
 
 class HexConverter(BaseConverter):
@@ -98,52 +100,21 @@ def fetch(app: Any, path: str, method: str = "GET", **options: Any) -> int:
         return int(response.status_code)
 
 
+class TestFlask(WerkzeugScenarios):
+    framework = "Flask"
+    interface = "wsgi_app"
+    adapter = adapter
+    make_app = staticmethod(make_app)
+    fetch = staticmethod(fetch)
+
+    @staticmethod
+    def blueprint() -> Blueprint:
+        return Blueprint("bp", __name__)
+
+
 @pytest.fixture
 def app(traced: Any) -> Flask:
-    app = make_app()
-    app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
-    return app
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "status", "group", "route"),
-    [
-        ("GET", "/users/1", 200, "GET /users/<int:user_id>", "/users/<int:user_id>"),
-        ("GET", "/users/me", 200, "GET /users/me", "/users/me"),
-        ("GET", "/files/a/b.txt", 200, "GET /files/<path:rest>", "/files/<path:rest>"),
-        ("GET", "/blobs/beef", 200, "GET /blobs/<hex:digest>", "/blobs/<hex:digest>"),
-        ("GET", "/orders/7", 200, "GET /orders/<int:order_id>", "/orders/<int:order_id>"),
-        ("PUT", "/orders/7", 200, "PUT /orders/<int:order_id>", "/orders/<int:order_id>"),
-        ("GET", "/api/items/3", 200, "GET /api/items/<int:item_id>", "/api/items/<int:item_id>"),
-        (
-            "POST",
-            "/api/v1/carts/c1",
-            200,
-            "POST /api/v1/carts/<cart_id>",
-            "/api/v1/carts/<cart_id>",
-        ),
-        ("GET", "/admin/stats", 401, "GET /admin/stats", "/admin/stats"),
-        ("DELETE", "/users/1", 405, "DELETE /users/<int:user_id>", "/users/<int:user_id>"),
-        ("GET", "/api/v1/carts/c1", 405, "GET /api/v1/carts/<cart_id>", "/api/v1/carts/<cart_id>"),
-        ("OPTIONS", "/users/1", 200, "OPTIONS /users/<int:user_id>", "/users/<int:user_id>"),
-        ("HEAD", "/users/1", 200, "HEAD /users/<int:user_id>", "/users/<int:user_id>"),
-        ("GET", "/static/site.css", 404, "GET /static/<path:filename>", "/static/<path:filename>"),
-        # strict slashes: the 308 to "/folder/" is grouped by the rule it redirects to
-        ("GET", "/folder", 308, "GET /folder/", "/folder/"),
-        ("GET", "/folder/", 200, "GET /folder/", "/folder/"),
-    ],
-)
-def test_requests_are_grouped_by_the_rule_flask_dispatches_to(
-    app, traced, method, path, status, group, route
-):
-    assert fetch(app, path, method) == status
-    assert traced.grouped() == [(group, route, "discovered")]
-
-
-@pytest.mark.parametrize("path", ["/missing", "/users/abc", "/blobs/xyz", "/"])
-def test_a_path_no_rule_matches_is_grouped_by_its_method(app, traced, path):
-    assert fetch(app, path) == 404
-    assert traced.grouped() == [("GET", None, "method")]
+    return TestFlask().instrument(make_app(), traced)
 
 
 def test_a_rule_added_after_instrument_is_discovered(app, traced):
@@ -295,71 +266,12 @@ def test_a_websocket_upgrade_is_grouped_by_the_rule_of_its_path(app, traced):
     assert traced.grouped()[0][0] == "GET /users/<int:user_id>"
 
 
-def test_discover_routes_false_gives_registry_behaviour(traced):
-    app = make_app()
-    app.wsgi_app = ar.instrument(  # type: ignore[method-assign]
-        app.wsgi_app, tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert fetch(app, "/users/1") == 200
-    assert fetch(app, "/api/items/3") == 200
-    assert traced.grouped() == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
-
-
-class OddMap:
-    """A router Flask still routes through, but not werkzeug's ``Map``."""
-
-    def __init__(self, url_map: Any) -> None:
-        self._map = url_map
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._map, name)
-
-
-def test_an_odd_url_map_falls_back_to_the_registry_with_one_warning(traced, caplog):
-    app = make_app()
-    app.url_map = OddMap(app.url_map)  # type: ignore[assignment]
-    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
-        app.wsgi_app = ar.instrument(  # type: ignore[method-assign]
-            app.wsgi_app, tracer_provider=traced.provider, routes=["/users/:id"]
-        )
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert "url_map is not a werkzeug routing Map" in warnings[0].getMessage()
-    assert fetch(app, "/users/1") == 200
-    assert traced.grouped() == [("GET /users/:id", "/users/:id", "registry")]
-
-
 def test_a_url_map_broken_after_instrument_does_not_reach_the_request(app, traced):
     real = app.url_map
     app.url_map = OddMap(real)  # type: ignore[assignment]
     del real._rules_by_endpoint  # what the router reads is gone; Flask no longer routes
     assert fetch(app, "/users/1") == 500
     assert traced.grouped()[0][0] == "GET"
-
-
-def test_routes_lists_every_rule_with_its_methods_and_endpoint():
-    router = router_for(make_app())
-    assert router is not None
-    assert router.framework == "Flask"
-    routes = list(router.routes())
-    assert (
-        DiscoveredRoute(("GET", "HEAD", "OPTIONS"), "/users/<int:user_id>", "show_user") in routes
-    )
-    assert DiscoveredRoute(("OPTIONS", "POST"), "/api/v1/carts/<cart_id>", "api.v1.cart") in routes
-    assert (
-        DiscoveredRoute(("GET", "HEAD", "OPTIONS", "PUT"), "/orders/<int:order_id>", "orders")
-        in routes
-    )
-    assert len(routes) == 10  # the nine views and Flask's static files
-
-
-def test_objects_that_are_not_a_flask_app_have_no_router():
-    from appsignal_routes.frameworks import flask as adapter
-
-    assert adapter.router_for(Blueprint("bp", __name__)) is None
 
 
 def test_threads_asking_at_once_each_get_their_own_rule():

@@ -1,24 +1,34 @@
 """Quart route discovery: requests grouped by the werkzeug rule Quart dispatches them to,
-with the real Quart app, its test client and direct ASGI calls."""
+with the real Quart app, its test client and direct ASGI calls. What Flask and Quart share
+is written once, in ``werkzeug_scenarios.py``: ``TestQuart``."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import httpx
 import pytest
 from quart import Blueprint, Quart, request, websocket
 from quart.views import MethodView
+from werkzeug.routing import BaseConverter
 
 import appsignal_routes as ar
-from appsignal_routes.frameworks import DiscoveredRoute, router_for
+from appsignal_routes.frameworks import DiscoveredRoute
+from appsignal_routes.frameworks import quart as adapter
+
+from .werkzeug_scenarios import WerkzeugScenarios
+
+
+class HexConverter(BaseConverter):
+    regex = "[0-9a-f]+"
 
 
 def make_app(**options: Any) -> Quart:
-    """An app with converters, a MethodView, nested blueprints, a WebSocket and a 401 hook."""
+    """An app with converters, a MethodView, nested blueprints, a WebSocket and a 401 hook:
+    the Flask app of ``test_flask.py``, its views async, and a WebSocket."""
     app = Quart(__name__, **options)
+    app.url_map.converters["hex"] = HexConverter
     add_views(app)
     add_blueprints(app)
 
@@ -36,9 +46,17 @@ def add_views(app: Quart) -> None:
     async def show_user(user_id: int) -> dict[str, int]:
         return {"id": user_id}
 
+    @app.get("/users/me")
+    async def me() -> str:
+        return "me"
+
     @app.route("/files/<path:rest>")
     async def files(rest: str) -> str:
         return rest
+
+    @app.get("/blobs/<hex:digest>")
+    async def blob(digest: str) -> str:
+        return digest
 
     @app.get("/folder/")
     async def folder() -> str:
@@ -55,6 +73,9 @@ def add_views(app: Quart) -> None:
 
     class Orders(MethodView):
         async def get(self, order_id: int) -> str:
+            return str(order_id)
+
+        async def put(self, order_id: int) -> str:
             return str(order_id)
 
     app.add_url_rule("/orders/<int:order_id>", view_func=Orders.as_view("orders"))
@@ -128,40 +149,24 @@ def status_of(sent: list[dict[str, Any]]) -> int:
     return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))
 
 
+class TestQuart(WerkzeugScenarios):
+    framework = "Quart"
+    interface = "asgi_app"
+    adapter = adapter
+    listed_also = (
+        DiscoveredRoute(("GET", "HEAD", "OPTIONS"), "/ws/<int:room>", "chat (WebSocket)"),
+    )
+    make_app = staticmethod(make_app)
+    fetch = staticmethod(fetch)
+
+    @staticmethod
+    def blueprint() -> Blueprint:
+        return Blueprint("bp", __name__)
+
+
 @pytest.fixture
 def app(traced: Any) -> Quart:
-    app = make_app()
-    app.asgi_app = ar.instrument(app.asgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
-    return app
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "status", "group", "route"),
-    [
-        ("GET", "/users/1", 200, "GET /users/<int:user_id>", "/users/<int:user_id>"),
-        ("GET", "/files/a/b.txt", 200, "GET /files/<path:rest>", "/files/<path:rest>"),
-        ("GET", "/orders/7", 200, "GET /orders/<int:order_id>", "/orders/<int:order_id>"),
-        ("GET", "/api/items/3", 200, "GET /api/items/<int:item_id>", "/api/items/<int:item_id>"),
-        ("POST", "/api/v1/carts/c", 200, "POST /api/v1/carts/<cart_id>", "/api/v1/carts/<cart_id>"),
-        ("GET", "/admin/stats", 401, "GET /admin/stats", "/admin/stats"),
-        ("DELETE", "/users/1", 405, "DELETE /users/<int:user_id>", "/users/<int:user_id>"),
-        ("OPTIONS", "/users/1", 200, "OPTIONS /users/<int:user_id>", "/users/<int:user_id>"),
-        ("HEAD", "/users/1", 200, "HEAD /users/<int:user_id>", "/users/<int:user_id>"),
-        # strict slashes: the 308 to "/folder/" is grouped by the rule it redirects to
-        ("GET", "/folder", 308, "GET /folder/", "/folder/"),
-    ],
-)
-def test_requests_are_grouped_by_the_rule_quart_dispatches_to(
-    app, traced, method, path, status, group, route
-):
-    assert fetch(app, path, method) == status
-    assert traced.grouped() == [(group, route, "discovered")]
-
-
-@pytest.mark.parametrize("path", ["/missing", "/users/abc", "/"])
-def test_a_path_no_rule_matches_is_grouped_by_its_method(app, traced, path):
-    assert fetch(app, path) == 404
-    assert traced.grouped() == [("GET", None, "method")]
+    return TestQuart().instrument(make_app(), traced)
 
 
 def test_a_websocket_is_grouped_by_its_websocket_rule(app, traced):
@@ -307,58 +312,3 @@ def test_a_default_subdomain_is_bound_without_subdomain_matching(traced):
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert status_of(call(wrapped, "/about")) == 200
     assert traced.grouped()[0][0] == "GET /about"
-
-
-def test_discover_routes_false_gives_registry_behaviour(traced):
-    app = make_app()
-    app.asgi_app = ar.instrument(  # type: ignore[method-assign]
-        app.asgi_app, tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert fetch(app, "/users/1") == 200
-    assert fetch(app, "/api/items/3") == 200
-    assert traced.grouped() == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
-
-
-class OddMap:
-    """A router Quart still routes through, but not werkzeug's ``Map``."""
-
-    def __init__(self, url_map: Any) -> None:
-        self._map = url_map
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._map, name)
-
-
-def test_an_odd_url_map_falls_back_to_the_registry_with_one_warning(traced, caplog):
-    app = make_app()
-    app.url_map = OddMap(app.url_map)  # type: ignore[assignment]
-    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
-        app.asgi_app = ar.instrument(  # type: ignore[method-assign]
-            app.asgi_app, tracer_provider=traced.provider, routes=["/users/:id"]
-        )
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert "url_map is not a werkzeug routing Map" in warnings[0].getMessage()
-    assert fetch(app, "/users/1") == 200
-    assert traced.grouped() == [("GET /users/:id", "/users/:id", "registry")]
-
-
-def test_routes_lists_every_rule_with_its_methods_and_endpoint():
-    router = router_for(make_app())
-    assert router is not None
-    assert router.framework == "Quart"
-    routes = list(router.routes())
-    get = ("GET", "HEAD", "OPTIONS")
-    assert DiscoveredRoute(get, "/users/<int:user_id>", "show_user") in routes
-    assert DiscoveredRoute(("OPTIONS", "POST"), "/api/v1/carts/<cart_id>", "api.v1.cart") in routes
-    assert DiscoveredRoute(get, "/ws/<int:room>", "chat (WebSocket)") in routes
-    assert len(routes) == 9  # the eight views and Quart's static files
-
-
-def test_objects_that_are_not_a_quart_app_have_no_router():
-    from appsignal_routes.frameworks import quart as adapter
-
-    assert adapter.router_for(Blueprint("bp", __name__)) is None
