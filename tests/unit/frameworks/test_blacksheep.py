@@ -20,7 +20,7 @@ from appsignal_routes._cli import main
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
 from appsignal_routes.frameworks.blacksheep import _release
 
-from .asgi_serving import served
+from .asgi_serving import get_all, served, websocket_handshake
 
 
 def discovered(method: str, template: str) -> tuple[str, str, str]:
@@ -185,36 +185,8 @@ def _with_root_path(app: Any) -> Any:
 
 
 def test_a_websocket_handshake_is_grouped_by_its_route(traced):
-    app = make_app()
-    wrapped = ar.instrument(app, tracer_provider=traced.provider)
-    inbox: list[dict[str, Any]] = [{"type": "websocket.connect"}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive():
-        if inbox:
-            return inbox.pop(0)
-        await asyncio.sleep(0.01)
-        return {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message):
-        sent.append(message)
-
-    async def run():
-        async with served(wrapped):
-            scope = {
-                "type": "websocket",
-                "path": "/ws/lobby",
-                "raw_path": b"/ws/lobby",
-                "root_path": "",
-                "query_string": b"",
-                "headers": [(b"host", b"testserver")],
-                "scheme": "ws",
-                "subprotocols": [],
-                "asgi": {"version": "3.0"},
-            }
-            await wrapped(scope, receive, send)
-
-    asyncio.run(run())
+    wrapped = ar.instrument(make_app(), tracer_provider=traced.provider)
+    sent = websocket_handshake(wrapped, "/ws/lobby")
     assert sent[0]["type"] == "websocket.accept"
     # (named by the upstream middleware's method for a handshake: it has none)
     assert [group[1:] for group in traced.grouped()] == [("/ws/{room}", "discovered")]
@@ -223,12 +195,7 @@ def test_a_websocket_handshake_is_grouped_by_its_route(traced):
 def test_route_groups_with_an_asgi_client(route_groups):
     app = ar.instrument(make_app())
 
-    async def run():
-        async with served(app) as client:
-            await client.get("/cats/42")
-            await client.get("/nope")
-
-    asyncio.run(run())
+    assert get_all(app, "/cats/42", "/nope") == [200, 404]
     assert route_groups.names == ["GET /cats/{int:cat_id}", "GET"]
     assert [r.status for r in route_groups] == [200, 404]
 
@@ -370,13 +337,7 @@ def test_a_failing_router_never_reaches_the_request(traced):
 def test_discovery_off_gives_registry_behaviour(traced):
     app = make_app()
     wrapped = ar.instrument(app, tracer_provider=traced.provider, discover_routes=False)
-
-    async def run():
-        async with served(wrapped) as client:
-            await client.get("/cats/1")
-            await client.get("/reports/1")
-
-    asyncio.run(run())
+    assert get_all(wrapped, "/cats/1", "/reports/1") == [200, 200]
     assert traced.grouped() == [
         ("GET", None, "method"),
         ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
@@ -500,14 +461,9 @@ def test_mounted_apps_are_grouped_by_their_own_routes(traced):
     app.mount("/star", Starlette(routes=[Route("/things/{n:int}", thing)]))
     app.mount("/raw", opaque)
 
-    async def run():
-        async with served(ar.instrument(app, tracer_provider=traced.provider)) as client:
-            return [
-                (await client.get(path)).status_code
-                for path in ("/star/things/3", "/star/nope", "/raw/x", "/cats/1")
-            ]
-
-    assert asyncio.run(run()) == [200, 404, 200, 200]
+    wrapped = ar.instrument(app, tracer_provider=traced.provider)
+    paths = ("/star/things/3", "/star/nope", "/raw/x", "/cats/1")
+    assert get_all(wrapped, *paths) == [200, 404, 200, 200]
     assert traced.grouped() == [
         discovered("GET", "/star/things/{n:int}"),
         ("GET", None, "method"),

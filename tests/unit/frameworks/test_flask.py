@@ -106,10 +106,7 @@ class TestFlask(WerkzeugScenarios):
     adapter = adapter
     make_app = staticmethod(make_app)
     fetch = staticmethod(fetch)
-
-    @staticmethod
-    def blueprint() -> Blueprint:
-        return Blueprint("bp", __name__)
+    not_an_app = Blueprint("bp", __name__)
 
 
 @pytest.fixture

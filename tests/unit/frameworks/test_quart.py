@@ -158,10 +158,7 @@ class TestQuart(WerkzeugScenarios):
     )
     make_app = staticmethod(make_app)
     fetch = staticmethod(fetch)
-
-    @staticmethod
-    def blueprint() -> Blueprint:
-        return Blueprint("bp", __name__)
+    not_an_app = Blueprint("bp", __name__)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import appsignal_routes as ar
 from appsignal_routes._cli import main
 from appsignal_routes.frameworks import DiscoveredRoute, Found, router_for
 
-from .asgi_serving import served
+from .asgi_serving import get_all, served, websocket_handshake
 from .sanic_annotated import show_part, show_thing
 
 _names = itertools.count()
@@ -154,36 +154,8 @@ def test_routes_are_grouped_as_written_through_the_lifespan(traced):
 
 
 def test_a_websocket_handshake_is_grouped_by_its_route(traced):
-    app = make_app()
-    wrapped = ar.instrument(app, tracer_provider=traced.provider)
-    inbox: list[dict[str, Any]] = [{"type": "websocket.connect"}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive():
-        if inbox:
-            return inbox.pop(0)
-        await asyncio.sleep(0.01)
-        return {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message):
-        sent.append(message)
-
-    async def run():
-        async with served(wrapped):
-            scope = {
-                "type": "websocket",
-                "path": "/ws/lobby",
-                "raw_path": b"/ws/lobby",
-                "root_path": "",
-                "query_string": b"",
-                "headers": [(b"host", b"testserver")],
-                "scheme": "ws",
-                "subprotocols": [],
-                "asgi": {"version": "3.0"},
-            }
-            await wrapped(scope, receive, send)
-
-    asyncio.run(run())
+    wrapped = ar.instrument(make_app(), tracer_provider=traced.provider)
+    sent = websocket_handshake(wrapped, "/ws/lobby")
     assert sent[0]["type"] == "websocket.accept"
     # (named by the upstream middleware's method for a handshake: it has none)
     assert [group[1:] for group in traced.grouped()] == [("/ws/<room>", "discovered")]
@@ -389,13 +361,7 @@ def test_a_failing_router_never_reaches_the_request(traced):
 def test_discovery_off_gives_registry_behaviour(traced):
     app = make_app()
     wrapped = ar.instrument(app, tracer_provider=traced.provider, discover_routes=False)
-
-    async def run():
-        async with served(wrapped) as client:
-            await client.get("/users/1")
-            await client.get("/reports/1")
-
-    asyncio.run(run())
+    assert get_all(wrapped, "/users/1", "/reports/1") == [200, 200]
     assert traced.grouped() == [
         ("GET", None, "method"),
         ("GET /reports/:report_id", "/reports/:report_id", "decorator"),

@@ -59,6 +59,8 @@ class WerkzeugScenarios:
     interface: str
     #: the adapter module (``appsignal_routes.frameworks.flask``...)
     adapter: ModuleType
+    #: an object of the framework that is no app (a blueprint)
+    not_an_app: object
     #: what the listing holds besides the views both apps share and the static files
     listed_also: tuple[DiscoveredRoute, ...] = ()
 
@@ -70,11 +72,6 @@ class WerkzeugScenarios:
     @staticmethod
     def fetch(app: Any, path: str, method: str = "GET", **options: Any) -> int:
         """The status of one request through the framework's own test client."""
-        raise NotImplementedError
-
-    @staticmethod
-    def blueprint() -> Any:
-        """A blueprint: an object of the framework that is no app."""
         raise NotImplementedError
 
     def instrument(self, app: Any, traced: Any, **options: Any) -> Any:
@@ -134,4 +131,4 @@ class WerkzeugScenarios:
         assert len(routes) == 10 + len(self.listed_also)
 
     def test_objects_that_are_not_an_app_have_no_router(self):
-        assert self.adapter.router_for(self.blueprint()) is None
+        assert self.adapter.router_for(self.not_an_app) is None
