@@ -334,16 +334,6 @@ def test_a_failing_router_never_reaches_the_request(traced):
     assert traced.grouped() == [("GET", None, "method")]
 
 
-def test_discovery_off_gives_registry_behaviour(traced):
-    app = make_app()
-    wrapped = ar.instrument(app, tracer_provider=traced.provider, discover_routes=False)
-    assert get_all(wrapped, "/cats/1", "/reports/1") == [200, 200]
-    assert traced.grouped() == [
-        ("GET", None, "method"),
-        ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
-    ]
-
-
 def test_a_filtered_sub_router_reads_the_request_once():
     app = make_app()
     asyncio.run(app.start())

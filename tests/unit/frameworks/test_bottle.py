@@ -149,18 +149,6 @@ def test_the_default_app_as_users_wrap_it(traced):
     ]
 
 
-def test_discover_routes_false_leaves_the_registry(traced):
-    app = ar.instrument(
-        make_app(), tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert call_wsgi(app, "/users/1")[0] == "200 OK"
-    assert call_wsgi(app, "/api/items/1")[0] == "200 OK"
-    assert traced.grouped() == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
-
-
 def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
     web = make_app()
     web.__dict__["router"] = object()  # not Bottle's Router: an unknown Bottle version

@@ -145,18 +145,6 @@ def test_asgi_app(traced):
     assert router_for(api).framework == "Falcon (ASGI)"
 
 
-def test_discover_routes_false_leaves_the_registry(traced):
-    app = ar.instrument(
-        wsgi_app(), tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert call_wsgi(app, "/users/1")[0] == "200 OK"
-    assert call_wsgi(app, "/admin/stats")[0] == "401 Unauthorized"
-    assert traced.grouped() == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
-
-
 def test_a_custom_router_falls_back_with_one_warning(traced, caplog):
     class OwnRouter:
         def add_route(self, uri_template, resource, **kwargs):

@@ -150,17 +150,6 @@ def test_root_path(traced):
     assert traced.grouped()[0][0] == "GET /users/{user_id:int}"
 
 
-def test_discovery_off_gives_registry_behaviour(traced):
-    app = ar.instrument(make_app(), tracer_provider=traced.provider, discover_routes=False)
-    with TestClient(app) as client:
-        client.get("/users/1")
-        client.get("/reports/1")
-    assert traced.grouped() == [
-        ("GET", None, "method"),
-        ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
-    ]
-
-
 def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
     app = make_app()
     app.asgi_router = object()

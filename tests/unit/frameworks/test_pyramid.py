@@ -214,18 +214,6 @@ def test_a_traversal_app_is_grouped_by_its_view_not_at_start(traced):
     assert list(router_for(app).routes()) == []
 
 
-def test_discover_routes_false_leaves_the_registry(traced):
-    app = ar.instrument(
-        make_app(), tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert call_wsgi(app, "/users/1")[0] == "200 OK"
-    assert call_wsgi(app, "/api/items/1")[0] == "200 OK"
-    assert traced.grouped() == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
-
-
 def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
     app = make_app()
     app.routes_mapper = object()  # not a routes mapper Pyramid 2 has

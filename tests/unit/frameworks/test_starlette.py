@@ -167,17 +167,6 @@ def test_wrapped_in_middleware_and_root_path(traced, tmp_path):
     assert traced.grouped() == [("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered")]
 
 
-def test_discovery_off_gives_registry_behaviour(traced, tmp_path):
-    app = ar.instrument(make_app(tmp_path), tracer_provider=traced.provider, discover_routes=False)
-    with TestClient(app) as client:
-        client.get("/users/1")
-        client.get("/reports/1")
-    assert traced.grouped() == [
-        ("GET", None, "method"),
-        ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
-    ]
-
-
 def test_an_unknown_router_falls_back_with_one_warning(traced, tmp_path, caplog):
     web = make_app(tmp_path)
     web.router = object()
