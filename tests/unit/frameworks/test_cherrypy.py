@@ -8,8 +8,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import subprocess
-import sys
 
 import cherrypy
 import pytest
@@ -23,7 +21,7 @@ from appsignal_routes.frameworks import DiscoveredRoute, router_for
 from appsignal_routes.frameworks import cherrypy as adapter
 
 from ...calls import call_wsgi
-from ...integration.servers import ROOT
+from ...command import routes_listed
 
 cherrypy.config.update({"log.screen": False})  # CherryPy logs every request to stdout
 
@@ -663,16 +661,7 @@ def test_a_handler_wrapped_many_times_is_found_again(traced, tree):
 
 
 def test_the_routes_command_on_the_example():
-    done = subprocess.run(
-        [sys.executable, "-m", "appsignal_routes", "routes", "examples.cherrypy_app:app"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    lines = routes_listed("examples.cherrypy_app:app")
     assert lines[0] == "CherryPy app examples.cherrypy_app:app: routes discovered from its router"
     rows = {
         line.split()[1]: line.split()[2] for line in lines[3:] if line.startswith(("any", "GET"))

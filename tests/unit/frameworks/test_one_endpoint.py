@@ -8,7 +8,6 @@ an auth middleware, hook, guard or dependency of that framework does.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import bottle
@@ -31,7 +30,7 @@ from starlette.routing import Route
 
 import appsignal_routes as ar
 
-from ...calls import call_wsgi
+from ...calls import call_wsgi, serve_asgi, status_of
 
 try:
     from litestar.params import FromPath
@@ -47,38 +46,7 @@ def wsgi_status(app: Any, path: str, method: str = "GET", query: str = "") -> in
 
 
 def asgi_status(app: Any, path: str, method: str = "GET", query: str = "") -> int:
-    """The status of one ASGI request, made as a server makes it."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"localhost")],
-        "server": ("127.0.0.1", 80),
-        "client": ("127.0.0.1", 5000),
-    }
-    sent: list[dict[str, Any]] = []
-    events = [{"type": "http.request", "body": b"", "more_body": False}]
-
-    async def receive() -> dict[str, Any]:
-        if events:
-            return events.pop(0)
-        await asyncio.sleep(3600)  # a client that says nothing more
-        raise AssertionError
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    async def run() -> None:
-        await asyncio.wait_for(app(scope, receive, send), 30)
-
-    asyncio.run(run())
-    return int(next(m for m in sent if "status" in m)["status"])
+    return status_of(serve_asgi(app, path, method, query_string=query.encode()))
 
 
 # -- Flask ---------------------------------------------------------------------------

@@ -17,6 +17,8 @@ import appsignal_routes as ar
 from appsignal_routes.frameworks import DiscoveredRoute
 from appsignal_routes.frameworks import quart as adapter
 
+from ...calls import serve_asgi as call
+from ...calls import status_of
 from .werkzeug_scenarios import WerkzeugScenarios
 
 
@@ -106,47 +108,6 @@ def fetch(app: Quart, path: str, method: str = "GET", **options: Any) -> int:
         return int(response.status_code)
 
     return asyncio.run(go())
-
-
-def call(app: Any, path: str, method: str | None = "GET", **scope: Any) -> list[dict[str, Any]]:
-    """One ASGI call, as a server makes it; ``scope`` entries replace the defaults."""
-    full: dict[str, Any] = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "query_string": b"",
-        "scheme": "http",
-        "server": ("127.0.0.1", 80),
-        "client": ("127.0.0.1", 5000),
-        "http_version": "1.1",
-        **scope,
-    }
-    sent: list[dict[str, Any]] = []
-    events = [{"type": "http.request", "body": b""}]
-    if full["type"] == "websocket":
-        events = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
-
-    async def receive() -> dict[str, Any]:
-        if events:
-            return events.pop(0)
-        await asyncio.sleep(3600)  # a client that says nothing more
-        raise AssertionError
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    async def go() -> None:
-        await asyncio.wait_for(app(full, receive, send), timeout=5)
-
-    asyncio.run(go())
-    return sent
-
-
-def status_of(sent: list[dict[str, Any]]) -> int:
-    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))
 
 
 class TestQuart(WerkzeugScenarios):
