@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 import httpx
 
@@ -122,13 +122,20 @@ class Server:
     def terminate(self, timeout: float = 15) -> float:
         """SIGTERM, then wait for the exit; returns the seconds it took."""
         started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process, timeout)
         return time.monotonic() - started
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """SIGTERM to the process if it still runs, then its exit waited for (a kill after
+    ``timeout`` seconds)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
