@@ -1,6 +1,6 @@
 """The apps the integration tests serve under real servers (each module one app), and
-what they share: the start that exports to the test's loopback receiver, and a plain
-ASGI answer."""
+what they share: the starts that export to the test's loopback receiver or its AppSignal
+agent, and a plain ASGI answer."""
 
 from __future__ import annotations
 
@@ -18,6 +18,19 @@ def start(name: str) -> None:
         collector_endpoint=os.environ["TEST_COLLECTOR"],
         name=name,
         push_api_key="test-key-0000",
+    )
+
+
+def start_with_agent(**options: Any) -> None:
+    """``ar.start()`` exporting to the AppSignal agent of the test serving the app (its
+    OpenTelemetry port in ``AGENT_TEST_PORT``), with ``options`` besides."""
+    ar.start(
+        exporter="agent",
+        opentelemetry_port=int(os.environ["AGENT_TEST_PORT"]),
+        name="agent-test",
+        environment="test",
+        push_api_key="agent-test-key",
+        **options,
     )
 
 
