@@ -79,6 +79,58 @@ def call_asgi(
     return sent
 
 
+def serve_asgi(
+    app: Any, path: str, method: str | None = "GET", **scope: Any
+) -> list[dict[str, Any]]:
+    """The messages ``app`` sent for one request made as a server makes it: the request's
+    body, then nothing until the response is complete, then a disconnect (Django listens
+    for one meanwhile). ``scope`` entries replace the defaults; a ``websocket`` scope
+    connects, then disconnects."""
+    full: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+        **scope,
+    }
+    events = [{"type": "http.request", "body": b"", "more_body": False}]
+    if full["type"] == "websocket":
+        events = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
+    sent: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        done = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            if events:
+                return events.pop(0)
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                done.set()
+
+        await asyncio.wait_for(app(full, receive, send), timeout=30)
+
+    asyncio.run(run())
+    return sent
+
+
+def status_of(sent: list[dict[str, Any]]) -> int:
+    """The status of the response among the messages an ASGI app sent."""
+    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))
+
+
 #: The environment variables start() reads, cleared by tests of configuration and export.
 APPSIGNAL_ENV = (
     "APPSIGNAL_ACTIVE",

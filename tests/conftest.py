@@ -62,6 +62,12 @@ class Traced:
     def roots(self) -> list[ReadableSpan]:
         return [s for s in self.spans() if s.parent is None or s.parent.is_remote]
 
+    def grouped(self, *more: str) -> list[tuple[object, ...]]:
+        """What a user sees of each exported root span's group: its name, ``http.route``
+        and route source, then the attribute of each name in ``more``."""
+        keys = ("http.route", "appsignal_routes.route_source", *more)
+        return [(s.name, *((s.attributes or {}).get(key) for key in keys)) for s in self.roots()]
+
     def request(self, method: str = "GET", **attributes: object):  # type: ignore[no-untyped-def]
         """A SERVER span as the upstream middleware starts one."""
         return self.tracer.start_as_current_span(

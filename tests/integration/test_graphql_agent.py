@@ -25,7 +25,7 @@ from tests.agent import _LINE, RealAgent, actions, unavailable
 
 from .apps.graphql_apps import APPS
 from .graphql_traffic import REQUESTS
-from .servers import COMMANDS, ROOT, free_port, wait_until_listening
+from .servers import COMMANDS, ROOT, free_port, stop, wait_until_listening
 
 REASON = unavailable()
 if REASON is not None:
@@ -103,7 +103,7 @@ def run() -> Iterator[Run]:
                     stdout=subprocess.DEVNULL,
                     stderr=stderr,
                 )
-                stack.callback(_stop, process)
+                stack.callback(stop, process, 10)
                 wait_until_listening(port, process)
                 scenario.url = f"http://127.0.0.1:{port}"
             for scenario in SCENARIOS:
@@ -135,15 +135,6 @@ def run() -> Iterator[Run]:
         yield result
     finally:
         agent.stop()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _log_lines(agent: RealAgent) -> list[tuple[str, str]]:

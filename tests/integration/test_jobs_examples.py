@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import time
@@ -22,11 +21,10 @@ import pytest
 from tests.agent import RealAgent, actions, unavailable
 from tests.receiver import Receiver
 
-from .servers import BIN, ROOT, free_port
+from .servers import BIN, ROOT, documented_command, free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
-RUN_IT = re.compile(r"Run it:\s+(.+?)(?:\s+\(|$)", re.MULTILINE)
 QUEUE = "appsignal-routes-example"
 #: the agent's log: one line per trace, with its group and namespace
 AGENT_LINE = re.compile(r"Processing span batch for trace (\w+) for (.*) in (\w+)$")
@@ -63,13 +61,6 @@ RQ_COMMAND = Runner(
     Counter({"Mailer#deliver": 1}),
 )
 RUNNERS = [WORKER, RQ_EXAMPLE, RQ_COMMAND]
-
-
-def documented_command(example: str) -> list[str]:
-    text = (ROOT / "examples" / f"{example}.py").read_text(encoding="utf-8")
-    match = RUN_IT.search(text)
-    assert match, f"examples/{example}.py documents no 'Run it:' command"
-    return shlex.split(match.group(1))
 
 
 @pytest.fixture(scope="module")

@@ -168,10 +168,11 @@ def test_quart_test_client(pytester):
     run_suite(pytester, source).assert_outcomes(passed=1)
 
 
-def test_starlette_test_client(pytester):
-    source = (
-        STARLETTE_APP
-        + """
+#: a test client of each kind -> (the app, the fixture giving it, the group of /users/42)
+SYNC_CLIENTS = {
+    "starlette": (
+        STARLETTE_APP,
+        """
     from starlette.testclient import TestClient
 
 
@@ -179,10 +180,29 @@ def test_starlette_test_client(pytester):
     def client():
         with TestClient(app) as client:
             yield client
-    """
-        + SYNC_TESTS.format(name="GET /users/{id:int}")
-    )
-    run_suite(pytester, source).assert_outcomes(passed=2)
+    """,
+        "GET /users/{id:int}",
+    ),
+    "httpx-wsgi": (
+        FLASK_APP,
+        """
+    import httpx
+
+
+    @pytest.fixture
+    def client():
+        with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://t") as c:
+            yield c
+    """,
+        "GET /users/<int:id>",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", SYNC_CLIENTS)
+def test_a_sync_test_client(pytester, kind):
+    app, fixture, name = SYNC_CLIENTS[kind]
+    run_suite(pytester, app + fixture + SYNC_TESTS.format(name=name)).assert_outcomes(passed=2)
 
 
 CONNEXION_APP = """
@@ -358,23 +378,6 @@ def test_falcon_test_client(pytester, kind):
     def client():
         return falcon.testing.TestClient(app)
     """ + SYNC_TESTS.format(name="UserHandlers#on_get")
-    run_suite(pytester, source).assert_outcomes(passed=2)
-
-
-def test_httpx_wsgi_transport(pytester):
-    source = (
-        FLASK_APP
-        + """
-    import httpx
-
-
-    @pytest.fixture
-    def client():
-        with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://t") as c:
-            yield c
-    """
-        + SYNC_TESTS.format(name="GET /users/<int:id>")
-    )
     run_suite(pytester, source).assert_outcomes(passed=2)
 
 

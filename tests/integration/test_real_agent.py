@@ -30,7 +30,7 @@ import pytest
 
 from tests.agent import RealAgent, log_trace_id, unavailable
 
-from .servers import COMMANDS, ROOT, free_port, wait_until_listening
+from .servers import COMMANDS, ROOT, free_port, stop, wait_until_listening
 
 REASON = unavailable()
 if REASON is not None:
@@ -169,7 +169,7 @@ def _serve_all(stack: ExitStack, agent: RealAgent) -> None:
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-        stack.callback(_stop, process)
+        stack.callback(stop, process, 10)
         scenario.url = f"http://127.0.0.1:{port}"
         started.append((port, process, stderr))
     for port, process, stderr in started:
@@ -182,16 +182,6 @@ def _wait(port: int, process: subprocess.Popen[bytes], stderr: IO[bytes]) -> Non
     except RuntimeError:
         stderr.seek(0)
         raise RuntimeError(stderr.read().decode(errors="replace")[-3000:]) from None
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

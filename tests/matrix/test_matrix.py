@@ -37,203 +37,44 @@ REQUESTS = [
 PATHS = [path for _, path in REQUESTS]
 STATUSES = [200, 200, 401, 404, 500, 200, 405, 200]
 
+
+def routed(
+    interface: str, user: str, order: str, item: str, root: str = "/"
+) -> tuple[str, list[str]]:
+    """(interface, group of each path in PATHS) of an example grouped by the routes its
+    framework dispatches to: ``user`` and ``item`` the id parameters of its user and item
+    routes as it spells them, ``order`` the root name of its class handler, ``root`` what
+    its templates start with (Django's: nothing)."""
+    return interface, [
+        f"GET {root}users/{user}",
+        order,
+        f"GET {root}admin/stats",
+        "GET",  # the 404
+        f"GET {root}crash",
+        f"GET {root}stream",
+        f"DELETE {root}users/{user}",
+        f"GET {root}api/items/{item}",
+    ]
+
+
 #: example -> (interface, group of each path in PATHS)
 EXAMPLES: dict[str, tuple[str, list[str]]] = {
-    "raw_wsgi": (
-        "wsgi",
-        [
-            "GET /users/:user_id",
-            "Orders#show",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/:user_id",
-            "GET /api/items/:item_id",
-        ],
-    ),
-    "falcon_app": (
-        "wsgi",
-        [
-            "GET /users/{user_id:int}",
-            "OrderResource#on_get",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/{user_id:int}",
-            "GET /api/items/{item_id:int}",
-        ],
-    ),
-    "bottle_app": (
-        "wsgi",
-        [
-            "GET /users/<user_id:int>",
-            "Orders#show",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/<user_id:int>",
-            "GET /api/items/<item_id:int>",
-        ],
-    ),
-    "pyramid_app": (
-        "wsgi",
-        [
-            "GET /users/{user_id}",
-            "OrderViews#show",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/{user_id}",
-            "GET /api/items/{item_id}",
-        ],
-    ),
-    "flask_app": (
-        "wsgi",
-        [
-            "GET /users/<int:user_id>",
-            "Orders#get",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/<int:user_id>",
-            "GET /api/items/<int:item_id>",
-        ],
-    ),
-    "raw_asgi": (
-        "asgi",
-        [
-            "GET /users/{user_id:int}",
-            "Orders#show",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/{user_id:int}",
-            "GET /api/items/{item_id:int}",
-        ],
-    ),
-    "starlette_app": (
-        "asgi",
-        [
-            "GET /users/{user_id:int}",
-            "Orders#get",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/{user_id:int}",
-            "GET /api/items/{item_id:int}",
-        ],
-    ),
-    "quart_app": (
-        "asgi",
-        [
-            "GET /users/<int:user_id>",
-            "Orders#get",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/<int:user_id>",
-            "GET /api/items/<int:item_id>",
-        ],
-    ),
-    "litestar_app": (
-        "asgi",
-        [
-            "GET /users/{user_id:int}",
-            "OrderController#show",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/{user_id:int}",
-            "GET /api/items/{item_id:int}",
-        ],
-    ),
-    "fastapi_app": (
-        "asgi",
-        [
-            "GET /users/{user_id}",
-            "Orders#show",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/{user_id}",
-            "GET /api/items/{item_id}",
-        ],
-    ),
-    "django_app": (
-        "wsgi",
-        [
-            "GET users/<int:user_id>",
-            "Orders#get",
-            "GET admin/stats",
-            "GET",
-            "GET crash",
-            "GET stream",
-            "DELETE users/<int:user_id>",
-            "GET api/items/<int:item_id>",
-        ],
-    ),
-    "sanic_app": (
-        "asgi",
-        [
-            "GET /users/<user_id:int>",
-            "OrderView#get",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/<user_id:int>",
-            "GET /api/items/<item_id:int>",
-        ],
-    ),
-    "blacksheep_app": (
-        "asgi",
-        [
-            "GET /users/{int:user_id}",
-            "Orders#show",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/{int:user_id}",
-            "GET /api/items/{int:item_id}",
-        ],
-    ),
-    "django_asgi": (
-        "asgi",
-        [
-            "GET users/<int:user_id>",
-            "Orders#get",
-            "GET admin/stats",
-            "GET",
-            "GET crash",
-            "GET stream",
-            "DELETE users/<int:user_id>",
-            "GET api/items/<int:item_id>",
-        ],
-    ),
-    "connexion_app": (
-        "asgi",
-        [
-            "GET /users/{user_id}",
-            "Orders#show",
-            "GET /admin/stats",
-            "GET",
-            "GET /crash",
-            "GET /stream",
-            "DELETE /users/{user_id}",
-            "GET /api/items/{item_id}",
-        ],
-    ),
+    "raw_wsgi": routed("wsgi", ":user_id", "Orders#show", ":item_id"),
+    "falcon_app": routed("wsgi", "{user_id:int}", "OrderResource#on_get", "{item_id:int}"),
+    "bottle_app": routed("wsgi", "<user_id:int>", "Orders#show", "<item_id:int>"),
+    "pyramid_app": routed("wsgi", "{user_id}", "OrderViews#show", "{item_id}"),
+    "flask_app": routed("wsgi", "<int:user_id>", "Orders#get", "<int:item_id>"),
+    "raw_asgi": routed("asgi", "{user_id:int}", "Orders#show", "{item_id:int}"),
+    "starlette_app": routed("asgi", "{user_id:int}", "Orders#get", "{item_id:int}"),
+    "quart_app": routed("asgi", "<int:user_id>", "Orders#get", "<int:item_id>"),
+    "litestar_app": routed("asgi", "{user_id:int}", "OrderController#show", "{item_id:int}"),
+    "fastapi_app": routed("asgi", "{user_id}", "Orders#show", "{item_id}"),
+    "django_app": routed("wsgi", "<int:user_id>", "Orders#get", "<int:item_id>", root=""),
+    "sanic_app": routed("asgi", "<user_id:int>", "OrderView#get", "<item_id:int>"),
+    "blacksheep_app": routed("asgi", "{int:user_id}", "Orders#show", "{int:item_id}"),
+    "django_asgi": routed("asgi", "<int:user_id>", "Orders#get", "<int:item_id>", root=""),
+    "connexion_app": routed("asgi", "{user_id}", "Orders#show", "{item_id}"),
+    # CherryPy names every request by the handler it dispatches to
     "cherrypy_app": (
         "wsgi",
         [

@@ -27,7 +27,7 @@ from ..integration.servers import serving_process
 from ..integration.traffic import by_request_id, plan, send
 from ..receiver import ReceivedSpan, running_receiver
 from .figures import record
-from .test_restarts import QUEUED, traffic_until_gone
+from .test_restarts import QUEUED, sigterm_mid_traffic
 
 DEPLOY = "tests.integration.apps.deploy_app:app"
 ASGI = "tests.integration.apps.asgi_app:app"
@@ -123,33 +123,7 @@ def test_a_websocket_route_is_one_group_whether_or_not_its_handler_ran(server):
     ["uvicorn-workers", "uvicorn-workers-no-lifespan", "uvicorn-no-lifespan", "gunicorn-uvicorn"],
 )
 def test_sigterm_mid_traffic_loses_nothing_under_workers(server):
-    completed: list[int] = []
-    stop = threading.Event()
-    with (
-        running_receiver() as receiver,
-        serving_process(server, ASGI, receiver.endpoint, QUEUED) as proc,
-    ):
-        wait_until_serving(proc.url)
-        clients = threading.Thread(target=traffic_until_gone, args=(proc.url, completed, stop))
-        clients.start()
-        time.sleep(1.5)
-        before_signal = len(completed)
-        exit_seconds = proc.terminate(timeout=20)
-        stop.set()
-        clients.join()
-        exported = by_request_id(receiver.wait_for(len(completed), timeout=10))
-        lost = sorted(set(completed) - set(exported))
-        record(
-            f"sigterm-{server}",
-            completed_before_signal=before_signal,
-            completed=len(completed),
-            exported=len(set(completed) & set(exported)),
-            lost=len(lost),
-            exit_seconds=round(exit_seconds, 2),
-        )
-        assert before_signal > 0
-        assert lost == [], f"{len(lost)} of {len(completed)} lost; server log:\n{proc.log()}"
-    assert exit_seconds < 15
+    sigterm_mid_traffic(server, ASGI, wait_until_serving)
 
 
 @pytest.mark.parametrize("server", ["uvicorn-workers", "uvicorn-workers-no-lifespan"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 
 import pytest
 
 import appsignal_routes as ar
 from appsignal_routes._agent import current_agent
 
+from ..command import appsignal_routes
 from ..receiver import running_receiver
 from .inprocess import call_asgi, call_wsgi, ok_asgi, ok_wsgi
 
@@ -65,14 +64,7 @@ def test_diagnose_masks_the_push_key():
         "APPSIGNAL_PUSH_API_KEY": KEY,
         "APPSIGNAL_COLLECTOR_ENDPOINT": "http://127.0.0.1:9",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "appsignal_routes", "diagnose"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = appsignal_routes("diagnose", env=env)
     assert "push_api_key" in result.stdout
     assert KEY not in result.stdout + result.stderr
     assert "********9f7e" in result.stdout  # masked: only the last four characters

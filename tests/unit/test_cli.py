@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from appsignal_routes._cli import main
 
+from ..command import appsignal_routes
+
 
 def test_demo_prints_the_grouped_table():
-    result = subprocess.run(
-        [sys.executable, "-m", "appsignal_routes", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    result = appsignal_routes("demo", timeout=120)
+    assert result.returncode == 0, result.stderr
     out = result.stdout
     rows = {
         line.split("  ")[0].strip(): line.split()

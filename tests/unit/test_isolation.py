@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from collections.abc import Callable
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
@@ -64,6 +65,32 @@ def wsgi_call(app: Any, environ: dict[str, Any]) -> None:
     result.close()
 
 
+def one_request(
+    traced: Any, handler: Any, path: str, headers: dict[str, str] | None = None, *, wsgi: bool
+) -> Callable[[], object]:
+    """A request to ``path`` (``headers`` sent), ready to be sent by a call: served by a WSGI
+    or ASGI app whose only work is calling ``handler``, instrumented."""
+    if wsgi:
+
+        def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            handler()
+            start_response("200 OK", [])
+            return [b"ok"]
+
+        app: Any = ar.instrument_wsgi(wsgi_app, tracer_provider=traced.provider)
+        environ = wsgi_environ(path, headers)
+        return lambda: wsgi_call(app, environ)
+
+    async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
+        handler()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = ar.instrument_asgi(asgi_app, tracer_provider=traced.provider)
+    scope = asgi_scope(path, headers)
+    return lambda: asyncio.run(asgi_call(app, scope))
+
+
 def left_over_context(traced: Any, *, wsgi: bool) -> contextvars.Context:
     """The context of a request still in its handler, as a server may hand it on."""
     captured: list[contextvars.Context] = []
@@ -72,24 +99,7 @@ def left_over_context(traced: Any, *, wsgi: bool) -> contextvars.Context:
     def upload() -> None:
         captured.append(contextvars.copy_context())
 
-    if wsgi:
-
-        def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-            upload()
-            start_response("200 OK", [])
-            return [b"ok"]
-
-        app: Any = ar.instrument_wsgi(wsgi_app, tracer_provider=traced.provider)
-        wsgi_call(app, wsgi_environ("/upload"))
-    else:
-
-        async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
-            upload()
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            await send({"type": "http.response.body", "body": b"ok"})
-
-        app = ar.instrument_asgi(asgi_app, tracer_provider=traced.provider)
-        asyncio.run(asgi_call(app, asgi_scope("/upload")))
+    one_request(traced, upload, "/upload", wsgi=wsgi)()
     return captured[0]
 
 
@@ -103,24 +113,7 @@ def test_a_request_started_in_another_requests_context_is_its_own_root(traced, w
     def item() -> None:
         pass
 
-    if wsgi:
-
-        def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-            item()
-            start_response("200 OK", [])
-            return [b"ok"]
-
-        app: Any = ar.instrument_wsgi(wsgi_app, tracer_provider=traced.provider)
-        leftover.run(wsgi_call, app, wsgi_environ("/items/7", headers))
-    else:
-
-        async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
-            item()
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            await send({"type": "http.response.body", "body": b"ok"})
-
-        app = ar.instrument_asgi(asgi_app, tracer_provider=traced.provider)
-        leftover.run(asyncio.run, asgi_call(app, asgi_scope("/items/7", headers)))
+    leftover.run(one_request(traced, item, "/items/7", headers, wsgi=wsgi))
 
     upload, later = traced.spans()
     assert upload.name == "GET /upload"

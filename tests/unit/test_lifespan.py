@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import sys
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import appsignal_routes as ar
 from appsignal_routes._lifespan import flush as lifespan_flush
+
+from ..lifespan_flush import (
+    Task,
+    check_a_flush_that_never_answers_leaves_the_loop_serving,
+    returns_at_once,
+)
 
 
 def queued_provider() -> tuple[TracerProvider, InMemorySpanExporter]:
@@ -66,10 +67,6 @@ def test_flushes_when_the_app_takes_part():
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     # flushed before the app's own shutdown runs
     assert seen == [("lifespan.startup", 0), ("lifespan.shutdown", 1)]
-
-
-async def returns_at_once(scope, receive, send):
-    return
 
 
 async def refuses_lifespan(scope, receive, send):
@@ -146,48 +143,13 @@ def test_without_an_sdk_provider_there_is_nothing_to_flush():
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
 
 
-@contextlib.contextmanager
-def silent_endpoint() -> Iterator[str]:
-    """An OTLP endpoint on loopback that accepts connections and never answers."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(8)
-        yield f"http://127.0.0.1:{server.getsockname()[1]}/v1/traces"
+def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(monkeypatch):
+    async def together(first: Task, second: Task) -> None:
+        await asyncio.gather(first(), second())
 
-
-@pytest.mark.parametrize("library", ["asyncio", "trio"])
-def test_a_flush_to_an_endpoint_that_never_answers_leaves_the_loop_serving(library, monkeypatch):
-    monkeypatch.setattr("appsignal_routes._lifespan.FLUSH_TIMEOUT", 0.5)
-    with silent_endpoint() as endpoint:
-        provider = TracerProvider(shutdown_on_exit=False)
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint, timeout=1)))
-        with provider.get_tracer("t").start_as_current_span("GET"):
-            pass
-        app = ar.instrument(returns_at_once, tracer_provider=provider)
-        sent: list[str] = []
-        served_meanwhile: list[bool] = []
-        inbox = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
-
-        async def receive() -> dict[str, Any]:
-            return inbox.pop(0)
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message["type"])
-
-        async def other_work(sleep: Any) -> None:  # another task the loop serves
-            while "lifespan.shutdown.complete" not in sent:
-                served_meanwhile.append("lifespan.startup.complete" in sent)
-                await sleep(0.01)
-
-        async def main_asyncio() -> None:
-            await asyncio.gather(
-                app({"type": "lifespan"}, receive, send), other_work(asyncio.sleep)
-            )
-
-        asyncio.run(main_asyncio())
-    provider.shutdown()
-    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-    assert served_meanwhile.count(True) > 1  # ran while the shutdown was flushing
+    check_a_flush_that_never_answers_leaves_the_loop_serving(
+        monkeypatch, lambda first, second: asyncio.run(together(first, second)), asyncio.sleep
+    )
 
 
 def test_under_an_unknown_event_loop_the_flush_waits_in_place(monkeypatch):

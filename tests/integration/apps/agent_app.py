@@ -15,6 +15,8 @@ from opentelemetry import trace
 
 import appsignal_routes as ar
 
+from . import start_with_agent
+
 MAX_GROUPS = int(os.environ.get("AGENT_TEST_MAX_GROUPS", "1000"))
 INFER = MAX_GROUPS >= 1000  # inference names take cap slots of their own: off under a cap
 
@@ -25,15 +27,7 @@ if os.environ["AGENT_TEST_SETUP"] == "appsignal":
     Appsignal(disable_default_instrumentations=True, enable_minutely_probes=False).start()
     ar.start(max_groups=MAX_GROUPS, infer_routes=INFER)
 else:
-    ar.start(
-        exporter="agent",
-        opentelemetry_port=int(os.environ["AGENT_TEST_PORT"]),
-        name="agent-test",
-        environment="test",
-        push_api_key="agent-test-key",
-        max_groups=MAX_GROUPS,
-        infer_routes=INFER,
-    )
+    start_with_agent(max_groups=MAX_GROUPS, infer_routes=INFER)
 
 tracer = trace.get_tracer("agent-test")
 

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 import appsignal_routes as ar
 
-ar.start(
-    exporter="collector",
-    collector_endpoint=os.environ["TEST_COLLECTOR"],
-    name="integration-asgi",
-    push_api_key="test-key-0000",
-)
+from . import answer, start
 
-
-async def _send(send, status: int, body: bytes = b"ok") -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"text/plain")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+start("integration-asgi")
 
 
 def _make(n: int):
@@ -37,7 +22,7 @@ def _make(n: int):
 
 @ar.route("/helper/should/not/win")
 async def helper(scope, send):
-    await _send(send, 200, scope["path"].encode())
+    await answer(send, 200, scope["path"].encode())
 
 
 HANDLERS = {f"r{n}": _make(n) for n in range(14)}
@@ -45,17 +30,17 @@ HANDLERS = {f"r{n}": _make(n) for n in range(14)}
 
 @ar.route("/users/{user_id:int}")
 async def user(scope, send):
-    await _send(send, 200)
+    await answer(send, 200)
 
 
 @ar.route("/users/me")
 async def me(scope, send):
-    await _send(send, 200)
+    await answer(send, 200)
 
 
 @ar.route("/admin/panel")
 async def admin(scope, send):
-    await _send(send, 200)
+    await answer(send, 200)
 
 
 @ar.route("/crash")
@@ -66,7 +51,7 @@ async def crash(scope, send):
 @ar.root_name
 class Reports:
     async def daily(self, scope, send):
-        await _send(send, 200)
+        await answer(send, 200)
 
 
 async def router(scope, receive, send):
@@ -86,12 +71,12 @@ async def router(scope, receive, send):
     elif parts == ["crash"]:
         await crash(scope, send)
     else:
-        await _send(send, 404, b"not found")
+        await answer(send, 404, b"not found")
 
 
 async def auth(scope, receive, send):
     if scope["type"] == "http" and scope["path"].startswith("/admin"):
-        await _send(send, 401, b"no")
+        await answer(send, 401, b"no")
         return
     await router(scope, receive, send)
 

@@ -4,8 +4,6 @@ Werkzeug's DispatcherMiddleware with ProxyFix around them (served by gunicorn)."
 
 from __future__ import annotations
 
-import os
-
 from a2wsgi import WSGIMiddleware
 from fastapi import FastAPI
 from flask import Flask, request
@@ -14,12 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import appsignal_routes as ar
 
-ar.start(
-    exporter="collector",
-    collector_endpoint=os.environ["TEST_COLLECTOR"],
-    name="integration-composed",
-    push_api_key="test-key-0000",
-)
+from . import start
+
+start("integration-composed")
 
 
 def flask_app(name: str) -> Flask:

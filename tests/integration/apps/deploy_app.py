@@ -8,27 +8,11 @@
 
 from __future__ import annotations
 
-import os
-
 import appsignal_routes as ar
 
-ar.start(
-    exporter="collector",
-    collector_endpoint=os.environ["TEST_COLLECTOR"],
-    name="integration-deploy",
-    push_api_key="test-key-0000",
-)
+from . import answer, start
 
-
-async def _send(send, status: int, body: bytes = b"ok") -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"text/plain")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+start("integration-deploy")
 
 
 @ar.route("/ws/:room")
@@ -52,12 +36,12 @@ async def upload(scope, receive, send):
         message = await receive()
         size += len(message.get("body", b""))
         more = message.get("more_body", False)
-    await _send(send, 200, str(size).encode())
+    await answer(send, 200, str(size).encode())
 
 
 @ar.route("/items/:item_id")
 async def item(scope, receive, send):
-    await _send(send, 200, scope["path"].encode())
+    await answer(send, 200, scope["path"].encode())
 
 
 async def router(scope, receive, send):
@@ -72,7 +56,7 @@ async def router(scope, receive, send):
     elif len(parts) == 2 and parts[0] == "items":
         await item(scope, receive, send)
     else:
-        await _send(send, 404, b"not found")
+        await answer(send, 404, b"not found")
 
 
 async def auth(scope, receive, send):

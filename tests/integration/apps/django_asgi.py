@@ -6,7 +6,6 @@ Served as ``tests.integration.apps.django_asgi:application``; every path of
 
 from __future__ import annotations
 
-import os
 import time
 
 import django
@@ -16,12 +15,9 @@ from django.urls import path
 
 import appsignal_routes as ar
 
-ar.start(
-    exporter="collector",
-    collector_endpoint=os.environ["TEST_COLLECTOR"],
-    name="integration-django",
-    push_api_key="test-key-0000",
-)
+from . import start
+
+start("integration-django")
 
 settings.configure(
     DEBUG=False,

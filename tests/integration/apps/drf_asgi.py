@@ -6,7 +6,6 @@ Served as ``tests.integration.apps.drf_asgi:application``.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import django
@@ -15,12 +14,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 import appsignal_routes as ar
 
-ar.start(
-    exporter="collector",
-    collector_endpoint=os.environ["TEST_COLLECTOR"],
-    name="integration-drf",
-    push_api_key="test-key-0000",
-)
+from . import start
+
+start("integration-drf")
 
 settings.configure(
     DEBUG=False,

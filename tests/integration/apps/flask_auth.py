@@ -6,7 +6,6 @@ Served as ``tests.integration.apps.flask_auth:app``.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Flask, request
@@ -14,12 +13,9 @@ from flask.views import MethodView
 
 import appsignal_routes as ar
 
-ar.start(
-    exporter="collector",
-    collector_endpoint=os.environ["TEST_COLLECTOR"],
-    name="integration-flask-auth",
-    push_api_key="test-key-0000",
-)
+from . import start
+
+start("integration-flask-auth")
 
 flask_app = Flask(__name__)
 

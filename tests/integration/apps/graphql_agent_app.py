@@ -9,16 +9,10 @@ from typing import Any
 
 import appsignal_routes as ar
 
+from . import start_with_agent
 from .graphql_apps import APPS
 
-ar.start(
-    exporter="agent",
-    opentelemetry_port=int(os.environ["AGENT_TEST_PORT"]),
-    name="agent-test",
-    environment="test",
-    push_api_key="agent-test-key",
-    max_groups=int(os.environ.get("AGENT_TEST_MAX_GROUPS", "1000")),
-)
+start_with_agent(max_groups=int(os.environ.get("AGENT_TEST_MAX_GROUPS", "1000")))
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,12 +18,9 @@ from starlette.routing import Route
 
 import appsignal_routes as ar
 
-ar.start(
-    exporter="collector",
-    collector_endpoint=os.environ["TEST_COLLECTOR"],
-    name="integration-lifespan",
-    push_api_key="test-key-0000",
-)
+from . import start
+
+start("integration-lifespan")
 
 
 class _Pooled:

@@ -31,3 +31,47 @@ async def served(app: Any, base_url: str = "http://testserver") -> AsyncIterator
         stopped = await sent.get()
         await lifespan
     assert stopped["type"] == "lifespan.shutdown.complete", stopped
+
+
+def get_all(app: Any, *paths: str) -> list[int]:
+    """The status of a GET of each path, in turn, with ``app`` served as by ``served``."""
+
+    async def run() -> list[int]:
+        async with served(app) as client:
+            return [(await client.get(path)).status_code for path in paths]
+
+    return asyncio.run(run())
+
+
+def websocket_handshake(app: Any, path: str) -> list[dict[str, Any]]:
+    """What ``app`` sent to a client that opens a WebSocket at ``path`` and, once answered,
+    closes it: the app served through its lifespan, as an ASGI server serves it."""
+    inbox: list[dict[str, Any]] = [{"type": "websocket.connect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if inbox:
+            return inbox.pop(0)
+        await asyncio.sleep(0.01)
+        return {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        async with served(app):
+            scope = {
+                "type": "websocket",
+                "path": path,
+                "raw_path": path.encode(),
+                "root_path": "",
+                "query_string": b"",
+                "headers": [(b"host", b"testserver")],
+                "scheme": "ws",
+                "subprotocols": [],
+                "asgi": {"version": "3.0"},
+            }
+            await app(scope, receive, send)
+
+    asyncio.run(run())
+    return sent

@@ -20,14 +20,7 @@ from appsignal_routes._cli import main
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
 from appsignal_routes.frameworks.blacksheep import _release
 
-from .asgi_serving import served
-
-
-def grouped(traced):
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
+from .asgi_serving import get_all, served, websocket_handshake
 
 
 def discovered(method: str, template: str) -> tuple[str, str, str]:
@@ -159,7 +152,7 @@ def test_routes_are_grouped_as_written_through_the_lifespan(traced):
             ]
 
     assert asyncio.run(run()) == [status for _, _, _, status, _ in REQUESTS]
-    assert grouped(traced) == [group for *_, group in REQUESTS]
+    assert traced.grouped() == [group for *_, group in REQUESTS]
     assert stopped == [True]
 
 
@@ -176,7 +169,7 @@ def test_root_path_and_a_router_prefix(traced):
             return (await client.get("/cats/2")).status_code
 
     assert asyncio.run(run()) == (200 if below_root else 404)
-    assert [name for name, _, _ in grouped(traced)] == [
+    assert [name for name, _, _ in traced.grouped()] == [
         "GET /svc/cats/{int:cat_id}",
         "GET /cats/{int:cat_id}" if below_root else "GET",  # as BlackSheep routes it
     ]
@@ -192,50 +185,17 @@ def _with_root_path(app: Any) -> Any:
 
 
 def test_a_websocket_handshake_is_grouped_by_its_route(traced):
-    app = make_app()
-    wrapped = ar.instrument(app, tracer_provider=traced.provider)
-    inbox: list[dict[str, Any]] = [{"type": "websocket.connect"}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive():
-        if inbox:
-            return inbox.pop(0)
-        await asyncio.sleep(0.01)
-        return {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message):
-        sent.append(message)
-
-    async def run():
-        async with served(wrapped):
-            scope = {
-                "type": "websocket",
-                "path": "/ws/lobby",
-                "raw_path": b"/ws/lobby",
-                "root_path": "",
-                "query_string": b"",
-                "headers": [(b"host", b"testserver")],
-                "scheme": "ws",
-                "subprotocols": [],
-                "asgi": {"version": "3.0"},
-            }
-            await wrapped(scope, receive, send)
-
-    asyncio.run(run())
+    wrapped = ar.instrument(make_app(), tracer_provider=traced.provider)
+    sent = websocket_handshake(wrapped, "/ws/lobby")
     assert sent[0]["type"] == "websocket.accept"
     # (named by the upstream middleware's method for a handshake: it has none)
-    assert [group[1:] for group in grouped(traced)] == [("/ws/{room}", "discovered")]
+    assert [group[1:] for group in traced.grouped()] == [("/ws/{room}", "discovered")]
 
 
 def test_route_groups_with_an_asgi_client(route_groups):
     app = ar.instrument(make_app())
 
-    async def run():
-        async with served(app) as client:
-            await client.get("/cats/42")
-            await client.get("/nope")
-
-    asyncio.run(run())
+    assert get_all(app, "/cats/42", "/nope") == [200, 404]
     assert route_groups.names == ["GET /cats/{int:cat_id}", "GET"]
     assert [r.status for r in route_groups] == [200, 404]
 
@@ -371,23 +331,7 @@ def test_a_failing_router_never_reaches_the_request(traced):
             return (await client.get("/cats/1")).status_code
 
     assert asyncio.run(run()) == 200
-    assert grouped(traced) == [("GET", None, "method")]
-
-
-def test_discovery_off_gives_registry_behaviour(traced):
-    app = make_app()
-    wrapped = ar.instrument(app, tracer_provider=traced.provider, discover_routes=False)
-
-    async def run():
-        async with served(wrapped) as client:
-            await client.get("/cats/1")
-            await client.get("/reports/1")
-
-    asyncio.run(run())
-    assert grouped(traced) == [
-        ("GET", None, "method"),
-        ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
-    ]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_a_filtered_sub_router_reads_the_request_once():
@@ -507,15 +451,10 @@ def test_mounted_apps_are_grouped_by_their_own_routes(traced):
     app.mount("/star", Starlette(routes=[Route("/things/{n:int}", thing)]))
     app.mount("/raw", opaque)
 
-    async def run():
-        async with served(ar.instrument(app, tracer_provider=traced.provider)) as client:
-            return [
-                (await client.get(path)).status_code
-                for path in ("/star/things/3", "/star/nope", "/raw/x", "/cats/1")
-            ]
-
-    assert asyncio.run(run()) == [200, 404, 200, 200]
-    assert grouped(traced) == [
+    wrapped = ar.instrument(app, tracer_provider=traced.provider)
+    paths = ("/star/things/3", "/star/nope", "/raw/x", "/cats/1")
+    assert get_all(wrapped, *paths) == [200, 404, 200, 200]
+    assert traced.grouped() == [
         discovered("GET", "/star/things/{n:int}"),
         ("GET", None, "method"),
         ("GET", None, "method"),  # an app the toolkit cannot see into: no guess

@@ -23,14 +23,6 @@ def mount_warning():
     return pytest.warns(DeprecationWarning, match="Prefix must end in")
 
 
-def grouped(traced):
-    """(span name, http.route, route source) of each exported root span."""
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def show_user(user_id):
     return {"id": user_id}
 
@@ -79,7 +71,7 @@ def test_requests_are_grouped_by_the_rule_bottle_routes_them_to(traced):
     assert call_wsgi(app, "/users/7", "DELETE")[0] == "405 Method Not Allowed"
     assert call_wsgi(app, "/users")[0] == "405 Method Not Allowed"  # POST only
     assert call_wsgi(app, "/users/x")[0] == "404 Not Found"
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /users/<user_id:int>", "/users/<user_id:int>", "discovered"),
         ("HEAD /users/<user_id:int>", "/users/<user_id:int>", "discovered"),
         ("GET /api/items/<item_id:int>", "/api/items/<item_id:int>", "discovered"),
@@ -101,7 +93,7 @@ def test_an_app_mounted_the_wsgi_way_is_asked_for_the_rest_of_the_path(traced):
     assert call_wsgi(wrapped, "/v1/nothing")[0] == "404 Not Found"
     legacy.get("/late", callback=stats)  # never cached: the mounted app changed
     assert call_wsgi(wrapped, "/v1/late")[0] == "200 OK"
-    assert [name for name, _, _ in grouped(traced)] == [
+    assert [name for name, _, _ in traced.grouped()] == [
         "GET /v1/items/<item_id:int>",
         "GET",
         "GET /v1/late",
@@ -117,13 +109,13 @@ def test_another_wsgi_app_mounted_is_grouped_by_the_catch_all(traced):
     app.mount("/legacy/", legacy)
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert call_wsgi(wrapped, "/legacy/a/b")[0] == "200 OK"
-    assert [name for name, _, _ in grouped(traced)] == ["GET /legacy/<:re:.*>"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /legacy/<:re:.*>"]
 
 
 def test_a_decorator_on_the_handler_wins(traced):
     app = ar.instrument(make_app(), tracer_provider=traced.provider)
     assert call_wsgi(app, "/orders/3")[0] == "200 OK"
-    assert grouped(traced) == [("GET /orders/:order_id", "/orders/:order_id", "decorator")]
+    assert traced.grouped() == [("GET /orders/:order_id", "/orders/:order_id", "decorator")]
 
 
 def test_routes_added_after_instrument_are_seen(traced):
@@ -133,7 +125,7 @@ def test_routes_added_after_instrument_are_seen(traced):
     web.get("/late/<name>", callback=lambda name: name)
     assert call_wsgi(app, "/late/x")[0] == "200 OK"
     assert call_wsgi(app, "/late/x")[0] == "200 OK"  # remembered
-    assert [name for name, _, _ in grouped(traced)] == ["GET", *["GET /late/<name>"] * 2]
+    assert [name for name, _, _ in traced.grouped()] == ["GET", *["GET /late/<name>"] * 2]
 
 
 def test_a_non_ascii_path_is_decoded_as_bottle_decodes_it(traced):
@@ -141,7 +133,7 @@ def test_a_non_ascii_path_is_decoded_as_bottle_decodes_it(traced):
     web.get("/café/<name>", callback=lambda name: name)
     app = ar.instrument(web, tracer_provider=traced.provider)
     assert call_wsgi(app, "/café/x")[0] == "200 OK"
-    assert [name for name, _, _ in grouped(traced)] == ["GET /café/<name>"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /café/<name>"]
 
 
 def test_the_default_app_as_users_wrap_it(traced):
@@ -152,20 +144,8 @@ def test_the_default_app_as_users_wrap_it(traced):
         assert call_wsgi(app, "/default-app/2")[0] == "200 OK"
     finally:
         bottle.app.pop()
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /default-app/<n:int>", "/default-app/<n:int>", "discovered"),
-    ]
-
-
-def test_discover_routes_false_leaves_the_registry(traced):
-    app = ar.instrument(
-        make_app(), tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert call_wsgi(app, "/users/1")[0] == "200 OK"
-    assert call_wsgi(app, "/api/items/1")[0] == "200 OK"
-    assert grouped(traced) == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
     ]
 
 
@@ -175,7 +155,7 @@ def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
     with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
         app = ar.instrument(web, tracer_provider=traced.provider, routes=["/admin/stats"])
     assert call_wsgi(app, "/admin/stats")[0] == "401 Unauthorized"  # the hook, before routing
-    assert grouped(traced) == [("GET /admin/stats", "/admin/stats", "registry")]
+    assert traced.grouped() == [("GET /admin/stats", "/admin/stats", "registry")]
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "unknown router" in warnings[0].getMessage()

@@ -8,8 +8,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import subprocess
-import sys
 
 import cherrypy
 import pytest
@@ -23,22 +21,11 @@ from appsignal_routes.frameworks import DiscoveredRoute, router_for
 from appsignal_routes.frameworks import cherrypy as adapter
 
 from ...calls import call_wsgi
-from ...integration.servers import ROOT
+from ...command import routes_listed
 
 cherrypy.config.update({"log.screen": False})  # CherryPy logs every request to stdout
 
-
-def grouped(traced):
-    """(span name, http.route, route source, appsignal.root_name) of each exported root."""
-    return [
-        (
-            s.name,
-            s.attributes.get("http.route"),
-            s.attributes.get("appsignal_routes.route_source"),
-            s.attributes.get("appsignal.root_name"),
-        )
-        for s in traced.roots()
-    ]
+ROOT_NAME = "appsignal.root_name"  # what the agent groups by first, beside the span's name
 
 
 def names(traced):
@@ -198,7 +185,7 @@ def test_object_dispatch_names_each_request_by_its_handler(traced, tree):
     # a handler that takes no such arguments: CherryPy's 404, once it dispatched to it
     assert call_wsgi(app, "/users/show/7/8")[0] == "404 Not Found"
     assert call_wsgi(app, "/nothing/here")[0] == "404 Not Found"
-    assert grouped(traced) == [
+    assert traced.grouped(ROOT_NAME) == [
         ("Root#index", None, "discovered", "Root#index"),
         ("UsersPage#index", None, "discovered", "UsersPage#index"),
         ("UsersPage#show", None, "discovered", "UsersPage#show"),
@@ -236,7 +223,7 @@ def test_method_dispatcher_names_the_resource_and_verb(traced, tree):
     assert call_wsgi(app, "/api/items/3") == ("200 OK", b"item 3")
     assert call_wsgi(app, "/api/items/3", "HEAD")[0] == "200 OK"  # served by GET
     assert call_wsgi(app, "/api/items/3", "PUT", headers=EMPTY) == ("200 OK", b"put 3")
-    assert grouped(traced) == [
+    assert traced.grouped(ROOT_NAME) == [
         ("ItemResource#GET", None, "discovered", "ItemResource#GET"),
         ("ItemResource#GET", None, "discovered", "ItemResource#GET"),
         ("ItemResource#PUT", None, "discovered", "ItemResource#PUT"),
@@ -250,7 +237,7 @@ def test_routes_dispatcher_gives_the_template_it_matched(traced, tree):
     assert call_wsgi(app, "/library/books") == ("200 OK", b"books")
     assert call_wsgi(app, "/library/books/12", "POST", headers=EMPTY)[0] == "404 Not Found"
     assert call_wsgi(app, "/library/nothing")[0] == "404 Not Found"
-    assert grouped(traced) == [
+    assert traced.grouped(ROOT_NAME) == [
         ("GET /books/{book_id}", "/books/{book_id}", "discovered", None),
         ("GET /books/{book_id}", "/books/{book_id}", "discovered", None),
         ("GET /books", "/books", "discovered", None),
@@ -293,7 +280,7 @@ def test_decorators_on_handlers_win_whether_or_not_the_handler_runs(traced, tree
     assert call_wsgi(app, "/admin/stats")[0] == "401 Unauthorized"
     assert call_wsgi(app, "/admin/dashboard", headers=auth)[0] == "200 OK"
     assert call_wsgi(app, "/admin/dashboard")[0] == "401 Unauthorized"
-    assert grouped(traced) == [
+    assert traced.grouped(ROOT_NAME) == [
         ("GET /orders/:order_id", "/orders/:order_id", "decorator", None),
         ("GET /admin/stats", "/admin/stats", "decorator", None),
         ("GET /admin/stats", "/admin/stats", "decorator", None),
@@ -306,7 +293,9 @@ def test_a_route_set_later_replaces_the_discovered_name(traced, tree):
     app = ar.instrument(tree, tracer_provider=traced.provider)
     assert call_wsgi(app, "/stream") == ("200 OK", b"streamed")
     # the agent groups by appsignal.root_name first: it follows the request's name
-    assert grouped(traced) == [("GET /streamed", "/streamed", "decorator", "GET /streamed")]
+    assert traced.grouped(ROOT_NAME) == [
+        ("GET /streamed", "/streamed", "decorator", "GET /streamed")
+    ]
 
 
 def test_the_discovered_name_outranks_a_declared_route_but_a_404_keeps_it(traced, tree):
@@ -315,7 +304,7 @@ def test_the_discovered_name_outranks_a_declared_route_but_a_404_keeps_it(traced
     tree.apps[""].root.users = None  # the subtree is gone: CherryPy answers 404
     assert call_wsgi(app, "/users/show/1")[0] == "404 Not Found"
     assert call_wsgi(app, "/users/show/2")[0] == "404 Not Found"
-    assert grouped(traced) == [
+    assert traced.grouped(ROOT_NAME) == [
         # the declared route's http.route stays: the root name outranks it, also for the
         # AppSignal agent, which groups by appsignal.root_name first
         ("UsersPage#show", "/users/show/:id", "discovered", "UsersPage#show"),
@@ -672,16 +661,7 @@ def test_a_handler_wrapped_many_times_is_found_again(traced, tree):
 
 
 def test_the_routes_command_on_the_example():
-    done = subprocess.run(
-        [sys.executable, "-m", "appsignal_routes", "routes", "examples.cherrypy_app:app"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    lines = routes_listed("examples.cherrypy_app:app")
     assert lines[0] == "CherryPy app examples.cherrypy_app:app: routes discovered from its router"
     rows = {
         line.split()[1]: line.split()[2] for line in lines[3:] if line.startswith(("any", "GET"))
@@ -705,7 +685,7 @@ def test_discover_routes_false_leaves_the_registry(traced, tree):
     )
     assert call_wsgi(app, "/users/show/1") == ("200 OK", b"user 1")
     assert call_wsgi(app, "/")[0] == "200 OK"
-    assert grouped(traced) == [
+    assert traced.grouped(ROOT_NAME) == [
         ("GET /users/show/:id", "/users/show/:id", "registry", None),
         ("GET", None, "method", None),
     ]
@@ -756,7 +736,7 @@ def test_a_failure_to_name_the_span_at_its_start_still_names_it(traced, tree, mo
 
     monkeypatch.setattr(_request_start, "start_naming", broken)
     assert call_wsgi(app, "/users/show/2")[0] == "200 OK"  # the learnt name, read back
-    assert grouped(traced)[1] == ("UsersPage#show", None, "discovered", "UsersPage#show")
+    assert traced.grouped(ROOT_NAME)[1] == ("UsersPage#show", None, "discovered", "UsersPage#show")
 
 
 def test_an_instrumented_application_grafted_in_the_tree_the_engine_serves(traced):

@@ -44,14 +44,6 @@ from ...calls import call_wsgi, template_of
 from . import django_settings  # noqa: F401 - configures Django before the URLconf below
 
 
-def grouped(traced: Any) -> list[tuple[str, Any, Any]]:
-    """(span name, http.route, route source) of each exported root span."""
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def flask_app(name: str = "shop") -> Flask:
     app = Flask(name)
 
@@ -113,7 +105,7 @@ def _send(client: TestClient, requests: list[tuple[str, str, int, str]]) -> None
 
 
 def names(traced: Any) -> list[str]:
-    return [name for name, _, _ in grouped(traced)]
+    return [name for name, _, _ in traced.grouped()]
 
 
 def expected(requests: list[tuple[str, str, int, str]]) -> list[str]:
@@ -166,7 +158,7 @@ def test_wsgi_wrappers_are_looked_through(traced, tmp_path, wrap):
     (tmp_path / "site.css").write_text("body {}")
     app = ar.instrument(wrap(flask_app(), tmp_path), tracer_provider=traced.provider)
     send_wsgi(app, FLASK_REQUESTS)
-    assert grouped(traced)[0] == (
+    assert traced.grouped()[0] == (
         "GET /users/<int:user_id>",
         "/users/<int:user_id>",
         "discovered",
@@ -180,7 +172,7 @@ def test_a_file_a_wrapper_serves_is_grouped_by_the_declared_routes(traced, tmp_p
     app = WhiteNoise(flask_app(), root=tmp_path, prefix="/assets")
     app = ar.instrument(app, tracer_provider=traced.provider, routes=["/assets/:file"])
     assert call_wsgi(app, "/assets/site.css")[0].startswith("200")
-    assert grouped(traced) == [("GET /assets/:file", "/assets/:file", "registry")]
+    assert traced.grouped() == [("GET /assets/:file", "/assets/:file", "registry")]
 
 
 def test_proxy_fix_moves_the_prefix_into_script_name_only(traced):
@@ -276,7 +268,7 @@ def test_two_flask_apps_behind_a_dispatcher(traced):
     requests += [("GET", "/backend", 308, "GET /backend/"), ("GET", "/", 200, "GET /")]
     send_wsgi(app, requests)
     assert names(traced) == expected(requests)
-    assert grouped(traced)[4] == (
+    assert traced.grouped()[4] == (
         "GET /backend/users/<int:user_id>",
         "/backend/users/<int:user_id>",
         "discovered",
@@ -321,7 +313,7 @@ def test_a_mounted_app_none_can_see_into_never_outranks_a_declared_route(traced)
     app = ar.instrument(dispatcher, tracer_provider=traced.provider, routes=["/raw/special/:id"])
     assert call_wsgi(app, "/raw/special/3") == ("200 OK", b"/special/3")
     assert call_wsgi(app, "/raw/other")[0].startswith("200")
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /raw/special/:id", "/raw/special/:id", "registry"),
         ("GET /raw", "/raw", "discovered"),
     ]
@@ -353,7 +345,7 @@ def test_a_mounted_app_whose_router_cannot_be_read_warns_once(traced, caplog, mo
     assert "mounted in" in caplog.records[0].getMessage()
     assert call_wsgi(app, "/users/1")[0].startswith("200")
     assert call_wsgi(app, "/broken/users/1")[0].startswith("200")
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /users/<int:user_id>", "/users/<int:user_id>", "discovered"),
         ("GET /broken", "/broken", "discovered"),  # its mount's prefix, as an opaque mount's
     ]
@@ -399,7 +391,7 @@ def test_flask_in_fastapi_through_a2wsgi(traced):
     ]
     send_asgi(app, requests)
     assert names(traced) == expected(requests)
-    assert grouped(traced)[3] == ("POST /legacy/add", "/legacy/add", "discovered")
+    assert traced.grouped()[3] == ("POST /legacy/add", "/legacy/add", "discovered")
 
 
 class FalconItem:
@@ -449,7 +441,7 @@ def test_static_files_mounted_in_starlette_yield_to_declared_routes(traced, tmp_
         assert client.get("/static/site.css").status_code == 200
         assert client.get("/static/site.css").status_code == 200  # remembered: the same
         assert client.get("/static/special/x").status_code == 404
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /static", "/static", "discovered"),
         ("GET /static", "/static", "discovered"),
         ("GET /static/special/:name", "/static/special/:name", "registry"),

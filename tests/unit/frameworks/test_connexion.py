@@ -26,14 +26,6 @@ from appsignal_routes.frameworks import connexion as adapter
 HERE = __name__  # the operation ids below name functions of this module
 
 
-def grouped(traced):
-    """(span name, http.route, route source) of each exported root span."""
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def server_spans(traced):
     return [s for s in traced.spans() if s.kind is SpanKind.SERVER]
 
@@ -217,7 +209,7 @@ def test_connexions_own_test_client(traced, kind):
     app = make_app(kind)
     app.middleware = ar.instrument(app.middleware, tracer_provider=traced.provider)
     send_all(app.test_client(raise_server_exceptions=False))
-    assert grouped(traced) == GROUPS
+    assert traced.grouped() == GROUPS
     assert len(server_spans(traced)) == len(REQUESTS)  # Flask inside adds none
 
 
@@ -231,7 +223,7 @@ def test_the_instrumented_app_before_and_after_connexion_builds_its_stack(traced
             send_all(client)
     else:  # built by the first request, after the toolkit asked its routes
         send_all(client)
-    assert grouped(traced) == GROUPS
+    assert traced.grouped() == GROUPS
     assert len(server_spans(traced)) == len(REQUESTS)
 
 
@@ -245,7 +237,7 @@ def test_a_decorated_handler_in_flask_and_the_flask_app_is_not_asked(traced):
     app.middleware = ar.instrument(app.middleware, tracer_provider=traced.provider)
     client = app.test_client()
     client.get("/v1/owners/bob")
-    assert grouped(traced) == [("Owners#show", "/v1/owners/{owner-id}", "root_name")]
+    assert traced.grouped() == [("Owners#show", "/v1/owners/{owner-id}", "root_name")]
 
 
 def test_the_router_answers_the_operations_handler_and_leaves_the_scope_as_it_was():
@@ -283,7 +275,7 @@ def test_routes_are_listed_and_apis_added_after_instrument_count(traced):
     assert len(listed) == 6
     with TestClient(wrapped) as client:
         assert client.get("/v2/tags/blue").status_code == 200
-    assert grouped(traced) == [("GET /v2/tags/{tag_name}", "/v2/tags/{tag_name}", "discovered")]
+    assert traced.grouped() == [("GET /v2/tags/{tag_name}", "/v2/tags/{tag_name}", "discovered")]
 
 
 def test_apis_at_one_base_path_and_a_base_path_of_digits(traced):
@@ -297,7 +289,7 @@ def test_apis_at_one_base_path_and_a_base_path_of_digits(traced):
     assert client.get("/2025/pets/1").status_code == 404  # a shape of /2024/...: no route
     assert client.get("/2024/pets/").status_code == 200  # redirected to /2024/pets
     assert client.get("/").status_code == 404
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /2024/pets/{pet_id}", "/2024/pets/{pet_id}", "discovered"),
         ("GET /2024/tags/{tag_name}", "/2024/tags/{tag_name}", "discovered"),
         ("GET", None, "method"),
@@ -329,7 +321,7 @@ def test_a_connexion_middleware_around_a_starlette_app(traced):
         client.get("/v1/pets/2")
         client.get("/about/us")
         client.get("/v1/nope")
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /v1/pets/{pet_id}", "/v1/pets/{pet_id}", "discovered"),
         ("GET /about/{page}", "/about/{page}", "discovered"),
         ("GET", None, "method"),
@@ -371,7 +363,7 @@ def test_a_wrapped_middleware_and_a_root_path(traced):
         prefix = "/svc" if ROOT_IN_PATH else ""  # as uvicorn --root-path gives it
         assert client.get(f"{prefix}/v1/pets/6").status_code == 200
         assert client.get(f"{prefix}/health").status_code == 200
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /v1/pets/{pet_id}", "/v1/pets/{pet_id}", "discovered"),
         ("GET /v1/pets/{pet_id}", "/v1/pets/{pet_id}", "discovered"),
         ("GET /health", "/health", "discovered"),
@@ -386,7 +378,7 @@ def test_an_operation_that_does_not_resolve_is_grouped_by_its_path(traced):
     app.add_api(broken)
     app.middleware = ar.instrument(app.middleware, tracer_provider=traced.provider)
     assert app.test_client().get("/v1/later/1").status_code == 501
-    assert grouped(traced) == [("GET /v1/later/{item_id}", "/v1/later/{item_id}", "discovered")]
+    assert traced.grouped() == [("GET /v1/later/{item_id}", "/v1/later/{item_id}", "discovered")]
 
 
 def test_an_unknown_connexion_falls_back_with_one_warning(traced, caplog):
@@ -425,7 +417,7 @@ def test_remembered_answers_stay_bounded(traced, monkeypatch):
     client = app.test_client()
     for path in ["/v1/pets/1", "/v1/pets", "/v2/pets", "/v1/pets/12", "/v1/pets/1"]:
         assert client.get(path).status_code == 200
-    assert [name for name, _, _ in grouped(traced)] == [
+    assert [name for name, _, _ in traced.grouped()] == [
         "GET /v1/pets/{pet_id}",
         "GET /v1/pets",
         "GET /v2/pets",
@@ -444,7 +436,7 @@ def test_a_failing_router_never_reaches_the_request(traced):
         client.get("/v1/pets/1")
     finally:
         app.middleware.app.middleware_stack = None
-    assert grouped(traced)[1] == ("GET", None, "method")
+    assert traced.grouped()[1] == ("GET", None, "method")
 
 
 def test_the_swagger_ui_and_the_spec_connexion_serves(traced):
@@ -458,7 +450,7 @@ def test_the_swagger_ui_and_the_spec_connexion_serves(traced):
     assert client.get("/v1/ui/swagger-ui.css").status_code == 200
     assert client.get("/v2/openapi.json").status_code == 404  # not served for this API
     assert client.get("/v1/pets/1").status_code == 200
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /v1/openapi.json", "/v1/openapi.json", "discovered"),
         ("GET /v1/ui/", "/v1/ui/", "discovered"),
         ("GET /v1/ui", "/v1/ui", "discovered"),  # its static files, by their mount
@@ -493,7 +485,7 @@ def test_an_app_with_a_middleware_list_of_its_own(traced):
     assert client.get("/v1/openapi.json").status_code == 404  # no Swagger UI middleware
     assert client.get("/v1/pets/1").status_code == 200
     assert client.get("/v1/openapi.json").status_code == 404
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET", None, "method"),
         ("GET /v1/pets/{pet_id}", "/v1/pets/{pet_id}", "discovered"),
         ("GET", None, "method"),

@@ -15,14 +15,6 @@ from appsignal_routes.frameworks import DiscoveredRoute, router_for
 from ...calls import call_asgi, call_wsgi
 
 
-def grouped(traced):
-    """(span name, http.route, route source) of each exported root span."""
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 class Users:
     def on_get(self, req, resp, user_id):
         resp.media = {"id": user_id}
@@ -74,7 +66,7 @@ def test_requests_are_grouped_by_the_route_falcon_dispatches_them_to(traced):
     assert call_wsgi(app, "/admin/stats")[0] == "401 Unauthorized"  # before any responder
     assert call_wsgi(app, "/users/7", "DELETE")[0] == "405 Method Not Allowed"
     assert call_wsgi(app, "/missing")[0] == "404 Not Found"
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
         ("GET /users", "/users", "discovered"),
         ("GET", None, "method"),
@@ -87,7 +79,7 @@ def test_requests_are_grouped_by_the_route_falcon_dispatches_them_to(traced):
 def test_a_decorator_on_the_responder_wins(traced):
     app = ar.instrument(wsgi_app(), tracer_provider=traced.provider)
     assert call_wsgi(app, "/orders/3")[0] == "200 OK"
-    assert grouped(traced) == [("GET /orders/:order_id", "/orders/:order_id", "decorator")]
+    assert traced.grouped() == [("GET /orders/:order_id", "/orders/:order_id", "decorator")]
 
 
 def test_routes_added_after_instrument_are_seen(traced):
@@ -96,7 +88,7 @@ def test_routes_added_after_instrument_are_seen(traced):
     assert call_wsgi(app, "/users/1")[0] == "200 OK"  # the router compiles here
     api.add_route("/late/{name}", Named())
     assert call_wsgi(app, "/late/x")[0] == "200 OK"
-    assert [name for name, _, _ in grouped(traced)][1] == "GET /late/{name}"
+    assert [name for name, _, _ in traced.grouped()][1] == "GET /late/{name}"
 
 
 def test_trailing_slash_as_falcon_strips_it(traced):
@@ -106,7 +98,7 @@ def test_trailing_slash_as_falcon_strips_it(traced):
     lenient.req_options.strip_url_path_trailing_slash = True
     lenient_app = ar.instrument(lenient, tracer_provider=traced.provider)
     assert call_wsgi(lenient_app, "/users/1/")[0] == "200 OK"
-    assert [name for name, _, _ in grouped(traced)] == ["GET", "GET /users/{user_id:int}"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET", "GET /users/{user_id:int}"]
 
 
 def test_a_non_ascii_path_is_decoded_as_falcon_decodes_it(traced):
@@ -114,7 +106,7 @@ def test_a_non_ascii_path_is_decoded_as_falcon_decodes_it(traced):
     api.add_route("/café/{name}", Named())
     app = ar.instrument(api, tracer_provider=traced.provider)
     assert call_wsgi(app, "/café/x")[0] == "200 OK"
-    assert [name for name, _, _ in grouped(traced)] == ["GET /café/{name}"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /café/{name}"]
 
 
 def test_sinks_and_static_routes_after_the_routes(traced, tmp_path):
@@ -127,7 +119,7 @@ def test_sinks_and_static_routes_after_the_routes(traced, tmp_path):
     assert call_wsgi(app, "/proxy/a/b", "POST")[0] == "200 OK"
     assert call_wsgi(app, "/search/ddg")[0] == "200 OK"
     assert call_wsgi(app, "/static/app.css")[0] == "200 OK"
-    assert [name for name, _, _ in grouped(traced)] == [
+    assert [name for name, _, _ in traced.grouped()] == [
         "POST /proxy",
         "GET",
         "GET /static/",
@@ -145,24 +137,12 @@ def test_asgi_app(traced):
     assert call_asgi(app, "/items/3")[0]["status"] == 200
     assert call_asgi(app, "/items/3", "PUT")[0]["status"] == 405
     assert call_asgi(app, "/nothing")[0]["status"] == 404
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /items/{item_id:int}", "/items/{item_id:int}", "discovered"),
         ("PUT /items/{item_id:int}", "/items/{item_id:int}", "discovered"),
         ("GET", None, "method"),
     ]
     assert router_for(api).framework == "Falcon (ASGI)"
-
-
-def test_discover_routes_false_leaves_the_registry(traced):
-    app = ar.instrument(
-        wsgi_app(), tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert call_wsgi(app, "/users/1")[0] == "200 OK"
-    assert call_wsgi(app, "/admin/stats")[0] == "401 Unauthorized"
-    assert grouped(traced) == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
 
 
 def test_a_custom_router_falls_back_with_one_warning(traced, caplog):
@@ -178,7 +158,7 @@ def test_a_custom_router_falls_back_with_one_warning(traced, caplog):
     with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
         app = ar.instrument(api, tracer_provider=traced.provider, routes=["/anything"])
     assert call_wsgi(app, "/anything")[0] == "200 OK"
-    assert grouped(traced) == [("GET /anything", "/anything", "registry")]
+    assert traced.grouped() == [("GET /anything", "/anything", "registry")]
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "OwnRouter" in warnings[0].getMessage()
@@ -193,7 +173,7 @@ def test_a_router_that_fails_at_request_time_never_reaches_the_request(traced, m
 
     monkeypatch.setattr(app.start.router, "_find", broken)
     assert call_wsgi(app, "/users/1")[0] == "200 OK"
-    assert grouped(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_other_falcon_objects_are_not_apps():

@@ -87,13 +87,6 @@ def send_all(app):
             assert client.request(method, path).status_code == status, path
 
 
-def grouped(traced):
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def one_server_span_each(traced, requests=None):
     """Exactly one SERVER span per request, each in a trace of its own, and every other
     span in one of those traces."""
@@ -119,7 +112,7 @@ def test_native_telemetry_adopts_our_span(native):
     app = make_app()
     send_all(ar.instrument(app, tracer_provider=native.provider))
     one_server_span_each(native)
-    assert grouped(native) == DISCOVERED
+    assert native.grouped() == DISCOVERED
     # FastAPI's operation spans are kept, in the trace of our server span
     first = native.roots()[0]
     below = {s.name for s in native.spans() if s.context.trace_id == first.context.trace_id}
@@ -130,27 +123,27 @@ def test_native_telemetry_adopts_our_span(native):
 def test_instrument_asgi_forced_makes_one_server_span_too(native):
     send_all(ar.instrument_asgi(make_app(), tracer_provider=native.provider))
     one_server_span_each(native)
-    assert grouped(native) == DISCOVERED
+    assert native.grouped() == DISCOVERED
 
 
 def test_native_telemetry_off(traced):
     send_all(ar.instrument(make_app(telemetry={"tracing": False}), tracer_provider=traced.provider))
     one_server_span_each(traced)
-    assert grouped(traced) == DISCOVERED
+    assert traced.grouped() == DISCOVERED
 
 
 def test_native_telemetry_with_its_own_provider(traced):
     app = make_app(telemetry={"tracer_provider": traced.provider})
     send_all(ar.instrument(app, tracer_provider=traced.provider))
     one_server_span_each(traced)
-    assert grouped(traced) == DISCOVERED
+    assert traced.grouped() == DISCOVERED
 
 
 @NATIVE_TELEMETRY
 def test_native_telemetry_alone_makes_one_span(native):
     send_all(make_app())
     one_server_span_each(native)
-    assert [name for name, _, _ in grouped(native)] == [
+    assert [name for name, _, _ in native.grouped()] == [
         "GET /users/{user_id}",
         "Orders#show",
         "GET",  # FastAPI names no route for a request answered before routing
@@ -172,7 +165,7 @@ def test_an_app_the_instrumentor_traces_is_left_as_it_is(native, caplog):
     finally:
         FastAPIInstrumentor.uninstrument_app(app)
     one_server_span_each(native)
-    assert grouped(native) == [
+    assert native.grouped() == [
         ("GET /users/{user_id}", "/users/{user_id}", "framework"),
         ("Orders#show", "/orders/{order_id}", "root_name"),
         ("GET /admin/stats", "/admin/stats", "framework"),
@@ -193,7 +186,7 @@ def test_instrumented_after_instrument(native):
     finally:
         FastAPIInstrumentor.uninstrument_app(app)
     one_server_span_each(native)  # the instrumentor's span is an INTERNAL one below ours
-    assert grouped(native) == DISCOVERED
+    assert native.grouped() == DISCOVERED
 
 
 @pytest.mark.since("starlette", "1.7", reason="Starlette's own OpenTelemetryMiddleware")
@@ -204,7 +197,7 @@ def test_starlettes_middleware_in_a_fastapi_app(native):
     app.add_middleware(OpenTelemetryMiddleware, tracer_provider=native.provider)
     send_all(ar.instrument(app, tracer_provider=native.provider))
     one_server_span_each(native)
-    assert grouped(native) == DISCOVERED
+    assert native.grouped() == DISCOVERED
 
 
 def test_mounted_fastapi_apps_adopt_too(native):
@@ -219,7 +212,7 @@ def test_mounted_fastapi_apps_adopt_too(native):
     with TestClient(ar.instrument(outer, tracer_provider=native.provider)) as client:
         assert client.get("/sub/things/1").status_code == 200
     one_server_span_each(native, 1)
-    assert grouped(native) == [
+    assert native.grouped() == [
         ("GET /sub/things/{thing_id}", "/sub/things/{thing_id}", "discovered")
     ]
 
@@ -246,13 +239,13 @@ def test_routes_added_after_instrument(traced):
             return {}
 
         client.get("/v2/more")
-    assert [name for name, _, _ in grouped(traced)] == ["GET", "GET /v2/later/{n}", "GET /v2/more"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET", "GET /v2/later/{n}", "GET /v2/more"]
 
 
 def test_discovery_off_and_listing(traced):
     app = make_app(telemetry={"tracing": False})
     send_all(ar.instrument(app, tracer_provider=traced.provider, discover_routes=False))
-    assert [source for _, _, source in grouped(traced)] == [
+    assert [source for _, _, source in traced.grouped()] == [
         "method",
         "root_name",
         "method",
@@ -337,7 +330,7 @@ def test_adoption_is_once_and_direct_calls_trace_natively(native):
         assert client.get("/users/1").status_code == 200
     one_server_span_each(native, 2)
     # FastAPI's own name includes its root_path; ours is relative to the mount point
-    assert [name for name, _, _ in grouped(native)] == [
+    assert [name for name, _, _ in native.grouped()] == [
         "GET /users/{user_id}",
         "GET /v1/users/{user_id}",
     ]

@@ -1,9 +1,9 @@
 """Flask route discovery: requests grouped by the werkzeug rule Flask dispatches them to,
-with the real Flask app and its test client (or werkzeug's, around the middleware)."""
+with the real Flask app and its test client (or werkzeug's, around the middleware). What
+Flask and Quart share is written once, in ``werkzeug_scenarios.py``: ``TestFlask``."""
 
 from __future__ import annotations
 
-import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,9 +14,11 @@ from werkzeug.routing import BaseConverter
 from werkzeug.test import Client
 
 import appsignal_routes as ar
-from appsignal_routes.frameworks import DiscoveredRoute, router_for
+from appsignal_routes.frameworks import flask as adapter
+from appsignal_routes.frameworks import router_for
 
 from ...calls import call_wsgi, template_of
+from .werkzeug_scenarios import OddMap, WerkzeugScenarios
 
 
 class HexConverter(BaseConverter):
@@ -98,59 +100,18 @@ def fetch(app: Any, path: str, method: str = "GET", **options: Any) -> int:
         return int(response.status_code)
 
 
-def exported(traced: Any) -> list[tuple[str, Any, Any]]:
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
+class TestFlask(WerkzeugScenarios):
+    framework = "Flask"
+    interface = "wsgi_app"
+    adapter = adapter
+    make_app = staticmethod(make_app)
+    fetch = staticmethod(fetch)
+    not_an_app = Blueprint("bp", __name__)
 
 
 @pytest.fixture
 def app(traced: Any) -> Flask:
-    app = make_app()
-    app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
-    return app
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "status", "group", "route"),
-    [
-        ("GET", "/users/1", 200, "GET /users/<int:user_id>", "/users/<int:user_id>"),
-        ("GET", "/users/me", 200, "GET /users/me", "/users/me"),
-        ("GET", "/files/a/b.txt", 200, "GET /files/<path:rest>", "/files/<path:rest>"),
-        ("GET", "/blobs/beef", 200, "GET /blobs/<hex:digest>", "/blobs/<hex:digest>"),
-        ("GET", "/orders/7", 200, "GET /orders/<int:order_id>", "/orders/<int:order_id>"),
-        ("PUT", "/orders/7", 200, "PUT /orders/<int:order_id>", "/orders/<int:order_id>"),
-        ("GET", "/api/items/3", 200, "GET /api/items/<int:item_id>", "/api/items/<int:item_id>"),
-        (
-            "POST",
-            "/api/v1/carts/c1",
-            200,
-            "POST /api/v1/carts/<cart_id>",
-            "/api/v1/carts/<cart_id>",
-        ),
-        ("GET", "/admin/stats", 401, "GET /admin/stats", "/admin/stats"),
-        ("DELETE", "/users/1", 405, "DELETE /users/<int:user_id>", "/users/<int:user_id>"),
-        ("GET", "/api/v1/carts/c1", 405, "GET /api/v1/carts/<cart_id>", "/api/v1/carts/<cart_id>"),
-        ("OPTIONS", "/users/1", 200, "OPTIONS /users/<int:user_id>", "/users/<int:user_id>"),
-        ("HEAD", "/users/1", 200, "HEAD /users/<int:user_id>", "/users/<int:user_id>"),
-        ("GET", "/static/site.css", 404, "GET /static/<path:filename>", "/static/<path:filename>"),
-        # strict slashes: the 308 to "/folder/" is grouped by the rule it redirects to
-        ("GET", "/folder", 308, "GET /folder/", "/folder/"),
-        ("GET", "/folder/", 200, "GET /folder/", "/folder/"),
-    ],
-)
-def test_requests_are_grouped_by_the_rule_flask_dispatches_to(
-    app, traced, method, path, status, group, route
-):
-    assert fetch(app, path, method) == status
-    assert exported(traced) == [(group, route, "discovered")]
-
-
-@pytest.mark.parametrize("path", ["/missing", "/users/abc", "/blobs/xyz", "/"])
-def test_a_path_no_rule_matches_is_grouped_by_its_method(app, traced, path):
-    assert fetch(app, path) == 404
-    assert exported(traced) == [("GET", None, "method")]
+    return TestFlask().instrument(make_app(), traced)
 
 
 def test_a_rule_added_after_instrument_is_discovered(app, traced):
@@ -160,7 +121,7 @@ def test_a_rule_added_after_instrument_is_discovered(app, traced):
     app.view_functions["late"] = lambda n: str(n)
     app.url_map.update()  # as url_for in another thread would, before the next request
     assert fetch(app, "/late/1") == 200
-    assert [name for name, _, _ in exported(traced)] == ["GET", "GET /late/<int:n>"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET", "GET /late/<int:n>"]
 
 
 def test_a_rule_added_before_the_first_request_is_discovered(traced):
@@ -168,7 +129,7 @@ def test_a_rule_added_before_the_first_request_is_discovered(traced):
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     app.add_url_rule("/added/<int:n>", "added", lambda n: str(n))
     assert fetch(app, "/added/2") == 200
-    assert exported(traced) == [("GET /added/<int:n>", "/added/<int:n>", "discovered")]
+    assert traced.grouped() == [("GET /added/<int:n>", "/added/<int:n>", "discovered")]
 
 
 def test_a_rule_added_to_an_existing_endpoint_is_discovered(app, traced):
@@ -176,7 +137,7 @@ def test_a_rule_added_to_an_existing_endpoint_is_discovered(app, traced):
     rule = app.url_rule_class("/alias/<int:user_id>", endpoint="show_user", methods=["GET"])
     app.url_map.add(rule)
     assert fetch(app, "/alias/1") == 200
-    assert exported(traced)[1] == ("GET /alias/<int:user_id>", "/alias/<int:user_id>", "discovered")
+    assert traced.grouped()[1] == ("GET /alias/<int:user_id>", "/alias/<int:user_id>", "discovered")
 
 
 def test_a_route_decorator_on_the_view_wins(traced):
@@ -189,7 +150,7 @@ def test_a_route_decorator_on_the_view_wins(traced):
 
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/users/1") == 200
-    assert exported(traced) == [("GET /users/:user_id", "/users/:user_id", "decorator")]
+    assert traced.grouped() == [("GET /users/:user_id", "/users/:user_id", "decorator")]
 
 
 def test_a_root_name_on_a_method_view_wins(traced):
@@ -214,7 +175,7 @@ def test_the_flask_object_itself_can_be_instrumented(traced):
         assert response.status_code == 200
     status, _ = call_wsgi(wrapped, "/users/1", "DELETE")
     assert status.startswith("405")
-    assert exported(traced) == [
+    assert traced.grouped() == [
         ("GET /api/items/<int:item_id>", "/api/items/<int:item_id>", "discovered"),
         ("DELETE /users/<int:user_id>", "/users/<int:user_id>", "discovered"),
     ]
@@ -222,12 +183,12 @@ def test_the_flask_object_itself_can_be_instrumented(traced):
 
 def test_a_non_ascii_path_is_matched_as_flask_decodes_it(app, traced):
     assert fetch(app, "/files/caf\u00e9.txt") == 200
-    assert exported(traced)[0][0] == "GET /files/<path:rest>"
+    assert traced.grouped()[0][0] == "GET /files/<path:rest>"
 
 
 def test_merged_slashes_are_grouped_by_the_rule_they_redirect_to(app, traced):
     assert fetch(app, "/users//1") == 308
-    assert exported(traced) == [("GET /users/<int:user_id>", "/users/<int:user_id>", "discovered")]
+    assert traced.grouped() == [("GET /users/<int:user_id>", "/users/<int:user_id>", "discovered")]
 
 
 def test_a_redirect_rule_is_grouped_by_the_rule_it_leads_to(traced):
@@ -237,7 +198,7 @@ def test_a_redirect_rule_is_grouped_by_the_rule_it_leads_to(traced):
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/people/4") == 308
     assert fetch(app, "/away") == 308
-    assert [name for name, _, _ in exported(traced)] == ["GET /users/<int:user_id>", "GET"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /users/<int:user_id>", "GET"]
 
 
 def test_a_redirect_loop_is_grouped_by_its_method(traced):
@@ -246,7 +207,7 @@ def test_a_redirect_loop_is_grouped_by_its_method(traced):
     app.add_url_rule("/pong", "pong", redirect_to="/ping")
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/ping") == 308
-    assert exported(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_host_matching_routes_by_the_request_host(traced):
@@ -264,7 +225,7 @@ def test_host_matching_routes_by_the_request_host(traced):
     assert fetch(app, "/", base_url="http://api.test") == 200
     assert fetch(app, "/5", base_url="http://acme.shop.test:80") == 200
     assert fetch(app, "/", base_url="http://other.test") == 404
-    assert [name for name, _, _ in exported(traced)] == ["GET /", "GET /<int:n>", "GET"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /", "GET /<int:n>", "GET"]
 
 
 def test_subdomain_matching_routes_by_the_subdomain(traced):
@@ -285,7 +246,7 @@ def test_subdomain_matching_routes_by_the_subdomain(traced):
     assert fetch(app, "/about", base_url="http://api.example.test") == 404
     with pytest.warns(UserWarning, match="doesn't match configured server name"):
         assert fetch(app, "/about", base_url="http://10.0.0.1") == 404
-    assert [name for name, _, _ in exported(traced)] == ["GET /", "GET /about", "GET", "GET"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /", "GET /about", "GET", "GET"]
 
 
 def test_subdomain_matching_without_a_server_name_matches_no_subdomain(traced):
@@ -293,50 +254,13 @@ def test_subdomain_matching_without_a_server_name_matches_no_subdomain(traced):
     app.add_url_rule("/about", "about", lambda: "about")
     app.wsgi_app = ar.instrument(app.wsgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/about", base_url="http://any.host.test") == 200
-    assert exported(traced)[0][0] == "GET /about"
+    assert traced.grouped()[0][0] == "GET /about"
 
 
 def test_a_websocket_upgrade_is_grouped_by_the_rule_of_its_path(app, traced):
     headers = {"Connection": "keep-alive, Upgrade", "Upgrade": "websocket"}
     assert fetch(app, "/users/1", headers=headers) == 400
-    assert exported(traced)[0][0] == "GET /users/<int:user_id>"
-
-
-def test_discover_routes_false_gives_registry_behaviour(traced):
-    app = make_app()
-    app.wsgi_app = ar.instrument(  # type: ignore[method-assign]
-        app.wsgi_app, tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert fetch(app, "/users/1") == 200
-    assert fetch(app, "/api/items/3") == 200
-    assert exported(traced) == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
-
-
-class OddMap:
-    """A router Flask still routes through, but not werkzeug's ``Map``."""
-
-    def __init__(self, url_map: Any) -> None:
-        self._map = url_map
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._map, name)
-
-
-def test_an_odd_url_map_falls_back_to_the_registry_with_one_warning(traced, caplog):
-    app = make_app()
-    app.url_map = OddMap(app.url_map)  # type: ignore[assignment]
-    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
-        app.wsgi_app = ar.instrument(  # type: ignore[method-assign]
-            app.wsgi_app, tracer_provider=traced.provider, routes=["/users/:id"]
-        )
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert "url_map is not a werkzeug routing Map" in warnings[0].getMessage()
-    assert fetch(app, "/users/1") == 200
-    assert exported(traced) == [("GET /users/:id", "/users/:id", "registry")]
+    assert traced.grouped()[0][0] == "GET /users/<int:user_id>"
 
 
 def test_a_url_map_broken_after_instrument_does_not_reach_the_request(app, traced):
@@ -344,29 +268,7 @@ def test_a_url_map_broken_after_instrument_does_not_reach_the_request(app, trace
     app.url_map = OddMap(real)  # type: ignore[assignment]
     del real._rules_by_endpoint  # what the router reads is gone; Flask no longer routes
     assert fetch(app, "/users/1") == 500
-    assert exported(traced)[0][0] == "GET"
-
-
-def test_routes_lists_every_rule_with_its_methods_and_endpoint():
-    router = router_for(make_app())
-    assert router is not None
-    assert router.framework == "Flask"
-    routes = list(router.routes())
-    assert (
-        DiscoveredRoute(("GET", "HEAD", "OPTIONS"), "/users/<int:user_id>", "show_user") in routes
-    )
-    assert DiscoveredRoute(("OPTIONS", "POST"), "/api/v1/carts/<cart_id>", "api.v1.cart") in routes
-    assert (
-        DiscoveredRoute(("GET", "HEAD", "OPTIONS", "PUT"), "/orders/<int:order_id>", "orders")
-        in routes
-    )
-    assert len(routes) == 10  # the nine views and Flask's static files
-
-
-def test_objects_that_are_not_a_flask_app_have_no_router():
-    from appsignal_routes.frameworks import flask as adapter
-
-    assert adapter.router_for(Blueprint("bp", __name__)) is None
+    assert traced.grouped()[0][0] == "GET"
 
 
 def test_threads_asking_at_once_each_get_their_own_rule():

@@ -8,7 +8,6 @@ an auth middleware, hook, guard or dependency of that framework does.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import bottle
@@ -31,7 +30,7 @@ from starlette.routing import Route
 
 import appsignal_routes as ar
 
-from ...calls import call_wsgi
+from ...calls import call_wsgi, serve_asgi, status_of
 
 try:
     from litestar.params import FromPath
@@ -42,54 +41,12 @@ except ImportError:  # Litestar before FromPath: a path parameter is known by it
             return item
 
 
-def groups(traced: Any) -> list[tuple[str, object, object]]:
-    return [
-        (
-            s.name,
-            (s.attributes or {}).get("http.route"),
-            (s.attributes or {}).get("appsignal_routes.route_source"),
-        )
-        for s in traced.roots()
-    ]
-
-
 def wsgi_status(app: Any, path: str, method: str = "GET", query: str = "") -> int:
     return int(call_wsgi(app, path, method, query=query)[0].split()[0])
 
 
 def asgi_status(app: Any, path: str, method: str = "GET", query: str = "") -> int:
-    """The status of one ASGI request, made as a server makes it."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"localhost")],
-        "server": ("127.0.0.1", 80),
-        "client": ("127.0.0.1", 5000),
-    }
-    sent: list[dict[str, Any]] = []
-    events = [{"type": "http.request", "body": b"", "more_body": False}]
-
-    async def receive() -> dict[str, Any]:
-        if events:
-            return events.pop(0)
-        await asyncio.sleep(3600)  # a client that says nothing more
-        raise AssertionError
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    async def run() -> None:
-        await asyncio.wait_for(app(scope, receive, send), 30)
-
-    asyncio.run(run())
-    return int(next(m for m in sent if "status" in m)["status"])
+    return status_of(serve_asgi(app, path, method, query_string=query.encode()))
 
 
 # -- Flask ---------------------------------------------------------------------------
@@ -152,7 +109,7 @@ FLASK_CASES = [
 def test_flask(traced, method, path, query, status, group):
     app = ar.instrument(flask_app(), tracer_provider=traced.provider)
     assert wsgi_status(app, path, method, query) == status
-    assert groups(traced) == [group]
+    assert traced.grouped() == [group]
 
 
 # -- Quart ---------------------------------------------------------------------------
@@ -178,7 +135,7 @@ def test_quart(traced):
     assert asgi_status(wrapped, "/users/7", query="deny") == 401
     assert asgi_status(wrapped, "/users/7") == 200
     expected = ("GET /users/:user_id", "/users/:user_id", "decorator")
-    assert groups(traced) == [expected, expected]
+    assert traced.grouped() == [expected, expected]
 
 
 # -- Bottle --------------------------------------------------------------------------
@@ -201,7 +158,7 @@ def test_bottle(traced):
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert wsgi_status(wrapped, "/orders/7", query="deny") == 401
     assert wsgi_status(wrapped, "/orders/7", "DELETE") == 405
-    assert groups(traced) == [
+    assert traced.grouped() == [
         ("GET /orders/:order_id", "/orders/:order_id", "decorator"),
         # a 405: Bottle has no callback for it (each method has its own)
         ("DELETE /orders/<order_id:int>", "/orders/<order_id:int>", "discovered"),
@@ -251,7 +208,7 @@ def test_falcon(traced, kind):
     assert call(wrapped, "/items/7", query="deny") == 401
     assert call(wrapped, "/items/7") == 200
     assert call(wrapped, "/items/7", "DELETE") == 405
-    assert groups(traced) == [served, served, refused]
+    assert traced.grouped() == [served, served, refused]
 
 
 # -- Starlette and FastAPI -----------------------------------------------------------
@@ -289,7 +246,7 @@ def test_starlette(traced):
     assert asgi_status(wrapped, "/orders/3", query="deny") == 401
     assert asgi_status(wrapped, "/reports/3", query="deny") == 401
     assert asgi_status(wrapped, "/reports/3", "POST") == 405
-    assert groups(traced) == [
+    assert traced.grouped() == [
         ("Orders#get", "/orders/{order_id:int}", "root_name"),
         ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
         ("POST /reports/:report_id", "/reports/:report_id", "decorator"),
@@ -316,7 +273,7 @@ def test_fastapi(traced):
     assert asgi_status(wrapped, "/orders/x") == 422  # validation, before the endpoint
     assert asgi_status(wrapped, "/orders/3") == 200
     expected = ("Orders#show", "/orders/{order_id}", "root_name")
-    assert groups(traced) == [expected] * 3
+    assert traced.grouped() == [expected] * 3
 
 
 # -- Litestar ------------------------------------------------------------------------
@@ -342,7 +299,7 @@ def test_litestar(traced):
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert asgi_status(wrapped, "/orders/3", query="deny") == 401
     assert asgi_status(wrapped, "/orders/3", "POST") == 405
-    assert groups(traced) == [
+    assert traced.grouped() == [
         ("OrderController#show", "/orders/{order_id:int}", "root_name"),
         ("POST /orders/{order_id:int}", "/orders/{order_id:int}", "discovered"),
     ]

@@ -19,14 +19,6 @@ from appsignal_routes.frameworks import DiscoveredRoute, router_for
 from ...calls import call_wsgi, template_of
 
 
-def grouped(traced):
-    """(span name, http.route, route source) of each exported root span."""
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def show_user(request):
     return {"id": request.matchdict["user_id"]}
 
@@ -91,7 +83,7 @@ def test_requests_are_grouped_by_the_route_pyramid_picks(traced):
     assert call_wsgi(app, "/users/7", "DELETE")[0] == "405 Method Not Allowed"  # a view says so
     assert call_wsgi(app, "/form")[0] == "404 Not Found"  # its route predicate refuses GET
     assert call_wsgi(app, "/api/items/x")[0] == "404 Not Found"  # the regex refuses it
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /users/{user_id}", "/users/{user_id}", "discovered"),
         ("GET /api/items/{item_id:\\d+}", "/api/items/{item_id:\\d+}", "discovered"),
         ("GET /files/*subpath", "/files/*subpath", "discovered"),
@@ -118,7 +110,7 @@ def test_routes_are_tried_in_order_with_their_predicates(traced):
     assert call_wsgi(app, "/search", "POST")[0] == "200 OK"
     assert call_wsgi(app, "/search")[0] == "200 OK"
     assert call_wsgi(app, "/search")[0] == "200 OK"  # predicates decided: never remembered
-    assert [name for name, _, _ in grouped(traced)] == [
+    assert [name for name, _, _ in traced.grouped()] == [
         "GET /search",
         "POST /search",
         "GET /{anything}",
@@ -133,7 +125,7 @@ def test_a_route_predicate_other_than_the_method_that_fails_is_no_route(traced):
 
     app = ar.instrument(make_app(extra), tracer_provider=traced.provider)
     assert call_wsgi(app, "/ajax")[0] == "404 Not Found"
-    assert grouped(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 class TenantIs:
@@ -173,13 +165,13 @@ def test_route_predicates_see_the_request_as_pyramid_builds_it(traced):
         assert has_registry
         assert tenant == "acme"
     assert ours[0] is not pyramids[0]
-    assert [name for name, _, _ in grouped(traced)] == ["GET /tenant"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /tenant"]
 
 
 def test_a_decorator_on_the_view_wins(traced):
     app = ar.instrument(make_app(), tracer_provider=traced.provider)
     assert call_wsgi(app, "/orders/3")[0] == "200 OK"
-    assert grouped(traced) == [("GET /orders/:order_id", "/orders/:order_id", "decorator")]
+    assert traced.grouped() == [("GET /orders/:order_id", "/orders/:order_id", "decorator")]
 
 
 def test_routes_added_after_instrument_are_seen(traced):
@@ -194,7 +186,7 @@ def test_routes_added_after_instrument_are_seen(traced):
     config.commit()
     assert call_wsgi(app, "/late/x")[0] == "200 OK"
     assert call_wsgi(app, "/late/x")[0] == "200 OK"  # remembered
-    assert [name for name, _, _ in grouped(traced)] == ["GET", *["GET /late/{name}"] * 2]
+    assert [name for name, _, _ in traced.grouped()] == ["GET", *["GET /late/{name}"] * 2]
 
 
 def test_a_non_ascii_path_is_decoded_as_pyramid_decodes_it(traced):
@@ -204,7 +196,7 @@ def test_a_non_ascii_path_is_decoded_as_pyramid_decodes_it(traced):
 
     app = ar.instrument(make_app(extra), tracer_provider=traced.provider)
     assert call_wsgi(app, "/café/x")[0] == "200 OK"
-    assert [name for name, _, _ in grouped(traced)] == ["GET /café/{name}"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /café/{name}"]
     # PATH_INFO that is not UTF-8: no route (Pyramid cannot decode it either)
     assert template_of(router_for(make_app(extra)).route("GET", "/\xff", {})) is None
 
@@ -218,20 +210,8 @@ def test_a_traversal_app_is_grouped_by_its_view_not_at_start(traced):
         app = config.make_wsgi_app()
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert call_wsgi(wrapped, "/")[0] == "200 OK"
-    assert grouped(traced) == [("GET /", "/", "discovered")]  # see test_pyramid_traversal
+    assert traced.grouped() == [("GET /", "/", "discovered")]  # see test_pyramid_traversal
     assert list(router_for(app).routes()) == []
-
-
-def test_discover_routes_false_leaves_the_registry(traced):
-    app = ar.instrument(
-        make_app(), tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert call_wsgi(app, "/users/1")[0] == "200 OK"
-    assert call_wsgi(app, "/api/items/1")[0] == "200 OK"
-    assert grouped(traced) == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
 
 
 def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
@@ -240,7 +220,7 @@ def test_an_unknown_router_falls_back_with_one_warning(traced, caplog):
     with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
         wrapped = ar.instrument(app, tracer_provider=traced.provider, routes=["/admin/stats"])
     assert call_wsgi(wrapped, "/admin/stats")[0] == "401 Unauthorized"
-    assert grouped(traced) == [("GET /admin/stats", "/admin/stats", "registry")]
+    assert traced.grouped() == [("GET /admin/stats", "/admin/stats", "registry")]
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "get_routes" in warnings[0].getMessage()
@@ -373,7 +353,7 @@ def test_a_decorated_view_groups_requests_refused_before_it(traced):
     # a view for some methods only, a route for some: its view is not known at start
     assert call_wsgi(wrapped, "/only-get", query="deny")[0].startswith("401")
     assert call_wsgi(wrapped, "/get-route", "POST")[0].startswith("404")
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /accounts/:account_id", "/accounts/:account_id", "decorator"),
         ("AccountViews#show", "/shown/{account_id}", "root_name"),
         ("GET /only-get", "/only-get", "discovered"),

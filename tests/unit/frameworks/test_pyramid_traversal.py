@@ -90,20 +90,13 @@ CASES = [
 ]
 
 
-def grouped(traced: Any) -> list[tuple[str, object, object]]:
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 @pytest.mark.parametrize(("method", "path", "headers", "status", "group"), CASES)
 def test_traversal_requests_are_grouped_by_the_view_they_reach(
     traced, method, path, headers, status, group
 ):
     client = webtest.TestApp(ar.instrument(make_app(), tracer_provider=traced.provider))
     client.request(path, method=method, headers=headers, status=status)
-    assert grouped(traced) == [group]
+    assert traced.grouped() == [group]
 
 
 def test_a_class_view_and_a_route_decorator(traced):
@@ -141,7 +134,7 @@ def test_a_class_view_and_a_route_decorator(traced):
     client.get("/stats")
     client.get("/summary")
     client.get("/raw")
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /pages/:name/stats", "/pages/:name/stats", "decorator"),
         ("Summary#__call__", "/summary", "root_name"),
         ("GET /pages/:name/raw", "/pages/:name/raw", "decorator"),
@@ -160,7 +153,7 @@ def test_url_dispatch_beside_traversal_keeps_its_route(traced):
     client = webtest.TestApp(ar.instrument(app, tracer_provider=traced.provider))
     client.get("/items/3")
     client.get("/about")
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /items/{item_id}", "/items/{item_id}", "discovered"),
         ("GET /about", "/about", "discovered"),
     ]
@@ -186,7 +179,7 @@ def test_a_resource_without_a_parent(traced):
         config.add_view(ok, context=Leaf)
         app = config.make_wsgi_app()
     webtest.TestApp(ar.instrument(app, tracer_provider=traced.provider)).get("/a/b")
-    assert grouped(traced)[0][0] == "GET /{resource}/{Leaf}"
+    assert traced.grouped()[0][0] == "GET /{resource}/{Leaf}"
 
 
 def test_listening_is_once_per_registry_and_never_fails_a_request(traced, monkeypatch, caplog):
@@ -208,7 +201,7 @@ def test_listening_is_once_per_registry_and_never_fails_a_request(traced, monkey
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         webtest.TestApp(wrapped).get("/FrontPage", status=200)
         webtest.TestApp(wrapped).get("/FrontPage", status=200)
-    assert grouped(traced) == [("GET", None, "method")] * 2
+    assert traced.grouped() == [("GET", None, "method")] * 2
     assert [r.getMessage() for r in caplog.records].count(
         "appsignal-routes: naming a traversal request failed"
     ) == 1

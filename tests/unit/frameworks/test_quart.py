@@ -1,24 +1,36 @@
 """Quart route discovery: requests grouped by the werkzeug rule Quart dispatches them to,
-with the real Quart app, its test client and direct ASGI calls."""
+with the real Quart app, its test client and direct ASGI calls. What Flask and Quart share
+is written once, in ``werkzeug_scenarios.py``: ``TestQuart``."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import httpx
 import pytest
 from quart import Blueprint, Quart, request, websocket
 from quart.views import MethodView
+from werkzeug.routing import BaseConverter
 
 import appsignal_routes as ar
-from appsignal_routes.frameworks import DiscoveredRoute, router_for
+from appsignal_routes.frameworks import DiscoveredRoute
+from appsignal_routes.frameworks import quart as adapter
+
+from ...calls import serve_asgi as call
+from ...calls import status_of
+from .werkzeug_scenarios import WerkzeugScenarios
+
+
+class HexConverter(BaseConverter):
+    regex = "[0-9a-f]+"
 
 
 def make_app(**options: Any) -> Quart:
-    """An app with converters, a MethodView, nested blueprints, a WebSocket and a 401 hook."""
+    """An app with converters, a MethodView, nested blueprints, a WebSocket and a 401 hook:
+    the Flask app of ``test_flask.py``, its views async, and a WebSocket."""
     app = Quart(__name__, **options)
+    app.url_map.converters["hex"] = HexConverter
     add_views(app)
     add_blueprints(app)
 
@@ -36,9 +48,17 @@ def add_views(app: Quart) -> None:
     async def show_user(user_id: int) -> dict[str, int]:
         return {"id": user_id}
 
+    @app.get("/users/me")
+    async def me() -> str:
+        return "me"
+
     @app.route("/files/<path:rest>")
     async def files(rest: str) -> str:
         return rest
+
+    @app.get("/blobs/<hex:digest>")
+    async def blob(digest: str) -> str:
+        return digest
 
     @app.get("/folder/")
     async def folder() -> str:
@@ -55,6 +75,9 @@ def add_views(app: Quart) -> None:
 
     class Orders(MethodView):
         async def get(self, order_id: int) -> str:
+            return str(order_id)
+
+        async def put(self, order_id: int) -> str:
             return str(order_id)
 
     app.add_url_rule("/orders/<int:order_id>", view_func=Orders.as_view("orders"))
@@ -76,13 +99,6 @@ def add_blueprints(app: Quart) -> None:
     app.register_blueprint(api)
 
 
-def exported(traced: Any) -> list[tuple[str, Any, Any]]:
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def fetch(app: Quart, path: str, method: str = "GET", **options: Any) -> int:
     """The status of one request through Quart's test client."""
 
@@ -94,81 +110,21 @@ def fetch(app: Quart, path: str, method: str = "GET", **options: Any) -> int:
     return asyncio.run(go())
 
 
-def call(app: Any, path: str, method: str | None = "GET", **scope: Any) -> list[dict[str, Any]]:
-    """One ASGI call, as a server makes it; ``scope`` entries replace the defaults."""
-    full: dict[str, Any] = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "query_string": b"",
-        "scheme": "http",
-        "server": ("127.0.0.1", 80),
-        "client": ("127.0.0.1", 5000),
-        "http_version": "1.1",
-        **scope,
-    }
-    sent: list[dict[str, Any]] = []
-    events = [{"type": "http.request", "body": b""}]
-    if full["type"] == "websocket":
-        events = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
-
-    async def receive() -> dict[str, Any]:
-        if events:
-            return events.pop(0)
-        await asyncio.sleep(3600)  # a client that says nothing more
-        raise AssertionError
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    async def go() -> None:
-        await asyncio.wait_for(app(full, receive, send), timeout=5)
-
-    asyncio.run(go())
-    return sent
-
-
-def status_of(sent: list[dict[str, Any]]) -> int:
-    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))
+class TestQuart(WerkzeugScenarios):
+    framework = "Quart"
+    interface = "asgi_app"
+    adapter = adapter
+    listed_also = (
+        DiscoveredRoute(("GET", "HEAD", "OPTIONS"), "/ws/<int:room>", "chat (WebSocket)"),
+    )
+    make_app = staticmethod(make_app)
+    fetch = staticmethod(fetch)
+    not_an_app = Blueprint("bp", __name__)
 
 
 @pytest.fixture
 def app(traced: Any) -> Quart:
-    app = make_app()
-    app.asgi_app = ar.instrument(app.asgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
-    return app
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "status", "group", "route"),
-    [
-        ("GET", "/users/1", 200, "GET /users/<int:user_id>", "/users/<int:user_id>"),
-        ("GET", "/files/a/b.txt", 200, "GET /files/<path:rest>", "/files/<path:rest>"),
-        ("GET", "/orders/7", 200, "GET /orders/<int:order_id>", "/orders/<int:order_id>"),
-        ("GET", "/api/items/3", 200, "GET /api/items/<int:item_id>", "/api/items/<int:item_id>"),
-        ("POST", "/api/v1/carts/c", 200, "POST /api/v1/carts/<cart_id>", "/api/v1/carts/<cart_id>"),
-        ("GET", "/admin/stats", 401, "GET /admin/stats", "/admin/stats"),
-        ("DELETE", "/users/1", 405, "DELETE /users/<int:user_id>", "/users/<int:user_id>"),
-        ("OPTIONS", "/users/1", 200, "OPTIONS /users/<int:user_id>", "/users/<int:user_id>"),
-        ("HEAD", "/users/1", 200, "HEAD /users/<int:user_id>", "/users/<int:user_id>"),
-        # strict slashes: the 308 to "/folder/" is grouped by the rule it redirects to
-        ("GET", "/folder", 308, "GET /folder/", "/folder/"),
-    ],
-)
-def test_requests_are_grouped_by_the_rule_quart_dispatches_to(
-    app, traced, method, path, status, group, route
-):
-    assert fetch(app, path, method) == status
-    assert exported(traced) == [(group, route, "discovered")]
-
-
-@pytest.mark.parametrize("path", ["/missing", "/users/abc", "/"])
-def test_a_path_no_rule_matches_is_grouped_by_its_method(app, traced, path):
-    assert fetch(app, path) == 404
-    assert exported(traced) == [("GET", None, "method")]
+    return TestQuart().instrument(make_app(), traced)
 
 
 def test_a_websocket_is_grouped_by_its_websocket_rule(app, traced):
@@ -179,7 +135,7 @@ def test_a_websocket_is_grouped_by_its_websocket_rule(app, traced):
     assert asyncio.run(go()) == "room 3"
     # Quart's test client gives its WebSocket scope a method; a server gives none
     call(app, "/ws/4", None, type="websocket", scheme="ws")
-    assert exported(traced) == [
+    assert traced.grouped() == [
         ("GET /ws/<int:room>", "/ws/<int:room>", "discovered"),
         ("HTTP /ws/<int:room>", "/ws/<int:room>", "discovered"),
     ]
@@ -187,7 +143,7 @@ def test_a_websocket_is_grouped_by_its_websocket_rule(app, traced):
 
 def test_an_http_request_to_a_websocket_rule_is_grouped_by_it(app, traced):
     assert fetch(app, "/ws/3") == 400
-    assert exported(traced) == [("GET /ws/<int:room>", "/ws/<int:room>", "discovered")]
+    assert traced.grouped() == [("GET /ws/<int:room>", "/ws/<int:room>", "discovered")]
 
 
 def test_the_quart_object_itself_can_be_instrumented(traced):
@@ -202,7 +158,7 @@ def test_the_quart_object_itself_can_be_instrumented(traced):
             ]
 
     assert asyncio.run(go()) == [200, 405]
-    assert exported(traced) == [
+    assert traced.grouped() == [
         ("GET /api/items/<int:item_id>", "/api/items/<int:item_id>", "discovered"),
         ("DELETE /users/<int:user_id>", "/users/<int:user_id>", "discovered"),
     ]
@@ -214,7 +170,7 @@ def test_the_path_is_read_below_the_root_path_as_quart_reads_it(traced):
     assert status_of(call(wrapped, "/shop", root_path="/shop")) == 404
     assert status_of(call(wrapped, "/users/1", root_path="/shop")) == 404
     assert status_of(call(wrapped, "http://localhost/users/2")) == 200  # an absolute path
-    assert [name for name, _, _ in exported(traced)] == [
+    assert [name for name, _, _ in traced.grouped()] == [
         "GET /users/<int:user_id>",
         "GET",
         "GET",
@@ -232,7 +188,7 @@ def test_a_rule_added_after_instrument_is_discovered(app, traced):
 
     app.view_functions["late"] = late
     assert fetch(app, "/late/1") == 200
-    assert [name for name, _, _ in exported(traced)] == ["GET", "GET /late/<int:n>"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET", "GET /late/<int:n>"]
 
 
 def test_a_route_decorator_on_the_view_wins(traced):
@@ -245,7 +201,7 @@ def test_a_route_decorator_on_the_view_wins(traced):
 
     app.asgi_app = ar.instrument(app.asgi_app, tracer_provider=traced.provider)  # type: ignore[method-assign]
     assert fetch(app, "/users/1") == 200
-    assert exported(traced) == [("GET /users/:user_id", "/users/:user_id", "decorator")]
+    assert traced.grouped() == [("GET /users/:user_id", "/users/:user_id", "decorator")]
 
 
 def test_host_matching_routes_by_the_request_host(traced):
@@ -261,7 +217,7 @@ def test_host_matching_routes_by_the_request_host(traced):
     )
     assert status_of(call(wrapped, "/", headers=[(b"host", b"other.test")])) == 404
     assert status_of(call(wrapped, "/", headers=[], server=("api.test", 80))) == 200
-    assert [name for name, _, _ in exported(traced)] == ["GET /", "GET", "GET /"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /", "GET", "GET /"]
 
 
 def test_with_host_matching_quart_matches_its_server_name_not_the_request_host(traced):
@@ -270,7 +226,7 @@ def test_with_host_matching_quart_matches_its_server_name_not_the_request_host(t
     app.add_url_rule("/", "home", lambda: "home", host="api.test")
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert status_of(call(wrapped, "/", headers=[(b"host", b"other.test")], scheme="https")) == 200
-    assert exported(traced)[0][0] == "GET /"
+    assert traced.grouped()[0][0] == "GET /"
 
 
 def test_subdomain_matching_routes_by_the_subdomain(traced):
@@ -293,7 +249,7 @@ def test_subdomain_matching_routes_by_the_subdomain(traced):
     assert status_of(call(wrapped, "/about", headers=[], http_version="1.0")) == 200
     with pytest.warns(UserWarning, match="doesn't match configured server name"):
         assert status_of(call(wrapped, "/about", headers=[(b"host", b"10.0.0.1")])) == 404
-    names = [name for name, _, _ in exported(traced)]
+    names = [name for name, _, _ in traced.grouped()]
     assert names == ["GET /", "GET /about", "GET", "GET /about", "GET"]
 
 
@@ -304,7 +260,7 @@ def test_a_server_name_without_subdomain_matching_still_binds_the_subdomain(trac
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert status_of(call(wrapped, "/about", headers=[(b"host", b"example.test")])) == 200
     assert status_of(call(wrapped, "/about", headers=[(b"host", b"www.example.test")])) == 404
-    assert [name for name, _, _ in exported(traced)] == ["GET /about", "GET"]
+    assert [name for name, _, _ in traced.grouped()] == ["GET /about", "GET"]
 
 
 def test_a_default_subdomain_is_bound_without_subdomain_matching(traced):
@@ -313,59 +269,4 @@ def test_a_default_subdomain_is_bound_without_subdomain_matching(traced):
     app.add_url_rule("/about", "about", lambda: "about")
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
     assert status_of(call(wrapped, "/about")) == 200
-    assert exported(traced)[0][0] == "GET /about"
-
-
-def test_discover_routes_false_gives_registry_behaviour(traced):
-    app = make_app()
-    app.asgi_app = ar.instrument(  # type: ignore[method-assign]
-        app.asgi_app, tracer_provider=traced.provider, discover_routes=False, routes=["/users/:id"]
-    )
-    assert fetch(app, "/users/1") == 200
-    assert fetch(app, "/api/items/3") == 200
-    assert exported(traced) == [
-        ("GET /users/:id", "/users/:id", "registry"),
-        ("GET", None, "method"),
-    ]
-
-
-class OddMap:
-    """A router Quart still routes through, but not werkzeug's ``Map``."""
-
-    def __init__(self, url_map: Any) -> None:
-        self._map = url_map
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._map, name)
-
-
-def test_an_odd_url_map_falls_back_to_the_registry_with_one_warning(traced, caplog):
-    app = make_app()
-    app.url_map = OddMap(app.url_map)  # type: ignore[assignment]
-    with caplog.at_level(logging.WARNING, logger="appsignal_routes"):
-        app.asgi_app = ar.instrument(  # type: ignore[method-assign]
-            app.asgi_app, tracer_provider=traced.provider, routes=["/users/:id"]
-        )
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert "url_map is not a werkzeug routing Map" in warnings[0].getMessage()
-    assert fetch(app, "/users/1") == 200
-    assert exported(traced) == [("GET /users/:id", "/users/:id", "registry")]
-
-
-def test_routes_lists_every_rule_with_its_methods_and_endpoint():
-    router = router_for(make_app())
-    assert router is not None
-    assert router.framework == "Quart"
-    routes = list(router.routes())
-    get = ("GET", "HEAD", "OPTIONS")
-    assert DiscoveredRoute(get, "/users/<int:user_id>", "show_user") in routes
-    assert DiscoveredRoute(("OPTIONS", "POST"), "/api/v1/carts/<cart_id>", "api.v1.cart") in routes
-    assert DiscoveredRoute(get, "/ws/<int:room>", "chat (WebSocket)") in routes
-    assert len(routes) == 9  # the eight views and Quart's static files
-
-
-def test_objects_that_are_not_a_quart_app_have_no_router():
-    from appsignal_routes.frameworks import quart as adapter
-
-    assert adapter.router_for(Blueprint("bp", __name__)) is None
+    assert traced.grouped()[0][0] == "GET /about"

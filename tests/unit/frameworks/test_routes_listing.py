@@ -3,12 +3,12 @@ apps): here, where the frameworks are installed (make lowest installs Flask alon
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 from appsignal_routes._cli import main
+
+from ...command import routes_listed
 
 COMPOSED_APP = """
     from pathlib import Path
@@ -59,17 +59,7 @@ def write_module(tmp_path, monkeypatch, name, source):
 
 
 def test_the_connexion_example_lists_each_operation_of_both_apis():
-    root = Path(__file__).resolve().parents[3]
-    done = subprocess.run(
-        [sys.executable, "-m", "appsignal_routes", "routes", "examples.connexion_app:app"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    lines = routes_listed("examples.connexion_app:app")
     assert lines[0] == (
         "Connexion (Flask) app examples.connexion_app:app: routes discovered from its router"
     )

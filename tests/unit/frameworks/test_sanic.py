@@ -21,7 +21,7 @@ import appsignal_routes as ar
 from appsignal_routes._cli import main
 from appsignal_routes.frameworks import DiscoveredRoute, Found, router_for
 
-from .asgi_serving import served
+from .asgi_serving import get_all, served, websocket_handshake
 from .sanic_annotated import show_part, show_thing
 
 _names = itertools.count()
@@ -32,13 +32,6 @@ def several_apps_start(monkeypatch):
     """Sanic rewrites its request handling once a process as its first app starts; a
     second app starting in the process needs its test mode (as sanic-testing sets it)."""
     monkeypatch.setattr(Sanic, "test_mode", True)
-
-
-def grouped(traced):
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
 
 
 async def show_user(request, user_id):
@@ -156,44 +149,16 @@ def test_routes_are_grouped_as_written_through_the_lifespan(traced):
             return [(await client.request(m, p)).status_code for m, p, _, _ in REQUESTS]
 
     assert asyncio.run(run()) == [status for _, _, status, _ in REQUESTS]
-    assert grouped(traced) == [group for _, _, _, group in REQUESTS]
+    assert traced.grouped() == [group for _, _, _, group in REQUESTS]
     assert events == ["before_server_start", "after_server_stop"]  # the lifespan, unchanged
 
 
 def test_a_websocket_handshake_is_grouped_by_its_route(traced):
-    app = make_app()
-    wrapped = ar.instrument(app, tracer_provider=traced.provider)
-    inbox: list[dict[str, Any]] = [{"type": "websocket.connect"}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive():
-        if inbox:
-            return inbox.pop(0)
-        await asyncio.sleep(0.01)
-        return {"type": "websocket.disconnect", "code": 1000}
-
-    async def send(message):
-        sent.append(message)
-
-    async def run():
-        async with served(wrapped):
-            scope = {
-                "type": "websocket",
-                "path": "/ws/lobby",
-                "raw_path": b"/ws/lobby",
-                "root_path": "",
-                "query_string": b"",
-                "headers": [(b"host", b"testserver")],
-                "scheme": "ws",
-                "subprotocols": [],
-                "asgi": {"version": "3.0"},
-            }
-            await wrapped(scope, receive, send)
-
-    asyncio.run(run())
+    wrapped = ar.instrument(make_app(), tracer_provider=traced.provider)
+    sent = websocket_handshake(wrapped, "/ws/lobby")
     assert sent[0]["type"] == "websocket.accept"
     # (named by the upstream middleware's method for a handshake: it has none)
-    assert [group[1:] for group in grouped(traced)] == [("/ws/<room>", "discovered")]
+    assert [group[1:] for group in traced.grouped()] == [("/ws/<room>", "discovered")]
 
 
 def test_sanics_own_asgi_test_client_and_route_groups(route_groups, monkeypatch):
@@ -390,20 +355,14 @@ def test_a_failing_router_never_reaches_the_request(traced):
             return (await client.get("/users/1")).status_code
 
     assert asyncio.run(run()) == 200
-    assert grouped(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_discovery_off_gives_registry_behaviour(traced):
     app = make_app()
     wrapped = ar.instrument(app, tracer_provider=traced.provider, discover_routes=False)
-
-    async def run():
-        async with served(wrapped) as client:
-            await client.get("/users/1")
-            await client.get("/reports/1")
-
-    asyncio.run(run())
-    assert grouped(traced) == [
+    assert get_all(wrapped, "/users/1", "/reports/1") == [200, 200]
+    assert traced.grouped() == [
         ("GET", None, "method"),
         ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
     ]

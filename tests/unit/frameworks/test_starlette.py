@@ -30,14 +30,6 @@ STARLETTE_TELEMETRY = pytest.mark.since(
 )
 
 
-def grouped(traced):
-    """(span name, http.route, route source) of each exported root span."""
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 async def show_user(request):
     return JSONResponse({"id": request.path_params["user_id"]})
 
@@ -128,7 +120,7 @@ def test_routes_nesting_and_early_answers_are_grouped(traced, tmp_path):
         assert client.get("/users/abc").status_code == 404
         with client.websocket_connect("/ws/lobby"):
             pass
-    *http, handshake = grouped(traced)
+    *http, handshake = traced.grouped()
     assert handshake[1:] == ("/ws/{room}", "discovered")  # its name: the WebSocket rule's
     assert http == [
         ("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
@@ -156,7 +148,7 @@ def test_decorators_win_and_routes_added_later_count(traced, tmp_path):
         web.router.routes[5].routes.append(Route("/extra", stats))  # inside the /api Mount
         client.get("/later/1")
         client.get("/api/extra")
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("Orders#get", "/orders/{order_id:int}", "root_name"),
         ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
         ("GET", None, "method"),
@@ -172,18 +164,7 @@ def test_wrapped_in_middleware_and_root_path(traced, tmp_path):
         ar.instrument(make_app(tmp_path), tracer_provider=traced.provider), root_path="/svc"
     ) as client:
         assert client.get("/users/2").status_code == 200
-    assert grouped(traced) == [("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered")]
-
-
-def test_discovery_off_gives_registry_behaviour(traced, tmp_path):
-    app = ar.instrument(make_app(tmp_path), tracer_provider=traced.provider, discover_routes=False)
-    with TestClient(app) as client:
-        client.get("/users/1")
-        client.get("/reports/1")
-    assert grouped(traced) == [
-        ("GET", None, "method"),
-        ("GET /reports/:report_id", "/reports/:report_id", "decorator"),
-    ]
+    assert traced.grouped() == [("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered")]
 
 
 def test_an_unknown_router_falls_back_with_one_warning(traced, tmp_path, caplog):
@@ -211,7 +192,7 @@ def test_a_failing_route_never_reaches_the_request(traced, tmp_path):
     app = ar.instrument(web, tracer_provider=traced.provider)
     with TestClient(app) as client:
         assert client.get("/broken").status_code == 200
-    assert grouped(traced) == [("GET", None, "method")]
+    assert traced.grouped() == [("GET", None, "method")]
 
 
 def test_routes_listing(tmp_path):
@@ -254,7 +235,7 @@ def test_starlettes_own_telemetry_stands_aside(traced, tmp_path, caplog):
     assert len(servers) == 4
     assert len({s.context.trace_id for s in servers}) == 4
     assert (
-        grouped(traced)
+        traced.grouped()
         == [
             ("GET /users/{user_id:int}", "/users/{user_id:int}", "discovered"),
             ("GET /admin/stats", "/admin/stats", "discovered"),
@@ -291,7 +272,7 @@ def test_httpx_asgi_transport(traced, tmp_path):
             return (await client.get("/api/items/5")).status_code
 
     assert asyncio.run(main()) == 200
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /api/items/{item_id:int}", "/api/items/{item_id:int}", "discovered")
     ]
 

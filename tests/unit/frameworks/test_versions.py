@@ -140,13 +140,6 @@ def adapter(monkeypatch):
     return module
 
 
-def grouped(traced):
-    return [
-        (s.name, s.attributes.get("http.route"), s.attributes.get("appsignal_routes.route_source"))
-        for s in traced.roots()
-    ]
-
-
 def serve(traced, paths, **options):
     app = ar.instrument(StandInApp(), tracer_provider=traced.provider, **options)
     for path in paths:
@@ -161,7 +154,7 @@ def warnings_of(caplog):
 def test_a_supported_version_is_discovered_without_a_warning(traced, adapter, caplog):
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         serve(traced, ["/things/1"])
-    assert grouped(traced) == [("GET /things/<thing_id>", "/things/<thing_id>", "discovered")]
+    assert traced.grouped() == [("GET /things/<thing_id>", "/things/<thing_id>", "discovered")]
     assert warnings_of(caplog) == []
 
 
@@ -169,7 +162,7 @@ def test_an_older_version_falls_back_to_the_registry_with_one_warning(traced, ad
     adapter.LOWEST = "999.1"
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         serve(traced, ["/things/1", "/things/2", "/other/3"], routes=["/things/:id"])
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /things/:id", "/things/:id", "registry"),
         ("GET /things/:id", "/things/:id", "registry"),
         ("GET", None, "method"),
@@ -186,7 +179,7 @@ def test_an_adapter_that_fails_names_the_framework_and_its_version(traced, adapt
     adapter.router_for = broken
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         serve(traced, ["/things/1", "/things/2"], routes=["/things/:id"])
-    assert [source for _, _, source in grouped(traced)] == ["registry", "registry"]
+    assert [source for _, _, source in traced.grouped()] == ["registry", "registry"]
     (warning,) = warnings_of(caplog)
     assert "cannot read the routes" in warning
     assert f"pytest {PYTEST_VERSION}: an unknown router" in warning
@@ -198,7 +191,7 @@ def test_an_adapter_that_cannot_be_imported_falls_back_with_one_warning(
     monkeypatch.setitem(sys.modules, adapter.__name__, None)  # its import fails
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         serve(traced, ["/things/1"], routes=["/things/:id"])
-    assert grouped(traced) == [("GET /things/:id", "/things/:id", "registry")]
+    assert traced.grouped() == [("GET /things/:id", "/things/:id", "registry")]
     (warning,) = warnings_of(caplog)
     assert "cannot read the routes" in warning
     assert "standin (version unknown)" in warning  # no distribution installs it
@@ -209,7 +202,7 @@ def test_an_adapter_without_the_constants_is_used_unchecked(traced, adapter, cap
     del adapter.LOWEST
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         serve(traced, ["/things/1"])
-    assert grouped(traced) == [("GET /things/<thing_id>", "/things/<thing_id>", "discovered")]
+    assert traced.grouped() == [("GET /things/<thing_id>", "/things/<thing_id>", "discovered")]
     assert warnings_of(caplog) == []
     assert "declares no DISTRIBUTION or LOWEST" in caplog.text
 
@@ -217,7 +210,7 @@ def test_an_adapter_without_the_constants_is_used_unchecked(traced, adapter, cap
 def test_a_router_failing_on_one_request_leaves_it_to_the_registry(traced, adapter, caplog):
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         serve(traced, ["/boom", "/things/1", "/boom"], routes=["/boom"])
-    assert grouped(traced) == [
+    assert traced.grouped() == [
         ("GET /boom", "/boom", "registry"),
         ("GET /things/<thing_id>", "/things/<thing_id>", "discovered"),
         ("GET /boom", "/boom", "registry"),
@@ -233,7 +226,7 @@ def test_a_router_failing_on_one_request_leaves_it_to_inference(traced, adapter)
 
     adapter.router_for = lambda app: Broken()
     serve(traced, ["/orders/4711"], infer_routes=True)
-    assert grouped(traced) == [("GET /orders/:order_id", None, "inferred")]
+    assert traced.grouped() == [("GET /orders/:order_id", None, "inferred")]
 
 
 def test_a_real_framework_older_than_its_floor_is_named_in_the_warning(traced, monkeypatch, caplog):
@@ -248,7 +241,7 @@ def test_a_real_framework_older_than_its_floor_is_named_in_the_warning(traced, m
         app = ar.instrument(web, tracer_provider=traced.provider, routes=["/users/:id"])
     for _ in range(3):
         assert call_wsgi(app, "/users/7")[0] == "200 OK"
-    assert grouped(traced) == [("GET /users/:id", "/users/:id", "registry")] * 3
+    assert traced.grouped() == [("GET /users/:id", "/users/:id", "registry")] * 3
     (warning,) = warnings_of(caplog)
     installed = importlib.metadata.version("bottle")
     assert warning.startswith(f"appsignal-routes: bottle {installed} is older than 99.0")
