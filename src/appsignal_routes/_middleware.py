@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextvars import ContextVar, Token
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, overload
 
 from asgiref import compatibility
 from opentelemetry.context import Context
@@ -46,9 +46,25 @@ from ._request_start import (
     discovery_enabled,
     response_status,
 )
-from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
+from ._types import (
+    AsgiApp,
+    AsgiOptions,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    WsgiApp,
+    WsgiOptions,
+    checked_options,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 logger = logging.getLogger("appsignal_routes")
+_P = ParamSpec("_P")
+_WSGI_OPTIONS: Final = WsgiOptions.__optional_keys__
+_ASGI_OPTIONS: Final = AsgiOptions.__optional_keys__
 _asgiref: Any = compatibility  # (untyped)
 
 
@@ -350,15 +366,38 @@ def _noting_status_asgi(send: Send) -> Send:
     return noting
 
 
-def instrument_wsgi(app: WsgiApp, **options: Any) -> WsgiMiddleware:
-    """Wrap a WSGI app; wrapping an app this toolkit already wrapped returns it as is."""
+def instrument_wsgi(
+    app: Callable[_P, Iterable[Any]], **options: Unpack[WsgiOptions]
+) -> Callable[_P, Iterable[bytes]]:
+    """Wrap a WSGI app; wrapping an app this toolkit already wrapped returns it as is.
+
+    The result is called as ``app`` is: a server or a test client takes it where it took
+    ``app``. It is not ``app`` itself: ``app.route`` and the like stay on ``app``.
+    """
+    wrapped: Callable[_P, Iterable[bytes]] = _instrument_wsgi(app, options)
+    return wrapped
+
+
+def _instrument_wsgi(app: Any, options: Mapping[str, Any]) -> Any:
+    checked_options("instrument_wsgi", options, _WSGI_OPTIONS)
     if isinstance(app, WsgiMiddleware):
         return app
     return WsgiMiddleware(_prepared(app) or app, **options)
 
 
-def instrument_asgi(app: AsgiApp, **options: Any) -> AsgiMiddleware:
-    """Wrap an ASGI app; wrapping an app this toolkit already wrapped returns it as is."""
+@overload
+def instrument_asgi(
+    app: Callable[_P, Awaitable[object]], **options: Unpack[AsgiOptions]
+) -> Callable[_P, Coroutine[Any, Any, None]]: ...
+@overload
+def instrument_asgi(
+    app: Callable[[Any], Callable[[Any, Any], Awaitable[object]]],
+    **options: Unpack[AsgiOptions],
+) -> AsgiApp: ...
+def instrument_asgi(app: Any, **options: Any) -> Any:
+    """Wrap an ASGI app (ASGI 3, or an ASGI 2 class: the result is ASGI 3); wrapping an
+    app this toolkit already wrapped returns it as is."""
+    checked_options("instrument_asgi", options, _ASGI_OPTIONS)
     if isinstance(app, AsgiMiddleware):
         return app
     return _asgi_middleware(app, _prepared(app) or app, options)
@@ -404,12 +443,32 @@ def _prepared(app: Any) -> Any:
     return prepare(app)
 
 
+@overload
+def instrument(
+    app: Callable[_P, Awaitable[object]], **options: Unpack[AsgiOptions]
+) -> Callable[_P, Coroutine[Any, Any, None]]: ...
+@overload
+def instrument(
+    app: Callable[_P, Iterable[Any]], **options: Unpack[WsgiOptions]
+) -> Callable[_P, Iterable[bytes]]: ...
+@overload
+def instrument(
+    app: Callable[[Any], Callable[[Any, Any], Awaitable[object]]],
+    **options: Unpack[AsgiOptions],
+) -> AsgiApp: ...
 def instrument(app: Any, **options: Any) -> Any:
-    """Wrap a WSGI or ASGI app, whichever it is.
+    """Wrap a WSGI or ASGI app, whichever it is: a WSGI app gives a WSGI app, called as
+    ``app`` is, an ASGI app an ASGI app (an ASGI 2 class: ASGI 3).
+
+    The result is what the server or test client is given in place of ``app``; it is
+    not ``app`` itself: serve it under another name (``application = instrument(app)``),
+    or, where the framework has one, assign it to the app's own WSGI or ASGI attribute
+    (Flask: ``app.wsgi_app = instrument(app.wsgi_app)``).
 
     Raises:
-        TypeError: the app is neither, or it cannot be told which; call
-            ``instrument_wsgi`` or ``instrument_asgi`` instead.
+        TypeError: the app is neither, or it cannot be told which (call
+            ``instrument_wsgi`` or ``instrument_asgi`` instead); an option it does not
+            take.
     """
     if isinstance(app, (WsgiMiddleware, AsgiMiddleware)):
         return app
@@ -419,6 +478,7 @@ def instrument(app: Any, **options: Any) -> Any:
             "it to instrument(), so that requests are not traced twice"
         )
     kind = detect_interface(app)
+    checked_options("instrument", options, _ASGI_OPTIONS if kind == "asgi" else _WSGI_OPTIONS)
     prepared = _prepared(app)  # the framework's own server span, if any, made way for ours
     if prepared is None:  # the app makes its own server spans (an instrumentor's)
         if discovery_enabled(options.get("discover_routes")):

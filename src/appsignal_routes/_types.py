@@ -1,14 +1,143 @@
-"""The WSGI and ASGI call signatures, named once for every module that speaks them."""
+"""The typed public edge: the WSGI and ASGI call signatures, and the options of
+``start()`` and ``instrument()`` as ``TypedDict``s (used with ``Unpack``), so that a
+type checker finds a misspelt or mistyped option before the app runs.
+
+The call types are named as in starlette's ``types.py`` (ASGI) and typeshed's
+``wsgiref.types`` (WSGI), loosely enough that every framework's app object fits; the
+options are checked again at run time (``checked_options``), for callers no checker sees.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any, TypeAlias
+import difflib
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
+from typing import Any, Literal, TypeAlias, TypedDict
 
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.trace import Span, TracerProvider
+
+#: A WSGI request's environment.
 Environ: TypeAlias = dict[str, Any]
-WsgiApp: TypeAlias = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
+#: WSGI's ``start_response(status, headers, exc_info=None)``.
+StartResponse: TypeAlias = Callable[..., Any]
+#: A WSGI app: ``app(environ, start_response)`` returns the body's chunks.
+WsgiApp: TypeAlias = Callable[[Environ, StartResponse], Iterable[bytes]]
+#: An ASGI event, received or sent.
 Message: TypeAlias = MutableMapping[str, Any]
+#: An ASGI connection scope.
 Scope: TypeAlias = MutableMapping[str, Any]
+#: ASGI's ``receive()``.
 Receive: TypeAlias = Callable[[], Awaitable[Message]]
+#: ASGI's ``send(message)``.
 Send: TypeAlias = Callable[[Message], Awaitable[None]]
+#: An ASGI 3 app: ``await app(scope, receive, send)``.
 AsgiApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: The exporters ``start(exporter=...)`` builds by name.
+ExporterName: TypeAlias = Literal[
+    "collector", "agent", "otlp", "console", "jsonl", "memory", "none"
+]
+
+
+class StartOptions(TypedDict, total=False):
+    """The options of ``start()``, all optional; each falls back to its environment
+    variable, then to its default (see the start() page of the docs)."""
+
+    active: bool | None
+    """False: install nothing (``APPSIGNAL_ACTIVE``)."""
+    name: str | None
+    """The app's name (``APPSIGNAL_APP_NAME``)."""
+    environment: str | None
+    """``APPSIGNAL_APP_ENV``; default ``"development"``."""
+    push_api_key: str | None
+    """``APPSIGNAL_PUSH_API_KEY``; never logged."""
+    revision: str | None
+    """``APP_REVISION``."""
+    collector_endpoint: str | None
+    """An http:// or https:// URL (``APPSIGNAL_COLLECTOR_ENDPOINT``)."""
+    opentelemetry_port: int | None
+    """The local AppSignal agent's port (``APPSIGNAL_OPENTELEMETRY_PORT``; 8099)."""
+    hostname: str | None
+    """``APPSIGNAL_HOSTNAME``; default the machine's."""
+    service_name: str | None
+    """``APPSIGNAL_SERVICE_NAME`` or ``OTEL_SERVICE_NAME``."""
+    ignore_actions: list[str] | tuple[str, ...] | None
+    """Groups that are not exported (``APPSIGNAL_IGNORE_ACTIONS``)."""
+    routes: list[str] | tuple[str, ...] | None
+    """Route templates to declare (``APPSIGNAL_ROUTES``)."""
+    infer_routes: bool | None
+    """Infer templates from id-like path segments (``APPSIGNAL_ROUTES_INFER``)."""
+    learn_routes: bool | None
+    """Learn templates from the paths seen; turns inference on (``APPSIGNAL_ROUTES_LEARN``)."""
+    max_groups: int | None
+    """The cap on distinct groups (``APPSIGNAL_ROUTES_MAX_GROUPS``; 1000)."""
+    route_style: Literal["template", "appsignal"] | None
+    """``"template"``: routes as the framework writes them; ``"appsignal"``: ``:name``."""
+    regex_routes: Literal["readable", "raw"] | None
+    """How regex routes are named (``APPSIGNAL_ROUTES_REGEX_ROUTES``; ``"readable"``)."""
+    exporter: ExporterName | SpanExporter | None
+    """An exporter by name, or a ``SpanExporter`` (``APPSIGNAL_ROUTES_EXPORTER``)."""
+    jsonl_path: str | None
+    """The file of ``exporter="jsonl"`` (``APPSIGNAL_ROUTES_JSONL_PATH``)."""
+
+
+class InstrumentOptions(TypedDict, total=False):
+    """The options ``instrument()`` takes for a WSGI and an ASGI app alike."""
+
+    routes: Iterable[str]
+    """Templates to match at request start, besides every ``@route``."""
+    infer_routes: bool | None
+    """Infer templates from id-like path segments (None: as ``start()`` set it)."""
+    discover_routes: bool | None
+    """Ask the framework's router (None: ``APPSIGNAL_ROUTES_DISCOVER``, default on)."""
+    excluded_urls: Iterable[str] | None
+    """Regexes searched in the path: those requests are not traced."""
+    regex_routes: Literal["readable", "raw"] | None
+    """How regex routes are named (None: as ``start()`` said)."""
+    tracer_provider: TracerProvider | None
+    """The provider of the server spans (None: the global one)."""
+    meter_provider: MeterProvider | None
+    """The provider of the upstream middleware's metrics (None: the global one)."""
+
+
+class WsgiOptions(InstrumentOptions, total=False):
+    """``instrument()``'s options for a WSGI app: the common ones, and the upstream
+    WSGI middleware's hooks."""
+
+    request_hook: Callable[[Span, Environ], object] | None
+    """Called with the server span and the environ as the request starts."""
+    response_hook: Callable[[Span, Environ, str, list[tuple[str, str]]], object] | None
+    """Called with the span, the environ, the status and the headers as it responds."""
+
+
+class AsgiOptions(InstrumentOptions, total=False):
+    """``instrument()``'s options for an ASGI app: the common ones, and the upstream
+    ASGI middleware's hooks and span exclusions."""
+
+    server_request_hook: Callable[[Span, dict[str, Any]], object] | None
+    """Called with the server span and the scope as the request starts."""
+    client_request_hook: Callable[[Span, dict[str, Any], dict[str, Any]], object] | None
+    """Called with the ``receive`` span, the scope and each message received."""
+    client_response_hook: Callable[[Span, dict[str, Any], dict[str, Any]], object] | None
+    """Called with the ``send`` span, the scope and each message sent."""
+    exclude_spans: Sequence[Literal["receive", "send"]] | None
+    """Per-event spans left out; default ``["receive", "send"]``."""
+
+
+def checked_options(function: str, options: Mapping[str, Any], allowed: Collection[str]) -> None:
+    """``TypeError`` naming an option that ``function`` does not take, and the one
+    meant when it is a near miss: the same error a misspelt keyword argument gives."""
+    unknown = [option for option in options if option not in allowed]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}{hint}")
