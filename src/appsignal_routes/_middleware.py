@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any, Final, Literal, ParamSpec, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 from asgiref import compatibility
 from opentelemetry.context import Context
@@ -49,6 +49,8 @@ from ._request_start import (
 from ._types import (
     AsgiApp,
     AsgiOptions,
+    InstrumentedAsgiApp,
+    InstrumentedWsgiApp,
     Message,
     Receive,
     Scope,
@@ -62,7 +64,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 logger = logging.getLogger("appsignal_routes")
-_P = ParamSpec("_P")
 _WSGI_OPTIONS: Final = WsgiOptions.__optional_keys__
 _ASGI_OPTIONS: Final = AsgiOptions.__optional_keys__
 _asgiref: Any = compatibility  # (untyped)
@@ -367,33 +368,28 @@ def _noting_status_asgi(send: Send) -> Send:
 
 
 def instrument_wsgi(
-    app: Callable[_P, Iterable[Any]], **options: Unpack[WsgiOptions]
-) -> Callable[_P, Iterable[bytes]]:
+    app: Callable[[Any, Any], object], **options: Unpack[WsgiOptions]
+) -> InstrumentedWsgiApp:
     """Wrap a WSGI app; wrapping an app this toolkit already wrapped returns it as is.
 
-    The result is called as ``app`` is: a server or a test client takes it where it took
-    ``app``. It is not ``app`` itself: ``app.route`` and the like stay on ``app``.
+    The result takes the app's place with a server or a test client; it is not the app
+    itself: ``app.route`` and the like stay on ``app``.
     """
-    wrapped: Callable[_P, Iterable[bytes]] = _instrument_wsgi(app, options)
-    return wrapped
-
-
-def _instrument_wsgi(app: Any, options: Mapping[str, Any]) -> Any:
     checked_options("instrument_wsgi", options, _WSGI_OPTIONS)
     if isinstance(app, WsgiMiddleware):
         return app
-    return WsgiMiddleware(_prepared(app) or app, **options)
+    return WsgiMiddleware(_prepared(app) or app, **options)  # type: ignore[arg-type]
 
 
 @overload
 def instrument_asgi(
-    app: Callable[_P, Awaitable[object]], **options: Unpack[AsgiOptions]
-) -> Callable[_P, Coroutine[Any, Any, None]]: ...
+    app: Callable[[Any, Any, Any], Awaitable[object]], **options: Unpack[AsgiOptions]
+) -> InstrumentedAsgiApp: ...
 @overload
 def instrument_asgi(
     app: Callable[[Any], Callable[[Any, Any], Awaitable[object]]],
     **options: Unpack[AsgiOptions],
-) -> AsgiApp: ...
+) -> InstrumentedAsgiApp: ...
 def instrument_asgi(app: Any, **options: Any) -> Any:
     """Wrap an ASGI app (ASGI 3, or an ASGI 2 class: the result is ASGI 3); wrapping an
     app this toolkit already wrapped returns it as is."""
@@ -445,20 +441,21 @@ def _prepared(app: Any) -> Any:
 
 @overload
 def instrument(
-    app: Callable[_P, Awaitable[object]], **options: Unpack[AsgiOptions]
-) -> Callable[_P, Coroutine[Any, Any, None]]: ...
+    app: Callable[[Any, Any, Any], Awaitable[object]], **options: Unpack[AsgiOptions]
+) -> InstrumentedAsgiApp: ...
 @overload
 def instrument(
-    app: Callable[_P, Iterable[Any]], **options: Unpack[WsgiOptions]
-) -> Callable[_P, Iterable[bytes]]: ...
+    app: Callable[[Any, Any], object], **options: Unpack[WsgiOptions]
+) -> InstrumentedWsgiApp: ...
 @overload
 def instrument(
     app: Callable[[Any], Callable[[Any, Any], Awaitable[object]]],
     **options: Unpack[AsgiOptions],
-) -> AsgiApp: ...
+) -> InstrumentedAsgiApp: ...
 def instrument(app: Any, **options: Any) -> Any:
-    """Wrap a WSGI or ASGI app, whichever it is: a WSGI app gives a WSGI app, called as
-    ``app`` is, an ASGI app an ASGI app (an ASGI 2 class: ASGI 3).
+    """Wrap a WSGI or ASGI app, whichever it is: a WSGI app gives a WSGI app, an ASGI
+    app an ASGI app (an ASGI 2 class: ASGI 3). Told apart as at run time: an ASGI app
+    takes three parameters and returns an awaitable, a WSGI app takes two.
 
     The result is what the server or test client is given in place of ``app``; it is
     not ``app`` itself: serve it under another name (``application = instrument(app)``),

@@ -19,7 +19,7 @@ from collections.abc import (
     MutableMapping,
     Sequence,
 )
-from typing import Any, Literal, TypeAlias, TypedDict
+from typing import Any, Literal, Protocol, TypeAlias, TypedDict
 
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -41,6 +41,24 @@ Receive: TypeAlias = Callable[[], Awaitable[Message]]
 Send: TypeAlias = Callable[[Message], Awaitable[None]]
 #: An ASGI 3 app: ``await app(scope, receive, send)``.
 AsgiApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class InstrumentedWsgiApp(Protocol):
+    """What ``instrument()`` gives for a WSGI app: a WSGI app, called by position or by
+    WSGI's parameter names, so that it takes the place of the app's own WSGI callable
+    (Flask's ``app.wsgi_app``) as well as of the app."""
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]: ...
+
+
+class InstrumentedAsgiApp(Protocol):
+    """What ``instrument()`` gives for an ASGI app: an ASGI 3 app that takes whatever
+    scope, ``receive`` and ``send`` an ASGI server passes, so that it takes the place of
+    the app wherever the app was typed to go (Starlette's ``ASGIApp``, Litestar's and
+    Quart's own ASGI types, Quart's ``app.asgi_app``)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None: ...
+
 
 #: The exporters ``start(exporter=...)`` builds by name.
 ExporterName: TypeAlias = Literal[
