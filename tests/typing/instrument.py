@@ -199,7 +199,7 @@ ar.instrument_asgi(flask_app)  # type: ignore[arg-type]  # pyright: ignore[repor
 ar.instrument(42)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
 ar.instrument(nullary)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
 # the other kind's options
-ar.instrument(flask_app, exclude_spans=["send"])  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue]
+ar.instrument(flask_app, exclude_spans=["send"])  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
 ar.instrument(starlette_app, request_hook=hook)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 ar.instrument_wsgi(flask_app, server_request_hook=hook)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
 ar.instrument_asgi(starlette_app, response_hook=hook)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
