@@ -375,7 +375,7 @@ def instrument_wsgi(
     The result takes the app's place with a server or a test client; it is not the app
     itself: ``app.route`` and the like stay on ``app``.
     """
-    checked_options("instrument_wsgi", options, _WSGI_OPTIONS)
+    checked_options("instrument_wsgi", options, _WSGI_OPTIONS, ("ASGI", _ASGI_OPTIONS))
     if isinstance(app, WsgiMiddleware):
         return app
     return WsgiMiddleware(_prepared(app) or app, **options)  # type: ignore[arg-type]
@@ -393,7 +393,7 @@ def instrument_asgi(
 def instrument_asgi(app: Any, **options: Any) -> Any:
     """Wrap an ASGI app (ASGI 3, or an ASGI 2 class: the result is ASGI 3); wrapping an
     app this toolkit already wrapped returns it as is."""
-    checked_options("instrument_asgi", options, _ASGI_OPTIONS)
+    checked_options("instrument_asgi", options, _ASGI_OPTIONS, ("WSGI", _WSGI_OPTIONS))
     if isinstance(app, AsgiMiddleware):
         return app
     return _asgi_middleware(app, _prepared(app) or app, options)
@@ -475,7 +475,10 @@ def instrument(app: Any, **options: Any) -> Any:
             "it to instrument(), so that requests are not traced twice"
         )
     kind = detect_interface(app)
-    checked_options("instrument", options, _ASGI_OPTIONS if kind == "asgi" else _WSGI_OPTIONS)
+    if kind == "asgi":
+        checked_options("instrument", options, _ASGI_OPTIONS, ("WSGI", _WSGI_OPTIONS))
+    else:
+        checked_options("instrument", options, _WSGI_OPTIONS, ("ASGI", _ASGI_OPTIONS))
     prepared = _prepared(app)  # the framework's own server span, if any, made way for ours
     if prepared is None:  # the app makes its own server spans (an instrumentor's)
         if discovery_enabled(options.get("discover_routes")):

@@ -151,11 +151,22 @@ class AsgiOptions(InstrumentOptions, total=False):
     """Per-event spans left out; default ``["receive", "send"]``."""
 
 
-def checked_options(function: str, options: Mapping[str, Any], allowed: Collection[str]) -> None:
-    """``TypeError`` naming an option that ``function`` does not take, and the one
-    meant when it is a near miss: the same error a misspelt keyword argument gives."""
+def checked_options(
+    function: str,
+    options: Mapping[str, Any],
+    allowed: Collection[str],
+    other_kind: tuple[str, Collection[str]] | None = None,
+) -> None:
+    """``TypeError`` naming an option that ``function`` does not take, as a misspelt
+    keyword argument gives, and the one meant when it is a near miss; or, when it is an
+    option of the other kind of app (``other_kind``: its name and options), saying so."""
     unknown = [option for option in options if option not in allowed]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+    if not unknown:
+        return
+    option = unknown[0]
+    if other_kind is not None and option in other_kind[1]:
+        hint = f": an option for {other_kind[0]} apps only"
+    else:
+        close = difflib.get_close_matches(option, sorted(allowed), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}{hint}")
+    raise TypeError(f"{function}() got an unexpected keyword argument {option!r}{hint}")
