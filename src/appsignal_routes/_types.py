@@ -25,22 +25,22 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import Span, TracerProvider
 
-#: A WSGI request's environment.
 Environ: TypeAlias = dict[str, Any]
-#: WSGI's ``start_response(status, headers, exc_info=None)``.
+"""A WSGI request's environment."""
 StartResponse: TypeAlias = Callable[..., Any]
-#: A WSGI app: ``app(environ, start_response)`` returns the body's chunks.
+"""WSGI's ``start_response(status, headers, exc_info=None)``."""
 WsgiApp: TypeAlias = Callable[[Environ, StartResponse], Iterable[bytes]]
-#: An ASGI event, received or sent.
+"""A WSGI app: ``app(environ, start_response)`` returns the body's chunks."""
 Message: TypeAlias = MutableMapping[str, Any]
-#: An ASGI connection scope.
+"""An ASGI event, received or sent."""
 Scope: TypeAlias = MutableMapping[str, Any]
-#: ASGI's ``receive()``.
+"""An ASGI connection scope."""
 Receive: TypeAlias = Callable[[], Awaitable[Message]]
-#: ASGI's ``send(message)``.
+"""ASGI's ``receive()``."""
 Send: TypeAlias = Callable[[Message], Awaitable[None]]
-#: An ASGI 3 app: ``await app(scope, receive, send)``.
+"""ASGI's ``send(message)``."""
 AsgiApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+"""An ASGI 3 app: ``await app(scope, receive, send)``."""
 
 
 class InstrumentedWsgiApp(Protocol):
@@ -60,10 +60,10 @@ class InstrumentedAsgiApp(Protocol):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None: ...
 
 
-#: The exporters ``start(exporter=...)`` builds by name.
 ExporterName: TypeAlias = Literal[
     "collector", "agent", "otlp", "console", "jsonl", "memory", "none"
 ]
+"""The exporters ``start(exporter=...)`` builds by name."""
 
 
 class StartOptions(TypedDict, total=False):
