@@ -44,9 +44,9 @@ AsgiApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class InstrumentedWsgiApp(Protocol):
-    """What ``instrument()`` gives for a WSGI app: a WSGI app, called by position or by
-    WSGI's parameter names, so that it takes the place of the app's own WSGI callable
-    (Flask's ``app.wsgi_app``) as well as of the app."""
+    """What ``instrument()`` gives for a WSGI app: a WSGI app, with WSGI's parameter
+    names, so that it takes the place of the app's own WSGI callable (Flask's
+    ``app.wsgi_app``) as well as of the app."""
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]: ...
 
