@@ -3,8 +3,9 @@
 type checker finds a misspelt or mistyped option before the app runs.
 
 The call types are named as in starlette's ``types.py`` (ASGI) and typeshed's
-``wsgiref.types`` (WSGI), loosely enough that every framework's app object fits; the
-options are checked again at run time (``checked_options``), for callers no checker sees.
+``wsgiref.types`` (WSGI); ``InstrumentedWsgiApp`` and ``InstrumentedAsgiApp`` are what
+``instrument()`` gives, typed to go wherever the app went. The options are checked
+again at run time (``checked_options``), for callers no checker sees.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ class AsgiOptions(InstrumentOptions, total=False):
     client_response_hook: Callable[[Span, dict[str, Any], dict[str, Any]], object] | None
     """Called with the ``send`` span, the scope and each message sent."""
     exclude_spans: Sequence[Literal["receive", "send"]] | None
-    """Per-event spans left out; default ``["receive", "send"]``."""
+    """Per-event spans left out: default ``["receive", "send"]``; ``[]`` or None: none."""
 
 
 def checked_options(
