@@ -5,18 +5,51 @@ Only the names re-exported here are public; the modules behind them are private.
 
 from ._agent import Agent, start, stop
 from ._annotation import set_root_name, set_route
+from ._capture import CapturedRequest, RouteGroups
 from ._config import Config
 from ._decorators import root_name, route
 from ._jobs import job, set_namespace
 from ._middleware import instrument, instrument_asgi, instrument_wsgi
 from ._processor import GroupingSpanProcessor
+from ._types import (
+    AsgiApp,
+    AsgiOptions,
+    Environ,
+    InstrumentedAsgiApp,
+    InstrumentedWsgiApp,
+    InstrumentOptions,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    StartOptions,
+    StartResponse,
+    WsgiApp,
+    WsgiOptions,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Agent",
+    "AsgiApp",
+    "AsgiOptions",
+    "CapturedRequest",
     "Config",
+    "Environ",
     "GroupingSpanProcessor",
+    "InstrumentOptions",
+    "InstrumentedAsgiApp",
+    "InstrumentedWsgiApp",
+    "Message",
+    "Receive",
+    "RouteGroups",
+    "Scope",
+    "Send",
+    "StartOptions",
+    "StartResponse",
+    "WsgiApp",
+    "WsgiOptions",
     "__version__",
     "instrument",
     "instrument_asgi",

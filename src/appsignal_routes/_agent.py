@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Final
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -32,8 +32,14 @@ from ._config import Config, resolve
 from ._exporters import build_exporter
 from ._infer import LEARN_THRESHOLD, set_learning
 from ._processor import GroupingSpanProcessor, group_for, open_requests
+from ._types import StartOptions, checked_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 logger = logging.getLogger("appsignal_routes")
+
+_START_OPTIONS: Final = StartOptions.__optional_keys__
 
 #: How long ``stop()`` waits for spans to be flushed, in seconds.
 STOP_TIMEOUT = 5.0
@@ -58,42 +64,25 @@ class Agent:
     owns_provider: bool
 
 
-def start(
-    *,
-    active: bool | None = None,
-    name: str | None = None,
-    environment: str | None = None,
-    push_api_key: str | None = None,
-    revision: str | None = None,
-    collector_endpoint: str | None = None,
-    opentelemetry_port: int | None = None,
-    hostname: str | None = None,
-    service_name: str | None = None,
-    ignore_actions: list[str] | tuple[str, ...] | None = None,
-    routes: list[str] | tuple[str, ...] | None = None,
-    infer_routes: bool | None = None,
-    learn_routes: bool | None = None,
-    max_groups: int | None = None,
-    route_style: str | None = None,
-    regex_routes: str | None = None,
-    exporter: str | SpanExporter | None = None,
-    jsonl_path: str | None = None,
-) -> Agent:
+def start(**options: Unpack[StartOptions]) -> Agent:
     """Configure OpenTelemetry for grouped requests; call once, at the entry point.
 
-    Idempotent: a second call returns the first ``Agent`` and changes nothing.
+    Idempotent: a second call returns the first ``Agent`` and changes nothing. The
+    options (``StartOptions``) fall back to their environment variables, then to
+    their defaults.
 
     Raises:
         TypeError: an unknown option.
         ValueError: a bad option value (the message names the option and the value).
     """
     global _agent  # noqa: PLW0603 - the one started agent of the process
-    options: dict[str, Any] = {k: v for k, v in locals().items() if v is not None}
+    checked_options("start", options, _START_OPTIONS)
+    given = {key: value for key, value in options.items() if value is not None}
     with _lock:
         if _agent is not None:
             logger.info("appsignal-routes: start() called again; keeping the running agent")
             return _agent
-        config = resolve(options)
+        config = resolve(given)
         for warning in config.warnings:
             logger.warning("appsignal-routes: %s", warning)
         _agent = _install(config)

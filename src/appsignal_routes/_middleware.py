@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar, Token
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 from asgiref import compatibility
 from opentelemetry.context import Context
@@ -46,9 +46,26 @@ from ._request_start import (
     discovery_enabled,
     response_status,
 )
-from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
+from ._types import (
+    AsgiApp,
+    AsgiOptions,
+    InstrumentedAsgiApp,
+    InstrumentedWsgiApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    WsgiApp,
+    WsgiOptions,
+    checked_options,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 logger = logging.getLogger("appsignal_routes")
+_WSGI_OPTIONS: Final = WsgiOptions.__optional_keys__
+_ASGI_OPTIONS: Final = AsgiOptions.__optional_keys__
 _asgiref: Any = compatibility  # (untyped)
 
 
@@ -350,15 +367,33 @@ def _noting_status_asgi(send: Send) -> Send:
     return noting
 
 
-def instrument_wsgi(app: WsgiApp, **options: Any) -> WsgiMiddleware:
-    """Wrap a WSGI app; wrapping an app this toolkit already wrapped returns it as is."""
+def instrument_wsgi(
+    app: Callable[[Any, Any], object], **options: Unpack[WsgiOptions]
+) -> InstrumentedWsgiApp:
+    """Wrap a WSGI app; wrapping an app this toolkit already wrapped returns it as is.
+
+    The result takes the app's place with a server or a test client; it is not the app
+    itself: ``app.route`` and the like stay on ``app``.
+    """
+    checked_options("instrument_wsgi", options, _WSGI_OPTIONS, ("ASGI", _ASGI_OPTIONS))
     if isinstance(app, WsgiMiddleware):
         return app
-    return WsgiMiddleware(_prepared(app) or app, **options)
+    return WsgiMiddleware(_prepared(app) or app, **options)  # type: ignore[arg-type]
 
 
-def instrument_asgi(app: AsgiApp, **options: Any) -> AsgiMiddleware:
-    """Wrap an ASGI app; wrapping an app this toolkit already wrapped returns it as is."""
+@overload
+def instrument_asgi(
+    app: Callable[[Any, Any, Any], Awaitable[object]], **options: Unpack[AsgiOptions]
+) -> InstrumentedAsgiApp: ...
+@overload
+def instrument_asgi(
+    app: Callable[[Any], Callable[[Any, Any], Awaitable[object]]],
+    **options: Unpack[AsgiOptions],
+) -> InstrumentedAsgiApp: ...
+def instrument_asgi(app: Any, **options: Any) -> Any:
+    """Wrap an ASGI app (ASGI 3, or an ASGI 2 class: the result is ASGI 3); wrapping an
+    app this toolkit already wrapped returns it as is."""
+    checked_options("instrument_asgi", options, _ASGI_OPTIONS, ("WSGI", _WSGI_OPTIONS))
     if isinstance(app, AsgiMiddleware):
         return app
     return _asgi_middleware(app, _prepared(app) or app, options)
@@ -404,12 +439,33 @@ def _prepared(app: Any) -> Any:
     return prepare(app)
 
 
+@overload
+def instrument(
+    app: Callable[[Any, Any, Any], Awaitable[object]], **options: Unpack[AsgiOptions]
+) -> InstrumentedAsgiApp: ...
+@overload
+def instrument(
+    app: Callable[[Any, Any], object], **options: Unpack[WsgiOptions]
+) -> InstrumentedWsgiApp: ...
+@overload
+def instrument(
+    app: Callable[[Any], Callable[[Any, Any], Awaitable[object]]],
+    **options: Unpack[AsgiOptions],
+) -> InstrumentedAsgiApp: ...
 def instrument(app: Any, **options: Any) -> Any:
-    """Wrap a WSGI or ASGI app, whichever it is.
+    """Wrap a WSGI or ASGI app, whichever it is: a WSGI app gives a WSGI app, an ASGI
+    app an ASGI app (an ASGI 2 class: ASGI 3). Told apart as at run time: an ASGI app
+    takes three parameters and returns an awaitable, a WSGI app takes two.
+
+    The result is what the server or test client is given in place of ``app``; it is
+    not ``app`` itself: serve it under another name (``application = instrument(app)``),
+    or, where the framework has one, assign it to the app's own WSGI or ASGI attribute
+    (Flask: ``app.wsgi_app = instrument(app.wsgi_app)``).
 
     Raises:
-        TypeError: the app is neither, or it cannot be told which; call
-            ``instrument_wsgi`` or ``instrument_asgi`` instead.
+        TypeError: the app is neither, or it cannot be told which (call
+            ``instrument_wsgi`` or ``instrument_asgi`` instead); an option it does not
+            take.
     """
     if isinstance(app, (WsgiMiddleware, AsgiMiddleware)):
         return app
@@ -419,6 +475,10 @@ def instrument(app: Any, **options: Any) -> Any:
             "it to instrument(), so that requests are not traced twice"
         )
     kind = detect_interface(app)
+    if kind == "asgi":
+        checked_options("instrument", options, _ASGI_OPTIONS, ("WSGI", _WSGI_OPTIONS))
+    else:
+        checked_options("instrument", options, _WSGI_OPTIONS, ("ASGI", _ASGI_OPTIONS))
     prepared = _prepared(app)  # the framework's own server span, if any, made way for ours
     if prepared is None:  # the app makes its own server spans (an instrumentor's)
         if discovery_enabled(options.get("discover_routes")):

@@ -68,6 +68,6 @@ ar.set_route("/x")
 ar.set_root_name("A#b", override=True)
 
 # What the checkers must reject:
-show("not an int")  # type: ignore[arg-type]
-ar.route(42)  # type: ignore[arg-type]
-ar.set_route("/x", overide=True)  # type: ignore[call-arg]
+show("not an int")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+ar.route(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+ar.set_route("/x", overide=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]

@@ -73,7 +73,7 @@ ar.set_namespace("admin")
 ar.set_namespace("admin", None)
 
 # What the checkers must reject:
-deliver(42)  # type: ignore[arg-type]
-sweep("3")  # type: ignore[arg-type]
-ar.job("A#b", namespace=7)  # type: ignore[call-overload]
-ar.set_namespace(7)  # type: ignore[arg-type]
+deliver(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+sweep("3")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+ar.job("A#b", namespace=7)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+ar.set_namespace(7)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
