@@ -20,17 +20,14 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, get_current_span
 from opentelemetry.util.types import AttributeValue
 
-from ._annotation import _log_failure
-from ._decorators import _already, _Copyable, _handler_names
-from ._grouping import ACTION_NAME, ROOT_NAME
+from ._attributes import ACTION_NAME, NAMESPACE, ROOT_NAME
 from ._processor import group_for, group_of
 from ._template import check_name
+from ._wrapping import CALL_FAILED, Copyable, check_callable, wrap_methods
 
 _T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: The attribute the AppSignal agent and collector read a root span's namespace from.
-NAMESPACE: Final = "appsignal.namespace"
 DEFAULT_NAMESPACE: Final = "background"
 
 #: A context without a span: a job's root never descends from a request that has ended.
@@ -41,7 +38,7 @@ _SYNC, _COROUTINE, _GENERATOR, _ASYNC_GENERATOR = range(4)
 _tracer_of: tuple[trace.TracerProvider, trace.Tracer] | None = None  # the global one's
 
 
-class _JobWrapper(_Copyable):
+class _JobWrapper(Copyable):
     """A callable wrapped by ``@job``."""
 
 
@@ -91,10 +88,8 @@ def job(
 def _decorate(target: _T, name: str | None, namespace: str, methods: Iterable[str] | None) -> _T:
     if inspect.isclass(target):
         base = name if name is not None else target.__name__
-        for method in _handler_names(target, methods):
-            member = target.__dict__[method]
-            if not _already(member, _JobWrapper):  # a method's own @job is more specific
-                setattr(target, method, _wrap(member, f"{base}#{method}", namespace))
+        # a method's own @job is more specific: it is kept
+        wrap_methods(target, methods, _JobWrapper, lambda m, n: _wrap(m, f"{base}#{n}", namespace))
         return target
     if methods is not None:
         raise TypeError(f"@job(methods=...) applies to classes only, not to {target!r}")
@@ -103,8 +98,7 @@ def _decorate(target: _T, name: str | None, namespace: str, methods: Iterable[st
 
 
 def _wrap(target: Any, name: str, namespace: str) -> Any:
-    if not (callable(target) or isinstance(target, (classmethod, staticmethod))):
-        raise TypeError(f"@job decorates callables and classes, not {target!r}")
+    check_callable(target, "@job")
     wrapped: Any = target  # a function, method descriptor or callable object
     return _JobWrapper(wrapped, _Job(name, namespace, _kind_of(target)))
 
@@ -155,7 +149,7 @@ class _Job:
         if kind == _SYNC:
             span, context = self.begin()
             token = otel_context.attach(context) if context is not None else None
-            try:
+            try:  # not contained: the work's own exception, recorded and re-raised
                 return wrapped(*args, **kwargs)
             except Exception as error:
                 _fail(span, error)
@@ -204,8 +198,8 @@ class _Job:
             if not span.is_recording():
                 return None, None
             return span, trace.set_span_in_context(span, current_context)
-        except Exception:
-            _log_failure()
+        except Exception:  # (not ``with``: on every call of a job)
+            CALL_FAILED.log()
             return None, None
 
 
@@ -237,27 +231,25 @@ def _tracer() -> tuple[trace.TracerProvider, trace.Tracer]:
 def _fail(span: Span | None, error: BaseException) -> None:
     if span is None:
         return
-    try:
+    with CALL_FAILED:
         span.record_exception(error)
         span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
-    except Exception:
-        _log_failure()
 
 
 def _end(span: Span | None, token: object) -> None:
-    try:
+    try:  # (not ``with``: on every call of a job)
         if token is not None:
             otel_context.detach(token)  # type: ignore[arg-type]
         if span is not None:
             span.end()
     except Exception:
-        _log_failure()
+        CALL_FAILED.log()
 
 
 async def _run_coroutine(work: Coroutine[Any, Any, _T], job_: _Job) -> _T:
     span, context = job_.begin()
     token = otel_context.attach(context) if context is not None else None
-    try:
+    try:  # not contained: the work's own exception, recorded and re-raised
         return await work
     except Exception as error:
         _fail(span, error)
@@ -291,7 +283,7 @@ def _run_generator(work: Generator[Any, Any, _T], job_: _Job) -> Generator[Any, 
                 raise
             except BaseException as error:  # thrown in by the consumer: into the work
                 thrown = error
-    except Exception as error:
+    except Exception as error:  # not contained: the work's own, recorded and re-raised
         _fail(span, error)
         raise
     finally:
@@ -323,7 +315,7 @@ async def _run_async_generator(
                 raise
             except BaseException as error:
                 thrown = error
-    except Exception as error:
+    except Exception as error:  # not contained: the work's own, recorded and re-raised
         _fail(span, error)
         raise
     finally:
@@ -339,7 +331,7 @@ def set_namespace(name: str, span: trace.Span | None = None) -> None:
     else.
     """
     namespace = check_name(name, "namespace")
-    try:
+    with CALL_FAILED:
         target = get_current_span() if span is None else span
         if not target.is_recording():
             return
@@ -347,5 +339,3 @@ def set_namespace(name: str, span: trace.Span | None = None) -> None:
         root = group.root if group is not None else target
         if root.is_recording():
             root.set_attribute(NAMESPACE, namespace)
-    except Exception:
-        _log_failure()

@@ -259,14 +259,14 @@ def test_with_another_runtime_context_every_call_looks_for_its_span(monkeypatch)
 
 
 def test_an_internal_failure_is_swallowed_and_logged_once(traced, monkeypatch, caplog):
-    from appsignal_routes import _annotation
     from appsignal_routes._grouping import RequestGroup
+    from appsignal_routes._wrapping import CALL_FAILED
 
     def broken(*args):
         raise RuntimeError("internal")
 
     monkeypatch.setattr(RequestGroup, "set_route", broken)
-    monkeypatch.setattr(_annotation, "_failed_once", False)
+    CALL_FAILED.reset()
 
     @ar.route("/x")
     def handler():

@@ -41,7 +41,8 @@ from cherrypy._cpdispatch import (
 from cherrypy.lib.encoding import ResponseEncoder
 
 from appsignal_routes import _registry
-from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, _root_is_current
+from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, root_is_current
+from appsignal_routes._contain import Containment
 from appsignal_routes._grouping import RequestGroup
 from appsignal_routes._processor import current_group
 
@@ -54,6 +55,7 @@ logger = logging.getLogger("appsignal_routes")
 DISTRIBUTION: Final = "cherrypy"
 LOWEST: Final = "18.7"
 
+_NAMING_FAILED: Final = Containment("naming a CherryPy request failed")
 _NOT_ALLOWED: Final = 405
 #: wrappers looked through around a handler (tools that wrap tools)
 _MAX_WRAPPERS: Final = 8
@@ -219,18 +221,16 @@ def _serve(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
     serving = cherrypy.serving
     before = serving.__dict__.get("request")
     result = app(environ, start_response)
-    try:
+    with _NAMING_FAILED:
         request = serving.__dict__.get("request")
         if request is not None and request is not before:  # CherryPy served it now
             _name_request(request, router, environ)
-    except Exception:
-        logger.debug("appsignal-routes: naming a CherryPy request failed", exc_info=True)
     return result
 
 
 def _name_request(request: Any, router: CherryPyRouter, environ: dict[str, Any]) -> None:
     group = current_group.get()
-    if group is None or not _root_is_current(group):
+    if group is None or not root_is_current(group):
         return
     name = _common_name(request)
     if name is None:
