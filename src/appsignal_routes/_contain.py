@@ -37,7 +37,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from types import TracebackType
 from typing import Final, ParamSpec, TypeVar
 
 logger: Final = logging.getLogger("appsignal_routes")
@@ -79,12 +78,7 @@ class Containment:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
         return _contains(self, kind, ())
 
     def about(self, *args: object) -> _About:
@@ -130,12 +124,7 @@ class _About:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
         return _contains(self._containment, kind, self._args)
 
 

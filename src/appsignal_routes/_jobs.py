@@ -148,14 +148,8 @@ class _Job:
         kind = self.kind
         if kind == _SYNC:
             span, context = self.begin()
-            token = otel_context.attach(context) if context is not None else None
-            try:  # not contained: the work's own exception, recorded and re-raised
+            with _Covering(span, _attach(context)):
                 return wrapped(*args, **kwargs)
-            except Exception as error:
-                _fail(span, error)
-                raise
-            finally:
-                _end(span, token)
         work = wrapped(*args, **kwargs)  # its body runs, and its span starts, when driven
         if kind == _COROUTINE:
             runner: Any = _run_coroutine(work, self)
@@ -228,6 +222,31 @@ def _tracer() -> tuple[trace.TracerProvider, trace.Tracer]:
     return cached
 
 
+def _attach(context: otel_context.Context | None) -> object:
+    """Make ``context`` (a job's) current; the token to detach it with (None: none)."""
+    return otel_context.attach(context) if context is not None else None
+
+
+class _Covering:
+    """A job's span covering its work: as the work ends, an exception it raised is
+    recorded on the span (and goes on, unchanged: this is no containment), the job's
+    context is detached and the span ended."""
+
+    __slots__ = ("span", "token")
+
+    def __init__(self, span: Span | None, token: object) -> None:
+        self.span = span
+        self.token = token
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, *_: object) -> None:
+        if isinstance(error, Exception):
+            _fail(self.span, error)
+        _end(self.span, self.token)
+
+
 def _fail(span: Span | None, error: BaseException) -> None:
     if span is None:
         return
@@ -238,8 +257,7 @@ def _fail(span: Span | None, error: BaseException) -> None:
 
 def _end(span: Span | None, token: object) -> None:
     try:  # (not ``with``: on every call of a job)
-        if token is not None:
-            otel_context.detach(token)  # type: ignore[arg-type]
+        _detach(token)
         if span is not None:
             span.end()
     except Exception:
@@ -248,14 +266,8 @@ def _end(span: Span | None, token: object) -> None:
 
 async def _run_coroutine(work: Coroutine[Any, Any, _T], job_: _Job) -> _T:
     span, context = job_.begin()
-    token = otel_context.attach(context) if context is not None else None
-    try:  # not contained: the work's own exception, recorded and re-raised
+    with _Covering(span, _attach(context)):
         return await work
-    except Exception as error:
-        _fail(span, error)
-        raise
-    finally:
-        _end(span, token)
 
 
 def _run_generator(work: Generator[Any, Any, _T], job_: _Job) -> Generator[Any, Any, _T]:
@@ -264,17 +276,16 @@ def _run_generator(work: Generator[Any, Any, _T], job_: _Job) -> Generator[Any, 
     span, context = job_.begin()
     sent: Any = None
     thrown: BaseException | None = None
-    try:
+    with _Covering(span, None):
         while True:
-            token = otel_context.attach(context) if context is not None else None
+            token = _attach(context)
             try:
                 value = work.send(sent) if thrown is None else work.throw(thrown)
             except StopIteration as stop:
                 result: _T = stop.value
                 return result
             finally:
-                if token is not None:
-                    otel_context.detach(token)
+                _detach(token)
             sent = thrown = None
             try:
                 sent = yield value
@@ -283,11 +294,6 @@ def _run_generator(work: Generator[Any, Any, _T], job_: _Job) -> Generator[Any, 
                 raise
             except BaseException as error:  # thrown in by the consumer: into the work
                 thrown = error
-    except Exception as error:  # not contained: the work's own, recorded and re-raised
-        _fail(span, error)
-        raise
-    finally:
-        _end(span, None)
 
 
 async def _run_async_generator(
@@ -297,16 +303,15 @@ async def _run_async_generator(
     span, context = job_.begin()
     sent: Any = None
     thrown: BaseException | None = None
-    try:
+    with _Covering(span, None):
         while True:
-            token = otel_context.attach(context) if context is not None else None
+            token = _attach(context)
             try:
                 value = await (work.asend(sent) if thrown is None else work.athrow(thrown))
             except StopAsyncIteration:
                 return
             finally:
-                if token is not None:
-                    otel_context.detach(token)
+                _detach(token)
             sent = thrown = None
             try:
                 sent = yield value
@@ -315,11 +320,11 @@ async def _run_async_generator(
                 raise
             except BaseException as error:
                 thrown = error
-    except Exception as error:  # not contained: the work's own, recorded and re-raised
-        _fail(span, error)
-        raise
-    finally:
-        _end(span, None)
+
+
+def _detach(token: object) -> None:
+    if token is not None:
+        otel_context.detach(token)  # type: ignore[arg-type]
 
 
 def set_namespace(name: str, span: trace.Span | None = None) -> None:
