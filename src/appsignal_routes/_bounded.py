@@ -22,6 +22,11 @@ logger = logging.getLogger("appsignal_routes")
 
 _WORK_FAILED: Final = Containment("%s failed")
 
+#: The longest one flush of spans may take, in seconds: a shutdown's, or one during a
+#: graceful stop's drain (the SDK's own calls take milliseconds; an exporter stuck on a
+#: slow collector must not hold the process).
+FLUSH_TIMEOUT: Final = 5.0
+
 
 def _worker(work: Callable[[], object], what: str, done: Callable[[], object]) -> threading.Thread:
     def run() -> None:

@@ -6,17 +6,22 @@ level, and the caller gets a default. A ``Containment`` is one such place, named
 what failed; it is made once, at module level, and used in one of three forms::
 
     _NAMING_FAILED = Containment("naming a CherryPy request failed")
+    _READING_FAILED = Containment("reading the tracing of %r failed")
 
-    with _NAMING_FAILED:                      # the rest of the block is skipped
-        ...
+    with _NAMING_FAILED:                      # the rest of the block is skipped; the
+        ...                                   # code after the ``with`` runs (it
+    return default                            # returns the default)
 
-    @_NAMING_FAILED.returning(None)           # the function returns None instead
-    def name_of(request): ...
+    with _READING_FAILED.about(app):          # the same, the message formatted
+        ...                                   # with ``app``
+
+    @_NAMING_FAILED.returning(None)           # the whole function returns None
+    def name_of(request): ...                 # where it would have raised
 
     try:                                      # on the per-request path: no call at
         ...                                   # all unless it fails (a ``with``
-    except Exception:                         # costs two calls a request)
-        _NAMING_FAILED.log()
+    except Exception:                         # costs two calls a request, the
+        _NAMING_FAILED.log()                  # decorator one)
 
 The contract, the same in every form:
 
@@ -26,7 +31,7 @@ The contract, the same in every form:
   ``"appsignal-routes: " + message`` (``%``-formatted with the arguments given to the
   call), with its traceback. With ``once=True`` only the first failure is logged, per
   process (a failure that repeats on every request would flood the log), until
-  ``reset()``.
+  ``reset()`` (``reset_all()``, which ``_state.reset()`` calls, resets every one).
 - Nothing of it raises; it neither re-raises nor cleans up. A block that must do more
   (record the error on a span and re-raise it, warn the user, release a lock) keeps its
   own ``try``; the ``except`` may still call ``log()``.

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Final
 
-from ._bounded import run_off_loop, run_within
+from ._bounded import FLUSH_TIMEOUT, run_off_loop, run_within
 from ._contain import Containment
 
 logger = logging.getLogger("appsignal_routes")
@@ -53,8 +53,6 @@ _SERVER_STOP_FAILED: Final = Containment("the server's own stop failed")
 DRAIN_TIMEOUT: Final = 2.0
 #: How long no request must be in flight before the flush: queued requests start meanwhile.
 QUIET_PERIOD: Final = 0.1
-#: The longest one flush during a drain may take, seconds.
-FLUSH_TIMEOUT: Final = 5.0
 #: The most time all flushes of one drain may take together: a broken collector must
 #: not hold every request that ends during a shutdown.
 FLUSH_BUDGET: Final = 5.0

@@ -27,6 +27,7 @@ import logging
 import types
 import weakref
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any, Final, cast
 
 import cherrypy
@@ -56,7 +57,6 @@ DISTRIBUTION: Final = "cherrypy"
 LOWEST: Final = "18.7"
 
 _NAMING_FAILED: Final = Containment("naming a CherryPy request failed")
-_NOT_ALLOWED: Final = 405
 #: wrappers looked through around a handler (tools that wrap tools)
 _MAX_WRAPPERS: Final = 8
 
@@ -153,7 +153,9 @@ def discovered_name(request: Any, handler: object) -> tuple[str, bool] | None:
         return controller_name(handler), True
     by_verb = isinstance(dispatcher, MethodDispatcher)
     # a tool answered in the handler's place (None), or MethodDispatcher's 405
-    if handler is None or (by_verb and getattr(handler, "status", None) == _NOT_ALLOWED):
+    if handler is None or (
+        by_verb and getattr(handler, "status", None) == HTTPStatus.METHOD_NOT_ALLOWED
+    ):
         found = _find_again(request, dispatcher)
         if found is not None:
             return (verb_name(found, request.method) if by_verb else controller_name(found)), True
