@@ -14,7 +14,9 @@ seen and put back as a fresh process has them:
 - the log-once flags of contained failures (``_contain``);
 - whether spans take the direct attribute write (``_sdk_spans``).
 
-The captures of the pytest plugin (``_capture``) are the plugin's own, per test.
+The captures of the pytest plugin (``_capture``) are the plugin's own, per test; the
+export guard it registers with the agent (``_agent.guard_exports``) holds for the whole
+session, and is not reset.
 """
 
 from __future__ import annotations

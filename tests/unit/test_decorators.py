@@ -266,6 +266,7 @@ def test_an_internal_failure_is_swallowed_and_logged_once(traced, monkeypatch, c
         raise RuntimeError("internal")
 
     monkeypatch.setattr(RequestGroup, "set_route", broken)
+    monkeypatch.setattr(RequestGroup, "set_root_name", broken)
     CALL_FAILED.reset()
 
     @ar.route("/x")
@@ -276,6 +277,8 @@ def test_an_internal_failure_is_swallowed_and_logged_once(traced, monkeypatch, c
     with traced.request():
         assert handler() == "ok"
         assert handler() == "ok"
+        ar.set_route("/y")  # the imperative forms: contained too
+        ar.set_root_name("Y#show")
     assert [r.message for r in caplog.records].count("appsignal-routes: annotation failed") == 1
 
 
