@@ -47,9 +47,18 @@ STOP_TIMEOUT = 5.0
 _lock = threading.Lock()
 _agent: Agent | None = None
 
-#: Set by the pytest plugin: wraps the export processor ``start()`` builds, so that a
-#: network exporter sends nothing of the tests that capture ``route_groups``.
-export_guard: Callable[[SpanProcessor, SpanExporter], SpanProcessor] | None = None
+#: Wraps the export processor ``start()`` builds for an exporter (see ``guard_exports``).
+ExportGuard = Callable[[SpanProcessor, SpanExporter], SpanProcessor]
+_export_guards: list[ExportGuard] = []
+
+
+def guard_exports(guard: ExportGuard) -> None:
+    """From now on, every export processor ``start()`` builds is wrapped by ``guard``
+    (given the processor and its exporter; it returns the processor to use). The pytest
+    plugin registers one, so that a network exporter sends nothing of the tests that
+    capture ``route_groups``. Registering the same guard again changes nothing."""
+    if guard not in _export_guards:
+        _export_guards.append(guard)
 
 
 @dataclass(frozen=True)
@@ -121,21 +130,49 @@ def _install(config: Config) -> Agent:
             export_processor = _IgnoringProcessor(
                 export_processor, frozenset(config.ignore_actions)
             )
-        if export_guard is not None:
-            export_processor = export_guard(export_processor, exporter)
-        # Added before the grouping processor, so that at a span's end its request's
-        # group is still known (ignore_actions drops the whole request).
-        provider.add_span_processor(export_processor)
+        for guard in _export_guards:
+            export_processor = guard(export_processor, exporter)
     processor = _existing_processor(provider)
+    added: GroupingSpanProcessor | None = None
     if processor is None:
-        processor = GroupingSpanProcessor(
+        processor = added = GroupingSpanProcessor(
             max_groups=config.max_groups,
             route_style="appsignal" if config.route_style == "appsignal" else "template",
         )
-        provider.add_span_processor(processor)
+    if added is not None or export_processor is not None:
+        provider.add_span_processor(_Pipeline(added, export_processor))
     if owns:
         trace.set_tracer_provider(provider)
     return Agent(config, provider, processor, exporter, export_processor, owns_provider=owns)
+
+
+class _Pipeline(SpanProcessor):
+    """The grouping processor and the export processor ``start()`` adds, as one: a span
+    starts in the grouping first (it names a request's root as it starts), and ends in
+    the export first, while the grouping still knows its request (``ignore_actions``
+    drops a whole request; at a graceful stop the grouping flushes as the last request
+    ends, which must find that request's root queued). Either may be None (a grouping
+    processor already on the provider; no exporter)."""
+
+    def __init__(self, grouping: SpanProcessor | None, export: SpanProcessor | None) -> None:
+        self._first = tuple(p for p in (grouping, export) if p is not None)
+        self._last = self._first[::-1]
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        for processor in self._first:
+            processor.on_start(span, parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        for processor in self._last:
+            processor.on_end(span)
+
+    def shutdown(self) -> None:
+        for processor in self._last:
+            processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        flushed = [processor.force_flush(timeout_millis) for processor in self._last]  # each
+        return all(flushed)
 
 
 class _IgnoringProcessor(SpanProcessor):

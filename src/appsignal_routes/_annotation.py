@@ -7,7 +7,6 @@ input first (a bad template is the caller's bug, reported at the call).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -16,13 +15,12 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import get_current_span
 
-from ._grouping import HTTP_ROUTE, ROOT_NAME, RequestGroup, RouteSource
+from ._attributes import HTTP_ROUTE, ROOT_NAME
+from ._grouping import RequestGroup, RouteSource
 from ._processor import current_group, group_for
 from ._sdk_spans import SPAN_KEY
 from ._template import check_name, parse
-
-logger = logging.getLogger("appsignal_routes")
-_failed_once = False
+from ._wrapping import CALL_FAILED
 
 
 def _context_probe() -> Callable[[], object] | None:
@@ -61,8 +59,8 @@ class RouteAnnotator:
                 group.set_route(self.route, "decorator", override=False)  # writes while it records
             else:
                 annotate_route(self.route)
-        except Exception:
-            _log_failure()
+        except Exception:  # a ``with`` would cost two calls on every decorated call
+            CALL_FAILED.log()
         return wrapped(*args, **kwargs)
 
 
@@ -79,7 +77,7 @@ class RootNameAnnotator:
         return wrapped(*args, **kwargs)
 
 
-def _root_is_current(group: RequestGroup) -> bool:
+def root_is_current(group: RequestGroup) -> bool:
     """Whether the current span is ``group``'s root, still recording: the request's own
     context (a group left in a context by a request that never ended is not)."""
     root = group.root
@@ -113,42 +111,41 @@ def annotate_route(
     source: RouteSource = "decorator",
 ) -> None:
     """Record a validated route on the request ``span`` belongs to; never raises."""
-    try:
-        # (inlined: this runs on every decorated call inside a request)
+    try:  # (not ``with CALL_FAILED``: this runs on every decorated call in a request)
         if span is None:
             group = current_group.get()
-            if group is not None and _root_is_current(group):
+            if group is not None and root_is_current(group):
                 group.set_route(route, source, override)
                 return
-        group, target = _group_of(span)
+        group, target = recording_group_of(span)
         if group is not None:
             group.set_route(route, source, override)
         elif target is not None:
             _mark(target, HTTP_ROUTE, route, override)
     except Exception:
-        _log_failure()
+        CALL_FAILED.log()
 
 
 def annotate_root_name(
     name: str, span: trace.Span | None = None, *, override: bool = False
 ) -> None:
     """Record a validated root name on the request ``span`` belongs to; never raises."""
-    try:
+    try:  # (not ``with CALL_FAILED``: this runs on every decorated call in a request)
         if span is None:
             group = current_group.get()
-            if group is not None and _root_is_current(group):
+            if group is not None and root_is_current(group):
                 group.set_root_name(name, override)
                 return
-        group, target = _group_of(span)
+        group, target = recording_group_of(span)
         if group is not None:
             group.set_root_name(name, override)
         elif target is not None:
             _mark(target, ROOT_NAME, name, override)
     except Exception:
-        _log_failure()
+        CALL_FAILED.log()
 
 
-def _group_of(span: trace.Span | None) -> tuple[RequestGroup | None, trace.Span | None]:
+def recording_group_of(span: trace.Span | None) -> tuple[RequestGroup | None, trace.Span | None]:
     """The group of ``span`` (or of the current span) and the span, if it records."""
     target = get_current_span(current_context()) if span is None else span
     if not target.is_recording():
@@ -168,16 +165,3 @@ def _mark(span: trace.Span, key: str, value: str, override: bool) -> None:
 def _has(span: trace.Span, key: str) -> bool:
     attributes = getattr(span, "attributes", None)
     return isinstance(attributes, Mapping) and key in attributes
-
-
-def reset_failure_log() -> None:
-    """Log the next failure again (for tests)."""
-    global _failed_once  # noqa: PLW0603
-    _failed_once = False
-
-
-def _log_failure() -> None:
-    global _failed_once  # noqa: PLW0603 - log once per process, not once per request
-    if not _failed_once:
-        _failed_once = True
-        logger.debug("appsignal-routes: annotation failed", exc_info=True)  # noqa: LOG014 - called in except

@@ -14,18 +14,26 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
+
+from ._contain import Containment
 
 logger = logging.getLogger("appsignal_routes")
+
+_WORK_FAILED: Final = Containment("%s failed")
+
+#: The longest one flush of spans may take, in seconds: a shutdown's, or one during a
+#: graceful stop's drain (the SDK's own calls take milliseconds; an exporter stuck on a
+#: slow collector must not hold the process).
+FLUSH_TIMEOUT: Final = 5.0
 
 
 def _worker(work: Callable[[], object], what: str, done: Callable[[], object]) -> threading.Thread:
     def run() -> None:
         try:
-            work()
-        except Exception:
-            logger.debug("appsignal-routes: %s failed", what, exc_info=True)
-        finally:
+            with _WORK_FAILED.about(what):
+                work()
+        finally:  # more than containment: the waiter is told, whatever ended the work
             done()
 
     return threading.Thread(target=run, name=f"appsignal-routes-{what}", daemon=True)

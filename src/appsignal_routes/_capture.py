@@ -25,11 +25,13 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerPro
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import ProxyTracerProvider, SpanKind, StatusCode
 
-from ._grouping import HTTP_ROUTE, ROUTE_SOURCE
+from ._attributes import HTTP_ROUTE, METHOD, METHOD_ORIGINAL, PATH, ROUTE_SOURCE, status_of
+from ._contain import Containment
 from ._processor import GroupingSpanProcessor
 
 logger = logging.getLogger("appsignal_routes")
 
+_CAPTURE_FAILED: Final = Containment("capturing a request failed")
 _COLUMNS: Final = ("method", "path", "status", "name", "route", "source")
 
 
@@ -53,19 +55,17 @@ def _responded(span: ReadableSpan) -> bool:
     """The client has (or could have) its response: the status is set, or the span ended."""
     if span.end_time is not None:
         return True
-    attributes = span.attributes or {}
-    return (
-        attributes.get("http.response.status_code", attributes.get("http.status_code")) is not None
-    )
+    return status_of(span.attributes or {}) is not None
 
 
 def _record(span: ReadableSpan) -> CapturedRequest:
-    get = (span.attributes or {}).get
-    method = _text(get("http.request.method")) or _text(get("http.method")) or ""
+    attributes = span.attributes or {}
+    get = attributes.get
+    method = _text(get(METHOD[0])) or _text(get(METHOD[1])) or ""
     if method == "_OTHER":
-        method = _text(get("http.request.method_original")) or method
-    target = _text(get("url.path")) or _text(get("http.target")) or ""
-    status = get("http.response.status_code", get("http.status_code"))
+        method = _text(get(METHOD_ORIGINAL)) or method
+    target = _text(get(PATH[0])) or _text(get(PATH[1])) or ""
+    status = status_of(attributes)
     if not isinstance(status, int):
         # ended without a response status: the app raised, and the server answers 500
         status = 500 if span.status.status_code is StatusCode.ERROR else 0
@@ -179,28 +179,27 @@ def _is_request_root(span: ReadableSpan) -> bool:
     return span.kind is SpanKind.SERVER and (parent is None or parent.is_remote)
 
 
+def _hand_over(span: ReadableSpan, *, started: bool) -> None:
+    """Hand a request's root span that starts or ends to each running capture."""
+    with _CAPTURE_FAILED:
+        if _is_request_root(span):
+            for capture in _active:
+                if started:
+                    capture._started(span)
+                else:
+                    capture._ended(span)
+
+
 class CaptureProcessor(SpanProcessor):
     """Hands the local-root SERVER spans that start during a capture to it."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:  # noqa: ARG002
-        if not _active:
-            return
-        try:
-            if _is_request_root(span):
-                for capture in _active:
-                    capture._started(span)
-        except Exception:
-            logger.debug("appsignal-routes: capturing a request failed", exc_info=True)
+        if _active:
+            _hand_over(span, started=True)
 
     def on_end(self, span: ReadableSpan) -> None:
-        if not _active:
-            return
-        try:
-            if _is_request_root(span):
-                for capture in _active:
-                    capture._ended(span)
-        except Exception:
-            logger.debug("appsignal-routes: capturing a request failed", exc_info=True)
+        if _active:
+            _hand_over(span, started=False)
 
     def shutdown(self) -> None:
         """Nothing to release; the provider it serves may go on serving other tests."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from urllib.parse import urlsplit
 
+from ._attributes import PATH, ROUTE_SOURCE
 from ._config import Config, resolve
 from ._infer import infer_template
 from ._table import Request, group_rows, render
@@ -151,8 +152,8 @@ def report_file(path: str) -> int:
             continue
         attrs = record.get("attributes") or {}
         requests.append(Request(record["name"], bool(record.get("error")), record["duration_ms"]))
-        if attrs.get("appsignal_routes.route_source") == "method":
-            raw = attrs.get("url.path") or attrs.get("http.target") or ""
+        if attrs.get(ROUTE_SOURCE) == "method":
+            raw = attrs.get(PATH[0]) or attrs.get(PATH[1]) or ""
             ungrouped[str(raw).split("?", 1)[0]] += 1
     print(render(group_rows(requests)))
     if ungrouped:

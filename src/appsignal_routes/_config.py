@@ -39,8 +39,13 @@ ENV: Final[dict[str, tuple[str, ...]]] = {
     "jsonl_path": ("APPSIGNAL_ROUTES_JSONL_PATH",),
 }
 _OTLP_ENV: Final = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-_TRUE: Final = frozenset({"1", "true", "yes", "on"})
-_FALSE: Final = frozenset({"0", "false", "no", "off", ""})
+#: The words a boolean environment variable may say (any case, spaces around ignored).
+TRUE_WORDS: Final = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS: Final = frozenset({"0", "false", "no", "off"})
+#: Boolean environment variables that ``instrument()`` reads (checked by ``start()`` too).
+READ_AT_INSTRUMENT: Final = ("APPSIGNAL_ROUTES_DISCOVER",)
+#: The options whose environment variables are booleans.
+_FLAGS: Final = ("active", "infer_routes", "learn_routes")
 
 
 @dataclass(frozen=True)
@@ -94,17 +99,38 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str] | None = None
                 values[option] = _from_env(option, name, env[name].strip())
                 break
     config = Config(**{k: _check(k, v) for k, v in values.items()})
+    for name in READ_AT_INSTRUMENT:  # a bad word fails at start(), before instrument()
+        env_flag(name, default=True, environ=env)
     if "exporter" not in values:
         return replace(config, **_default_exporter(config, env))
     return replace(config, exporter_explicit=True)
 
 
+def flag(name: str, raw: str | None, default: bool) -> bool:
+    """The boolean environment variable ``name`` whose value is ``raw``: ``default``
+    where it is unset or blank, else what its word says (``TRUE_WORDS``,
+    ``FALSE_WORDS``, any case). ``ValueError`` naming the variable for any other word."""
+    word = (raw or "").strip().lower()
+    if not word:
+        return default
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(
+        f"{name}={raw!r}: must be one of {', '.join(sorted(TRUE_WORDS))} (on) "
+        f"or {', '.join(sorted(FALSE_WORDS))} (off)"
+    )
+
+
+def env_flag(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
+    """The boolean environment variable ``name`` (see ``flag``), read now."""
+    return flag(name, (os.environ if environ is None else environ).get(name), default)
+
+
 def _from_env(option: str, name: str, raw: str) -> Any:
-    if option in ("active", "infer_routes", "learn_routes"):
-        lowered = raw.lower()
-        if lowered not in _TRUE | _FALSE:
-            raise ValueError(f"{name}={raw!r}: {option} must be true or false")
-        return lowered in _TRUE
+    if option in _FLAGS:
+        return flag(name, raw, default=False)  # not blank: ``resolve`` skips those
     if option in ("ignore_actions", "routes"):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     if option in ("opentelemetry_port", "max_groups"):

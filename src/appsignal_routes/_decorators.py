@@ -9,64 +9,24 @@ classmethod or staticmethod in either stacking order.
 
 from __future__ import annotations
 
-import copy
 import inspect
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
-
-import wrapt
+from typing import Any, TypeVar, overload
 
 from . import _registry
 from ._annotation import RootNameAnnotator, RouteAnnotator, context_is_set
 from ._template import check_name
+from ._wrapping import Copyable, Wrapper, check_callable, wrap_methods
 
 _T = TypeVar("_T")
 _C = TypeVar("_C", bound=type)
 
-if TYPE_CHECKING:
-    _Wrapper = wrapt.FunctionWrapper[Any, Any]
-else:
-    _Wrapper = wrapt.FunctionWrapper
 
-
-class _Copyable(_Wrapper):
-    """Copies as the handler does: ``copy`` treats functions as atomic, so a wrapped
-    function is its own copy; a wrapped object is copied and wrapped again. Frameworks
-    deep-copy their route handlers (Litestar), and ``wrapt`` proxies refuse by default.
-
-    A plain function is wrapped with ``wrapt``'s ``staticmethod`` binding. With the
-    ``function`` binding ``wrapt`` looks up ``__self__`` on every direct call, for the
-    case of an already bound method; on a function the look-up fails, raising and
-    clearing an ``AttributeError`` (about 0.4 µs a call). The other binding calls the
-    wrapper straight away, and binds through the function's own ``__get__`` all the
-    same: a method is called with its instance either way, and the wrapper ignores the
-    instance it is given.
-    """
-
-    def __init__(self, wrapped: Any, wrapper: Any, enabled: Any = None) -> None:
-        if inspect.isfunction(wrapped):
-            base: Any = super(wrapt.FunctionWrapper, self)  # wrapt's _FunctionWrapperBase
-            base.__init__(wrapped, None, wrapper, enabled, "staticmethod")
-        else:
-            super().__init__(wrapped, wrapper, enabled=enabled)
-
-    def __copy__(self) -> Any:
-        wrapped = copy.copy(self.__wrapped__)
-        return self if wrapped is self.__wrapped__ else self._rewrap(wrapped)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        wrapped = copy.deepcopy(self.__wrapped__, memo)
-        return self if wrapped is self.__wrapped__ else self._rewrap(wrapped)
-
-    def _rewrap(self, wrapped: Any) -> Any:
-        return type(self)(wrapped, self._self_wrapper, enabled=self._self_enabled)
-
-
-class _RouteWrapper(_Copyable):
+class _RouteWrapper(Copyable):
     """A handler wrapped by ``@route``."""
 
 
-class _RootNameWrapper(_Copyable):
+class _RootNameWrapper(Copyable):
     """A handler wrapped by ``@root_name``."""
 
 
@@ -133,7 +93,7 @@ def root_name(
 
 def _decorate(
     target: _T,
-    kind: type[_Wrapper],
+    kind: type[Wrapper],
     value_for: Callable[[str], str],
     methods: Iterable[str] | None,
     what: str,
@@ -146,9 +106,8 @@ def _decorate(
     return wrapped
 
 
-def _wrap(target: Any, kind: type[_Wrapper], value: str, what: str) -> Any:
-    if not (callable(target) or isinstance(target, (classmethod, staticmethod))):
-        raise TypeError(f"{what} decorates callables and classes, not {target!r}")
+def _wrap(target: Any, kind: type[Wrapper], value: str, what: str) -> Any:
+    check_callable(target, what)
     annotator = RouteAnnotator(value) if kind is _RouteWrapper else RootNameAnnotator(value)
     wrapped: Any = target  # a function, method descriptor or callable object
     # Outside every span (empty context) wrapt calls the original straight away.
@@ -158,54 +117,9 @@ def _wrap(target: Any, kind: type[_Wrapper], value: str, what: str) -> Any:
 
 def _decorate_class(
     cls: _C,
-    kind: type[_Wrapper],
+    kind: type[Wrapper],
     value_for: Callable[[str], str],
     methods: Iterable[str] | None,
 ) -> _C:
-    names = _handler_names(cls, methods)
-    for name in names:
-        member = cls.__dict__[name]
-        if _already(member, kind):
-            continue  # a method-level decorator of the same kind is more specific
-        setattr(cls, name, _wrap(member, kind, value_for(name), "decorator"))
+    wrap_methods(cls, methods, kind, lambda m, name: _wrap(m, kind, value_for(name), "decorator"))
     return cls
-
-
-def _handler_names(cls: type, methods: Iterable[str] | None) -> list[str]:
-    if methods is not None:
-        if isinstance(methods, str):
-            raise TypeError("methods must be a list of method names, not a str")
-        names = list(methods)
-        missing = [n for n in names if not _is_method(cls.__dict__.get(n))]
-        if missing:
-            raise ValueError(
-                f"{cls.__name__} has no method {missing[0]!r} defined in its body to decorate"
-            )
-        return names
-    return [
-        name
-        for name, member in cls.__dict__.items()
-        if (not name.startswith("_") or name == "__call__") and _is_method(member)
-    ]
-
-
-def _is_method(member: object) -> bool:
-    if isinstance(member, (classmethod, staticmethod)):
-        return True
-    return inspect.isfunction(member) or isinstance(member, wrapt.FunctionWrapper)
-
-
-def _already(member: object, kind: type[_Wrapper]) -> bool:
-    """Is ``member`` (or anything it wraps) already wrapped by a decorator of ``kind``?"""
-    seen = 0
-    while seen < 32:  # noqa: PLR2004 - a bound on pathological wrapper chains
-        seen += 1
-        if isinstance(member, (classmethod, staticmethod)):
-            member = member.__func__
-        elif type(member) is kind:
-            return True
-        elif isinstance(member, wrapt.FunctionWrapper):
-            member = member.__wrapped__
-        else:
-            return False
-    return False

@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from ._attributes import NAMESPACE, status_of
 from ._config import Config
 
 
@@ -21,8 +22,7 @@ def is_local_root(span: ReadableSpan) -> bool:
 
 
 def status_code(span: ReadableSpan) -> int | None:
-    attrs = span.attributes or {}
-    code = attrs.get("http.response.status_code", attrs.get("http.status_code"))
+    code = status_of(span.attributes or {})
     return code if isinstance(code, int) else None
 
 
@@ -30,10 +30,6 @@ def duration_ms(span: ReadableSpan) -> float:
     if span.start_time is None or span.end_time is None:
         return 0.0
     return (span.end_time - span.start_time) / 1e6
-
-
-#: A root span that is not a request but carries a namespace is a job (see ``_jobs``).
-NAMESPACE = "appsignal.namespace"
 
 
 def job_line(span: ReadableSpan) -> str:

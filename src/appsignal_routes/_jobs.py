@@ -20,17 +20,14 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, get_current_span
 from opentelemetry.util.types import AttributeValue
 
-from ._annotation import _log_failure
-from ._decorators import _already, _Copyable, _handler_names
-from ._grouping import ACTION_NAME, ROOT_NAME
+from ._attributes import ACTION_NAME, NAMESPACE, ROOT_NAME
 from ._processor import group_for, group_of
 from ._template import check_name
+from ._wrapping import CALL_FAILED, Copyable, check_callable, wrap_methods
 
 _T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-#: The attribute the AppSignal agent and collector read a root span's namespace from.
-NAMESPACE: Final = "appsignal.namespace"
 DEFAULT_NAMESPACE: Final = "background"
 
 #: A context without a span: a job's root never descends from a request that has ended.
@@ -41,7 +38,7 @@ _SYNC, _COROUTINE, _GENERATOR, _ASYNC_GENERATOR = range(4)
 _tracer_of: tuple[trace.TracerProvider, trace.Tracer] | None = None  # the global one's
 
 
-class _JobWrapper(_Copyable):
+class _JobWrapper(Copyable):
     """A callable wrapped by ``@job``."""
 
 
@@ -91,10 +88,8 @@ def job(
 def _decorate(target: _T, name: str | None, namespace: str, methods: Iterable[str] | None) -> _T:
     if inspect.isclass(target):
         base = name if name is not None else target.__name__
-        for method in _handler_names(target, methods):
-            member = target.__dict__[method]
-            if not _already(member, _JobWrapper):  # a method's own @job is more specific
-                setattr(target, method, _wrap(member, f"{base}#{method}", namespace))
+        # a method's own @job is more specific: it is kept
+        wrap_methods(target, methods, _JobWrapper, lambda m, n: _wrap(m, f"{base}#{n}", namespace))
         return target
     if methods is not None:
         raise TypeError(f"@job(methods=...) applies to classes only, not to {target!r}")
@@ -103,8 +98,7 @@ def _decorate(target: _T, name: str | None, namespace: str, methods: Iterable[st
 
 
 def _wrap(target: Any, name: str, namespace: str) -> Any:
-    if not (callable(target) or isinstance(target, (classmethod, staticmethod))):
-        raise TypeError(f"@job decorates callables and classes, not {target!r}")
+    check_callable(target, "@job")
     wrapped: Any = target  # a function, method descriptor or callable object
     return _JobWrapper(wrapped, _Job(name, namespace, _kind_of(target)))
 
@@ -154,14 +148,8 @@ class _Job:
         kind = self.kind
         if kind == _SYNC:
             span, context = self.begin()
-            token = otel_context.attach(context) if context is not None else None
-            try:
+            with _Covering(span, _attach(context)):
                 return wrapped(*args, **kwargs)
-            except Exception as error:
-                _fail(span, error)
-                raise
-            finally:
-                _end(span, token)
         work = wrapped(*args, **kwargs)  # its body runs, and its span starts, when driven
         if kind == _COROUTINE:
             runner: Any = _run_coroutine(work, self)
@@ -204,8 +192,8 @@ class _Job:
             if not span.is_recording():
                 return None, None
             return span, trace.set_span_in_context(span, current_context)
-        except Exception:
-            _log_failure()
+        except Exception:  # (not ``with``: on every call of a job)
+            CALL_FAILED.log()
             return None, None
 
 
@@ -234,36 +222,52 @@ def _tracer() -> tuple[trace.TracerProvider, trace.Tracer]:
     return cached
 
 
+def _attach(context: otel_context.Context | None) -> object:
+    """Make ``context`` (a job's) current; the token to detach it with (None: none)."""
+    return otel_context.attach(context) if context is not None else None
+
+
+class _Covering:
+    """A job's span covering its work: as the work ends, an exception it raised is
+    recorded on the span (and goes on, unchanged: this is no containment), the job's
+    context is detached and the span ended."""
+
+    __slots__ = ("span", "token")
+
+    def __init__(self, span: Span | None, token: object) -> None:
+        self.span = span
+        self.token = token
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, *_: object) -> None:
+        if isinstance(error, Exception):
+            _fail(self.span, error)
+        _end(self.span, self.token)
+
+
 def _fail(span: Span | None, error: BaseException) -> None:
     if span is None:
         return
-    try:
+    with CALL_FAILED:
         span.record_exception(error)
         span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
-    except Exception:
-        _log_failure()
 
 
 def _end(span: Span | None, token: object) -> None:
-    try:
-        if token is not None:
-            otel_context.detach(token)  # type: ignore[arg-type]
+    try:  # (not ``with``: on every call of a job)
+        _detach(token)
         if span is not None:
             span.end()
     except Exception:
-        _log_failure()
+        CALL_FAILED.log()
 
 
 async def _run_coroutine(work: Coroutine[Any, Any, _T], job_: _Job) -> _T:
     span, context = job_.begin()
-    token = otel_context.attach(context) if context is not None else None
-    try:
+    with _Covering(span, _attach(context)):
         return await work
-    except Exception as error:
-        _fail(span, error)
-        raise
-    finally:
-        _end(span, token)
 
 
 def _run_generator(work: Generator[Any, Any, _T], job_: _Job) -> Generator[Any, Any, _T]:
@@ -272,17 +276,16 @@ def _run_generator(work: Generator[Any, Any, _T], job_: _Job) -> Generator[Any, 
     span, context = job_.begin()
     sent: Any = None
     thrown: BaseException | None = None
-    try:
+    with _Covering(span, None):
         while True:
-            token = otel_context.attach(context) if context is not None else None
+            token = _attach(context)
             try:
                 value = work.send(sent) if thrown is None else work.throw(thrown)
             except StopIteration as stop:
                 result: _T = stop.value
                 return result
             finally:
-                if token is not None:
-                    otel_context.detach(token)
+                _detach(token)
             sent = thrown = None
             try:
                 sent = yield value
@@ -291,11 +294,6 @@ def _run_generator(work: Generator[Any, Any, _T], job_: _Job) -> Generator[Any, 
                 raise
             except BaseException as error:  # thrown in by the consumer: into the work
                 thrown = error
-    except Exception as error:
-        _fail(span, error)
-        raise
-    finally:
-        _end(span, None)
 
 
 async def _run_async_generator(
@@ -305,16 +303,15 @@ async def _run_async_generator(
     span, context = job_.begin()
     sent: Any = None
     thrown: BaseException | None = None
-    try:
+    with _Covering(span, None):
         while True:
-            token = otel_context.attach(context) if context is not None else None
+            token = _attach(context)
             try:
                 value = await (work.asend(sent) if thrown is None else work.athrow(thrown))
             except StopAsyncIteration:
                 return
             finally:
-                if token is not None:
-                    otel_context.detach(token)
+                _detach(token)
             sent = thrown = None
             try:
                 sent = yield value
@@ -323,11 +320,11 @@ async def _run_async_generator(
                 raise
             except BaseException as error:
                 thrown = error
-    except Exception as error:
-        _fail(span, error)
-        raise
-    finally:
-        _end(span, None)
+
+
+def _detach(token: object) -> None:
+    if token is not None:
+        otel_context.detach(token)  # type: ignore[arg-type]
 
 
 def set_namespace(name: str, span: trace.Span | None = None) -> None:
@@ -339,7 +336,7 @@ def set_namespace(name: str, span: trace.Span | None = None) -> None:
     else.
     """
     namespace = check_name(name, "namespace")
-    try:
+    with CALL_FAILED:
         target = get_current_span() if span is None else span
         if not target.is_recording():
             return
@@ -347,5 +344,3 @@ def set_namespace(name: str, span: trace.Span | None = None) -> None:
         root = group.root if group is not None else target
         if root.is_recording():
             root.set_attribute(NAMESPACE, namespace)
-    except Exception:
-        _log_failure()

@@ -13,20 +13,15 @@ the SIGTERM handler of ``start()`` flushes there instead.
 from __future__ import annotations
 
 import logging
-from typing import Final
 
 from opentelemetry import trace
 from opentelemetry.trace import TracerProvider
 
-from ._bounded import run_off_loop
+from ._bounded import FLUSH_TIMEOUT, run_off_loop
 from ._types import AsgiApp as App
 from ._types import Message, Receive, Scope, Send
 
 logger = logging.getLogger("appsignal_routes")
-
-#: The longest a shutdown waits for spans to be exported, in seconds (as every
-#: timeout of the toolkit; the SDK's own calls take milliseconds).
-FLUSH_TIMEOUT: Final = 5.0
 
 
 async def flush(tracer_provider: TracerProvider | None) -> None:

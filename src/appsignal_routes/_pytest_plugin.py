@@ -1,13 +1,15 @@
 """The ``route_groups`` fixture, registered by the pytest plugin (``_appsignal_routes_pytest``).
 
-It is registered before any ``conftest.py`` or test module is imported: so an app that
-calls ``ar.start()`` at import already finds the export guard in place, and a network
-exporter never sends the spans of a test that uses ``route_groups``.
-``import appsignal_routes`` never imports this module or pytest.
+It is registered before any ``conftest.py`` or test module is imported, and registers
+the export guard as it is (``pytest_plugin_registered``): so an app that calls
+``ar.start()`` at import already finds the guard in place, and a network exporter never
+sends the spans of a test that uses ``route_groups``. Importing this module changes
+nothing; ``import appsignal_routes`` never imports it or pytest.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator, Iterator
 
 import pytest
@@ -16,7 +18,12 @@ from opentelemetry import context
 from . import _agent, _capture
 from ._capture import RouteGroups
 
-_agent.export_guard = _capture.guard_export
+
+def pytest_plugin_registered(plugin: object) -> None:
+    """As pytest registers this plugin, ``start()`` gets the export guard that keeps the
+    spans of ``route_groups`` tests off the network."""
+    if plugin is sys.modules[__name__]:
+        _agent.guard_exports(_capture.guard_export)
 
 
 @pytest.fixture

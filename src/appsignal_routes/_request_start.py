@@ -25,6 +25,7 @@ from opentelemetry.trace import Link, Span, SpanKind, Tracer, TracerProvider
 from opentelemetry.util.types import Attributes
 
 from . import _registry
+from ._config import env_flag
 from ._grouping import (
     HTTP_ROUTE,
     ROOT_NAME,
@@ -44,7 +45,6 @@ from .frameworks import Found, RootName, Router, router_for
 
 logger = logging.getLogger("appsignal_routes")
 
-_FALSE = frozenset({"0", "false", "no", "off"})
 _KNOWN = 1024  # at most this many Founds remembered per app
 
 
@@ -67,7 +67,7 @@ def discovery_enabled(discover_routes: bool | None) -> bool:
     """``discover_routes=`` if given, else ``APPSIGNAL_ROUTES_DISCOVER`` (default on)."""
     if discover_routes is not None:
         return bool(discover_routes)
-    return os.environ.get("APPSIGNAL_ROUTES_DISCOVER", "").strip().lower() not in _FALSE
+    return env_flag("APPSIGNAL_ROUTES_DISCOVER", default=True)  # ValueError for another word
 
 
 class RequestStart:

@@ -40,16 +40,19 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Final
 
-from ._bounded import run_off_loop, run_within
+from ._bounded import FLUSH_TIMEOUT, run_off_loop, run_within
+from ._contain import Containment
 
 logger = logging.getLogger("appsignal_routes")
+
+_FLUSH_FAILED: Final = Containment("flush at a graceful stop failed")
+_SIGTERM_FLUSH_FAILED: Final = Containment("flush on SIGTERM failed")
+_SERVER_STOP_FAILED: Final = Containment("the server's own stop failed")
 
 #: How long the handler waits for requests in flight to end before it flushes, seconds.
 DRAIN_TIMEOUT: Final = 2.0
 #: How long no request must be in flight before the flush: queued requests start meanwhile.
 QUIET_PERIOD: Final = 0.1
-#: The longest one flush during a drain may take, seconds.
-FLUSH_TIMEOUT: Final = 5.0
 #: The most time all flushes of one drain may take together: a broken collector must
 #: not hold every request that ends during a shutdown.
 FLUSH_BUDGET: Final = 5.0
@@ -127,19 +130,17 @@ class _Drain:
                 if then is not None:
                     then()
             except Exception:  # pragma: no cover - _flush_here and then never raise
-                logger.debug("appsignal-routes: flush at a graceful stop failed", exc_info=True)
-                flushed.set()
+                _FLUSH_FAILED.log()
+                flushed.set()  # more than containment: the waiters are released
 
         threading.Thread(target=flush, name="appsignal-routes-drain", daemon=True).start()
 
     def request_ended(self) -> None:
         """A request ended: flush if it was the last in flight. Past ``DRAIN_TIMEOUT``
         every request flushes: one that never ends must not hold the others' spans."""
-        try:
+        with _FLUSH_FAILED:
             if not self.in_flight() or time.monotonic() - self.started > DRAIN_TIMEOUT:
                 self.flush_now()
-        except Exception:
-            logger.debug("appsignal-routes: flush at a graceful stop failed", exc_info=True)
 
 
 _drain: _Drain | None = None
@@ -214,7 +215,7 @@ class _Chain:
         os.kill(os.getpid(), signum)
 
     def _stop(self) -> None:
-        try:
+        with _SIGTERM_FLUSH_FAILED:
             # Wait until no request has been in flight for a moment: the server's worker
             # threads still pick up requests it queued before the signal.
             deadline = time.monotonic() + DRAIN_TIMEOUT
@@ -226,8 +227,6 @@ class _Chain:
                     break
                 time.sleep(0.01)
             self.stop()
-        except Exception:
-            logger.debug("appsignal-routes: flush on SIGTERM failed", exc_info=True)
 
 
 def _start_draining(
@@ -240,15 +239,13 @@ def _start_draining(
     (the server may exit as soon as it stops), else at once."""
     global draining, _drain  # noqa: PLW0603 - one process stops once
     then = _contained(stop_server) if stop_server is not None else None
-    try:
+    with _FLUSH_FAILED:
         if _drain is None:
             _drain = _Drain(flush, in_flight)
             draining = True
         if not in_flight():
             _drain.flush_now(then)  # nothing left to end: the server may exit at any moment
             return
-    except Exception:
-        logger.debug("appsignal-routes: flush at a graceful stop failed", exc_info=True)
     if then is not None:
         then()
 
@@ -263,13 +260,11 @@ def _contained(stop_server: Callable[[], object]) -> Callable[[], None]:
         loop = None
 
     def call() -> None:
-        try:
+        with _SERVER_STOP_FAILED:
             if loop is not None and threading.current_thread() is not threading.main_thread():
                 loop.call_soon_threadsafe(stop_server)
             else:
                 stop_server()
-        except Exception:
-            logger.debug("appsignal-routes: the server's own stop failed", exc_info=True)
 
     return call
 

@@ -11,15 +11,17 @@ seen and put back as a fresh process has them:
 - the SIGTERM chain and its drain (``_signals``), installed and removed by the agent;
 - what names given at a request's start carry (``_grouping.start_mode``);
 - the tracer jobs start their spans with (``_jobs``);
-- the log-once flag of failed annotations (``_annotation``);
+- the log-once flags of contained failures (``_contain``);
 - whether spans take the direct attribute write (``_sdk_spans``).
 
-The captures of the pytest plugin (``_capture``) are the plugin's own, per test.
+The captures of the pytest plugin (``_capture``) are the plugin's own, per test; the
+export guard it registers with the agent (``_agent.guard_exports``) holds for the whole
+session, and is not reset.
 """
 
 from __future__ import annotations
 
-from . import _agent, _annotation, _grouping, _jobs, _processor, _registry, _sdk_spans
+from . import _agent, _contain, _grouping, _jobs, _processor, _registry, _sdk_spans
 
 
 def reset() -> None:
@@ -29,5 +31,5 @@ def reset() -> None:
     _processor.index.groups.clear()
     _grouping.start_mode.action_name = True
     _jobs.forget_tracer()
-    _annotation.reset_failure_log()
+    _contain.reset_all()
     _sdk_spans.direct.on = True

@@ -6,13 +6,14 @@ import logging
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
-from appsignal_routes import _registry
+from appsignal_routes import _agent, _registry
+from appsignal_routes._processor import open_requests
 
 from ..calls import clear_appsignal_env
 from ..calls import server_request as request
@@ -124,4 +125,51 @@ def test_ignore_actions_drops_every_span_of_those_requests():
         pass
     names = [s.name for s in agent.exporter.get_finished_spans()]
     assert names == ["GET /users/:id", "standalone"]
-    assert agent.export_processor.force_flush()
+    assert agent.tracer_provider.force_flush()
+
+
+class Recording(SpanProcessor):
+    """An export processor in front of the real one: records, as each span ends,
+    whether the grouping still counts its request as open."""
+
+    def __init__(self, inner: SpanProcessor, seen: list[tuple[str, bool]]) -> None:
+        self.inner = inner
+        self.seen = seen
+
+    def on_start(self, span, parent_context=None):
+        self.inner.on_start(span, parent_context)
+
+    def on_end(self, span):
+        self.seen.append((span.name, open_requests() == 1))
+        self.inner.on_end(span)
+
+    def shutdown(self):
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis=30000):
+        return self.inner.force_flush(timeout_millis)
+
+
+@pytest.mark.parametrize("existing_provider", [False, True])
+def test_a_registered_guard_wraps_the_export_which_ends_spans_before_the_grouping(
+    monkeypatch, existing_provider
+):
+    monkeypatch.setattr(_agent, "_export_guards", list(_agent._export_guards))
+    if existing_provider:  # the user's own: start() adds grouping and export to it
+        trace.set_tracer_provider(TracerProvider())
+    seen: list[tuple[str, bool]] = []
+    guarded: list[type] = []
+
+    def guard(processor, exporter):
+        guarded.append(type(exporter))
+        return Recording(processor, seen)
+
+    _agent.guard_exports(guard)
+    _agent.guard_exports(guard)  # once is enough
+    agent = ar.start(exporter="memory", routes=["/users/:id"])
+    request(route="/users/:id")
+    assert guarded == [InMemorySpanExporter]
+    # the root's end reached the export while its request was still open
+    assert seen == [("GET /users/:id", True)]
+    assert [s.name for s in agent.exporter.get_finished_spans()] == ["GET /users/:id"]
+    assert agent.tracer_provider.force_flush()

@@ -259,14 +259,15 @@ def test_with_another_runtime_context_every_call_looks_for_its_span(monkeypatch)
 
 
 def test_an_internal_failure_is_swallowed_and_logged_once(traced, monkeypatch, caplog):
-    from appsignal_routes import _annotation
     from appsignal_routes._grouping import RequestGroup
+    from appsignal_routes._wrapping import CALL_FAILED
 
     def broken(*args):
         raise RuntimeError("internal")
 
     monkeypatch.setattr(RequestGroup, "set_route", broken)
-    monkeypatch.setattr(_annotation, "_failed_once", False)
+    monkeypatch.setattr(RequestGroup, "set_root_name", broken)
+    CALL_FAILED.reset()
 
     @ar.route("/x")
     def handler():
@@ -276,6 +277,8 @@ def test_an_internal_failure_is_swallowed_and_logged_once(traced, monkeypatch, c
     with traced.request():
         assert handler() == "ok"
         assert handler() == "ok"
+        ar.set_route("/y")  # the imperative forms: contained too
+        ar.set_root_name("Y#show")
     assert [r.message for r in caplog.records].count("appsignal-routes: annotation failed") == 1
 
 

@@ -733,12 +733,12 @@ def test_set_namespace_when_the_request_root_has_ended(jobs):
 
 
 def test_internal_failures_are_swallowed_and_the_work_still_runs(jobs, monkeypatch, caplog):
-    from appsignal_routes import _annotation
+    from appsignal_routes._wrapping import CALL_FAILED
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal")
 
-    monkeypatch.setattr(_annotation, "_failed_once", False)
+    CALL_FAILED.reset()
     monkeypatch.setattr(_jobs, "group_of", broken)
     caplog.set_level("DEBUG", logger="appsignal_routes")
 

@@ -17,12 +17,17 @@ import importlib
 import importlib.metadata
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
+
+from appsignal_routes._contain import Containment
 
 logger = logging.getLogger("appsignal_routes")
+
+_NO_VERSION: Final = Containment("no installed version of %s")
+_PREPARE_FAILED: Final = Containment("preparing %r failed")
 
 #: top-level package of an app's class -> the adapter module that knows its router
 ADAPTERS: dict[str, str] = {
@@ -162,7 +167,7 @@ def _read_router(adapter: str, target: object) -> Router | None:
         router: Router | None = module.router_for(target)
     except Unreadable:
         raise
-    except Exception as error:
+    except Exception as error:  # not contained here: re-raised, named, for router_for
         distribution, installed, _ = declared_versions(module, adapter)
         message = f"{distribution} {installed or '(version unknown)'}: {error}"
         raise Unreadable(message, target) from error
@@ -198,7 +203,7 @@ def router_for(app: object) -> Router | None:
             )
         else:
             _cannot_read(error.target, error)
-    except Exception as error:
+    except Exception as error:  # more than containment: the user is warned
         _cannot_read(app, error)
     return None
 
@@ -221,7 +226,7 @@ def declared_versions(
     (one debug log: the version is not checked). Never raises."""
     distribution = getattr(module, "DISTRIBUTION", None)
     lowest = getattr(module, "LOWEST", None)
-    try:
+    with _NO_VERSION.about(adapter):
         if not isinstance(distribution, str) or not isinstance(lowest, str):
             if module is not None:
                 logger.debug(
@@ -232,9 +237,7 @@ def declared_versions(
             lowest = None
             distribution = importlib.metadata.packages_distributions().get(adapter, [adapter])[0]
         return distribution, importlib.metadata.version(distribution), lowest
-    except Exception:
-        logger.debug("appsignal-routes: no installed version of %s", adapter, exc_info=True)
-        return str(distribution or adapter), None, None
+    return str(distribution or adapter), None, None
 
 
 _VERSION = re.compile(
@@ -267,22 +270,29 @@ def prepare(app: object) -> object | None:
     framework's own tracing from starting a second server span; or None when the app
     already makes its own server spans (a contrib instrumentor), so that wrapping it
     would trace each request twice. Never raises: on a failure, the app itself."""
-    found = framework_of(app)
-    if found is None:
-        return app
     from . import _composed  # noqa: PLC0415 - it imports this module
 
-    try:
-        module = importlib.import_module(f"{__name__}.{found[0]}")
-        hook = getattr(module, "prepare", None)
+    with _PREPARE_FAILED.about(app):
+        hook = adapter_hook(app, "prepare")
         prepared: object | None = app if hook is None else hook(app)
         if prepared is not None and prepared is not app:
             crossed = _composed.interface_of(prepared) != _composed.interface_of(app)
             prepared = app if crossed else prepared  # a stand-in for an app inside an adapter
-    except Exception:
-        logger.debug("appsignal-routes: preparing %r failed", app, exc_info=True)
-        return app
-    return prepared
+        return prepared
+    return app
+
+
+def adapter_hook(app: object, name: str) -> Callable[[object], object] | None:
+    """The optional hook ``name`` (``prepare``, ``tracing``) of the adapter that reads
+    ``app`` (its framework's, along its wrapper chain), or None: no adapter, or no hook.
+    Raises what importing the adapter raises."""
+    found = framework_of(app)
+    if found is None:
+        return None
+    hook: Callable[[object], object] | None = getattr(
+        importlib.import_module(f"{__name__}.{found[0]}"), name, None
+    )
+    return hook
 
 
 def prepare_mounted(app: object) -> None:

@@ -26,7 +26,9 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
+
+from appsignal_routes._contain import Containment
 
 from . import DiscoveredRoute, Found, Router
 from ._crossing import asgi_path, environ_of, is_scope, scope_of, wsgi_path
@@ -34,6 +36,9 @@ from ._dispatcher import DispatchRouter, is_dispatcher
 from ._mounted import answer_path, answers_version, below_mount, remember
 
 logger = logging.getLogger("appsignal_routes")
+
+_UNREADABLE: Final = Containment("%r has no readable %s")
+_NO_INTERFACE: Final = Containment("cannot tell whether %r is a WSGI or an ASGI app")
 
 #: where a wrapper keeps the app it wraps, in the order they are tried
 WRAPPED_IN = (
@@ -64,11 +69,9 @@ class RouteFn(Protocol):
 def inner_app(wrapper: object) -> object | None:
     """The app ``wrapper`` keeps in one of ``WRAPPED_IN``, or None."""
     for name in WRAPPED_IN:
-        try:
-            inner: object = getattr(wrapper, name, None)
-        except Exception:  # a property that cannot answer here (a context-local proxy)
-            logger.debug("appsignal-routes: %r has no readable %s", wrapper, name)
-            continue
+        inner: object = None
+        with _UNREADABLE.about(wrapper, name):  # a property that cannot answer here (a proxy)
+            inner = getattr(wrapper, name, None)
         if inner is not None and inner is not wrapper and callable(inner):
             return inner
     return None
@@ -105,10 +108,9 @@ def interface_of(app: object) -> Literal["wsgi", "asgi"] | None:
     """Whether ``app`` is called as a WSGI or an ASGI app, or None if it cannot be told."""
     from appsignal_routes._middleware import detect_interface  # noqa: PLC0415 - it imports us
 
-    try:
+    with _NO_INTERFACE.about(app):
         return detect_interface(app)
-    except Exception:
-        return None
+    return None
 
 
 def framework_of(app: object, adapter_of: AdapterOf) -> tuple[str, object] | None:

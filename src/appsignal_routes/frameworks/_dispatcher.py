@@ -56,7 +56,7 @@ class DispatchRouter:
         prepare_mounted(app)
         try:
             router = self._compose(app)
-        except Exception as error:
+        except Exception as error:  # more than containment: the user is warned
             logger.warning(
                 "appsignal-routes: cannot read the routes of %r mounted in %r (%s); its "
                 "requests are grouped by its mount's prefix or declared routes only",

@@ -21,20 +21,21 @@ is unknown (no ``__parent__``) is written ``{resource}``. A view decorated with
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Final
 
 from pyramid.interfaces import IContextFound, IRequest
 from pyramid.view import _find_views
 from zope.interface import providedBy
 
 from appsignal_routes._annotation import annotate_root_name, annotate_route
+from appsignal_routes._contain import Containment
 from appsignal_routes._handler_names import decorators_of, member, names_of
 
 logger = logging.getLogger("appsignal_routes")
 
 #: the registry attribute that says the listener is there (a registry holds it once)
 _LISTENING = "_appsignal_routes_traversal"
-_failed = False
+_NAMING_FAILED: Final = Containment("naming a traversal request failed", once=True)
 
 
 def listen(registry: Any) -> None:
@@ -48,8 +49,7 @@ def listen(registry: Any) -> None:
 def context_found(event: Any) -> None:
     """Pyramid's ``ContextFound``: name a traversal request by the view it reaches.
     Never raises into the request."""
-    global _failed  # noqa: PLW0603 - log one failure per process, not one per request
-    try:
+    with _NAMING_FAILED:
         request = event.request
         if getattr(request, "matched_route", None) is not None:
             return  # URL dispatch: grouped by its route as the request started
@@ -67,10 +67,6 @@ def context_found(event: Any) -> None:
             annotate_route(route)
         if root is not None:
             annotate_root_name(root)
-    except Exception:
-        if not _failed:
-            _failed = True
-            logger.debug("appsignal-routes: naming a traversal request failed", exc_info=True)
 
 
 def template_of(request: Any) -> str:

@@ -9,17 +9,20 @@ included), and the requests not to trace. An adapter says so with an optional
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from opentelemetry.trace import TracerProvider
 
-from . import framework_of
+from appsignal_routes._contain import Containment
+
+from . import adapter_hook
 
 logger = logging.getLogger("appsignal_routes")
+
+_READING_FAILED: Final = Containment("reading the tracing of %r failed")
 
 
 @dataclass(frozen=True)
@@ -34,17 +37,11 @@ class Tracing:
 def tracing_of(app: object) -> Tracing | None:
     """The tracing configuration ``app`` gives its framework, or None (none, or no
     adapter that reads it). Never raises: on a failure, None, logged at debug level."""
-    found = framework_of(app)
-    if found is None:
-        return None
-    try:
-        module = importlib.import_module(f"{__package__}.{found[0]}")
-        hook = getattr(module, "tracing", None)
+    with _READING_FAILED.about(app):
+        hook = adapter_hook(app, "tracing")
         tracing = None if hook is None else hook(app)
-    except Exception:
-        logger.debug("appsignal-routes: reading the tracing of %r failed", app, exc_info=True)
-        return None
-    return tracing if isinstance(tracing, Tracing) else None
+        return tracing if isinstance(tracing, Tracing) else None
+    return None
 
 
 def excluding(*tests: Callable[[Any], bool] | None) -> Callable[[Any], bool] | None:

@@ -69,6 +69,15 @@ class WerkzeugRouter:
 
     framework = "werkzeug"
 
+    @classmethod
+    def of(cls, app: object, kind: type) -> WerkzeugRouter | None:
+        """A router for ``app`` if it is a ``kind`` (its framework's app class), else None.
+
+        Raises:
+            TypeError: the app's ``url_map`` is not a werkzeug ``Map``.
+        """
+        return cls(app) if isinstance(app, kind) else None  # type: ignore[arg-type]
+
     def __init__(self, app: WerkzeugApp) -> None:
         check_map(app.url_map)
         self._app = app

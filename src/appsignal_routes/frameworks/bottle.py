@@ -14,6 +14,7 @@ app is grouped by the catch-all rule.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from http import HTTPStatus
 from typing import Any
 
 import bottle
@@ -24,8 +25,6 @@ from ._route_cache import MISS, RouteCache
 
 DISTRIBUTION = "bottle"  # whose installed version route discovery checks
 LOWEST = "0.12.25"  # the lowest release of it this adapter supports, tested in CI
-
-_NOT_ALLOWED = 405
 
 
 def _mounted(route: bottle.Route) -> tuple[str, bottle.Bottle] | None:
@@ -45,7 +44,7 @@ def _route_in(app: bottle.Bottle, method: str, path: str) -> tuple[Found | None,
     try:
         route, _ = router.match({"REQUEST_METHOD": method, "PATH_INFO": path})
     except bottle.HTTPError as error:
-        if error.status_code != _NOT_ALLOWED:
+        if error.status_code != HTTPStatus.METHOD_NOT_ALLOWED:
             return None, True
         # the rule of the first method Bottle would allow, asked of Bottle again
         allowed = sorted(str(error.get_header("Allow", "")).split(","))

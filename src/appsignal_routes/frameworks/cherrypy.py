@@ -27,6 +27,7 @@ import logging
 import types
 import weakref
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any, Final, cast
 
 import cherrypy
@@ -41,7 +42,8 @@ from cherrypy._cpdispatch import (
 from cherrypy.lib.encoding import ResponseEncoder
 
 from appsignal_routes import _registry
-from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, _root_is_current
+from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, root_is_current
+from appsignal_routes._contain import Containment
 from appsignal_routes._grouping import RequestGroup
 from appsignal_routes._processor import current_group
 
@@ -54,7 +56,7 @@ logger = logging.getLogger("appsignal_routes")
 DISTRIBUTION: Final = "cherrypy"
 LOWEST: Final = "18.7"
 
-_NOT_ALLOWED: Final = 405
+_NAMING_FAILED: Final = Containment("naming a CherryPy request failed")
 #: wrappers looked through around a handler (tools that wrap tools)
 _MAX_WRAPPERS: Final = 8
 
@@ -151,7 +153,9 @@ def discovered_name(request: Any, handler: object) -> tuple[str, bool] | None:
         return controller_name(handler), True
     by_verb = isinstance(dispatcher, MethodDispatcher)
     # a tool answered in the handler's place (None), or MethodDispatcher's 405
-    if handler is None or (by_verb and getattr(handler, "status", None) == _NOT_ALLOWED):
+    if handler is None or (
+        by_verb and getattr(handler, "status", None) == HTTPStatus.METHOD_NOT_ALLOWED
+    ):
         found = _find_again(request, dispatcher)
         if found is not None:
             return (verb_name(found, request.method) if by_verb else controller_name(found)), True
@@ -219,18 +223,16 @@ def _serve(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
     serving = cherrypy.serving
     before = serving.__dict__.get("request")
     result = app(environ, start_response)
-    try:
+    with _NAMING_FAILED:
         request = serving.__dict__.get("request")
         if request is not None and request is not before:  # CherryPy served it now
             _name_request(request, router, environ)
-    except Exception:
-        logger.debug("appsignal-routes: naming a CherryPy request failed", exc_info=True)
     return result
 
 
 def _name_request(request: Any, router: CherryPyRouter, environ: dict[str, Any]) -> None:
     group = current_group.get()
-    if group is None or not _root_is_current(group):
+    if group is None or not root_is_current(group):
         return
     name = _common_name(request)
     if name is None:

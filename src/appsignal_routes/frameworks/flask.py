@@ -50,11 +50,5 @@ class FlaskRouter(WerkzeugRouter):
 
 
 def router_for(app: object) -> Router | None:
-    """A router for a Flask app; None for other Flask objects.
-
-    Raises:
-        TypeError: the app's ``url_map`` is not a werkzeug ``Map``.
-    """
-    if not isinstance(app, flask.Flask):
-        return None
-    return FlaskRouter(app)
+    """A router for a Flask app; None for other Flask objects (see ``WerkzeugRouter.of``)."""
+    return FlaskRouter.of(app, flask.Flask)

@@ -64,11 +64,5 @@ def _host(scope: dict[str, Any], scheme: str, server_name: str | None) -> str:
 
 
 def router_for(app: object) -> Router | None:
-    """A router for a Quart app; None for other Quart objects.
-
-    Raises:
-        TypeError: the app's ``url_map`` is not a werkzeug ``Map``.
-    """
-    if not isinstance(app, quart.Quart):
-        return None
-    return QuartRouter(app)
+    """A router for a Quart app; None for other Quart objects (see ``WerkzeugRouter.of``)."""
+    return QuartRouter.of(app, quart.Quart)

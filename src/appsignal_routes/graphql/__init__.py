@@ -27,7 +27,11 @@ from typing import Final, Protocol, cast
 
 import wrapt
 
+from appsignal_routes._contain import Containment
+
 logger = logging.getLogger("appsignal_routes")
+
+_WATCH_FAILED: Final = Containment("watching %s failed")
 
 #: The adapter modules, graphql-core's first (the libraries' checks ask it).
 ADAPTERS: Final = ("graphql_core", "strawberry", "ariadne", "graphene", "graphene_django")
@@ -60,18 +64,16 @@ def watch() -> None:
         return
     _watching = True
     for name in ADAPTERS:
-        try:
+        with _WATCH_FAILED.about(name):  # one adapter's failure leaves the others
             adapter = cast("Library", importlib.import_module(f"{__name__}.{name}"))
             wrapt.register_post_import_hook(_checker(adapter), adapter.MODULE)
-        except Exception:  # noqa: PERF203 - one adapter's failure leaves the others
-            logger.debug("appsignal-routes: watching %s failed", name, exc_info=True)
 
 
 def _checker(adapter: Library) -> Callable[[ModuleType], None]:
     def check(module: ModuleType) -> None:
         try:
             adapter.check(module)
-        except Exception as error:
+        except Exception as error:  # more than containment: the user is warned
             logger.warning(
                 "appsignal-routes: GraphQL operations of %s %s are not grouped (%s); "
                 "its requests keep their endpoint's group",

@@ -8,17 +8,16 @@ the request that runs the operation; never raises. Only a request's group is tou
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Final
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from appsignal_routes._annotation import _group_of, _root_is_current
+from appsignal_routes._annotation import recording_group_of, root_is_current
+from appsignal_routes._attributes import is_websocket
 from appsignal_routes._grouping import RequestGroup
 from appsignal_routes._processor import current_group
 from appsignal_routes._sdk_spans import attributes_of, kind_of
 
-_WEBSOCKET_SCHEMES: Final = frozenset({"ws", "wss"})
 #: The operation types of the GraphQL specification.
 TYPES: Final = frozenset({"query", "mutation", "subscription"})
 #: The longest operation name a request is grouped by: a client chooses it.
@@ -32,20 +31,13 @@ def request_group() -> RequestGroup | None:
     job, an operation executed outside any request), one that has ended, or a WebSocket
     connection (it carries many operations: subscriptions, for one)."""
     group = current_group.get()
-    if group is None or not _root_is_current(group):
-        group = _group_of(None)[0]
+    if group is None or not root_is_current(group):
+        group = recording_group_of(None)[0]
     if group is None or group.method is None or kind_of(group.root) is not SpanKind.SERVER:
         return None
-    if group.method == "HTTP" and _websocket(attributes_of(group.root)):
+    if group.method == "HTTP" and is_websocket(attributes_of(group.root)):
         return None
     return group
-
-
-def _websocket(attributes: Mapping[str, object]) -> bool:
-    return (
-        attributes.get("url.scheme") in _WEBSOCKET_SCHEMES
-        or attributes.get("http.scheme") in _WEBSOCKET_SCHEMES
-    )
 
 
 def operation(kind: object, name: object) -> tuple[str, str] | None:

@@ -20,9 +20,13 @@ from typing import Any, Final
 
 import wrapt
 
+from appsignal_routes._contain import Containment
+
 from . import _operation
 
 logger = logging.getLogger("appsignal_routes")
+
+_READING_FAILED: Final = Containment("reading a GraphQL %s failed")
 
 MODULE: Final = "graphql"
 DISTRIBUTION: Final = "graphql-core"
@@ -68,7 +72,7 @@ def _is_classmethod(build: object) -> bool:
 
 def _on_build(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
     built = wrapped(*args, **kwargs)
-    try:
+    with _READING_FAILED.about("operation"):
         if isinstance(built, list):  # no operation to run: errors only
             _operation.executed(None)
         else:
@@ -77,18 +81,14 @@ def _on_build(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # no
             _operation.executed(
                 _operation.operation(node.operation.value, None if name is None else name.value)
             )
-    except Exception:
-        logger.debug("appsignal-routes: reading a GraphQL operation failed", exc_info=True)
     return built
 
 
 def _on_error(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
-    try:
+    with _READING_FAILED.about("error"):
         error = args[0] if args else kwargs.get("error")
         original = getattr(error, "original_error", None)
         # a resolver's own exception (a GraphQLError it raised is a client's answer)
         if isinstance(original, Exception) and not hasattr(original, "original_error"):
             _operation.failed(original)
-    except Exception:
-        logger.debug("appsignal-routes: reading a GraphQL error failed", exc_info=True)
     return wrapped(*args, **kwargs)

@@ -197,7 +197,7 @@ def test_listening_is_once_per_registry_and_never_fails_a_request(traced, monkey
         raise RuntimeError("broken")
 
     monkeypatch.setattr(_pyramid_traversal, "template_of", broken)
-    monkeypatch.setattr(_pyramid_traversal, "_failed", False)
+    _pyramid_traversal._NAMING_FAILED.reset()
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
         webtest.TestApp(wrapped).get("/FrontPage", status=200)
         webtest.TestApp(wrapped).get("/FrontPage", status=200)
