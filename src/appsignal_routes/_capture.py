@@ -25,7 +25,8 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerPro
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import ProxyTracerProvider, SpanKind, StatusCode
 
-from ._grouping import HTTP_ROUTE, ROUTE_SOURCE
+from ._grouping import HTTP_ROUTE
+from ._handoff import ROUTE_SOURCE
 from ._processor import GroupingSpanProcessor
 
 logger = logging.getLogger("appsignal_routes")

@@ -22,7 +22,8 @@ from opentelemetry.util.types import AttributeValue
 
 from ._annotation import _log_failure
 from ._decorators import _already, _Copyable, _handler_names
-from ._grouping import ACTION_NAME, ROOT_NAME
+from ._grouping import ROOT_NAME
+from ._handoff import ACTION_NAME
 from ._processor import group_for, group_of
 from ._template import check_name
 

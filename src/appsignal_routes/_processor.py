@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextvars import ContextVar
 from typing import Final
 
 from opentelemetry.context import Context
@@ -21,20 +20,14 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Span as ApiSpan
 
 from . import _signals
-from ._grouping import Mode, Naming, RequestGroup, RouteStyle, starting
+from ._grouping import Mode, Naming, RequestGroup, RouteStyle
+from ._handoff import current_group, starting
 from ._sdk_spans import context_of, is_remote_of, name_of, parent_of, span_id_of
 
 logger = logging.getLogger("appsignal_routes")
 
 #: Requests tracked at once, before the oldest are dropped (roots that never end).
 MAX_TRACKED_SPANS: Final = 100_000
-
-#: The group of the request (or job) the current context belongs to: set as its root
-#: starts, in the context the request runs in (a later root in the same context, or a
-#: request that has ended, is told apart by the caller: see ``group_for``).
-current_group: ContextVar[RequestGroup | None] = ContextVar(
-    "appsignal_routes_current_group", default=None
-)
 
 
 class _SpanIndex:
@@ -122,7 +115,7 @@ class GroupingSpanProcessor(SpanProcessor):
             if parent is not None and not is_remote_of(parent):
                 return  # a span inside a request: its annotations find the request's group
             started = starting.record  # the naming tracer's, if this span is the one it starts
-            if started is not None and started[1] is not name_of(span):
+            if started is not None and started.name is not name_of(span):
                 started = None  # another span, started as that one starts
             group = RequestGroup(span, self.naming, started)
             groups = index.groups

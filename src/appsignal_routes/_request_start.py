@@ -25,21 +25,19 @@ from opentelemetry.trace import Link, Span, SpanKind, Tracer, TracerProvider
 from opentelemetry.util.types import Attributes
 
 from . import _registry
-from ._grouping import (
-    HTTP_ROUTE,
-    ROOT_NAME,
+from ._grouping import HTTP_ROUTE, ROOT_NAME, span_method
+from ._handler_names import HandlerNames, by_method
+from ._handoff import (
     Match,
+    MetricRoute,
     Started,
+    current_group,
     serving,
-    span_method,
-    start_mode,
     starting,
     write_started,
 )
-from ._handler_names import HandlerNames, by_method
 from ._infer import infer_template
 from ._isolation import fresh_parent
-from ._processor import current_group
 from .frameworks import Found, RootName, Router, router_for
 
 logger = logging.getLogger("appsignal_routes")
@@ -128,15 +126,10 @@ class RequestStart:
         handler = found.handler
         root, route = (None, None) if handler is None else self._handlers.of(handler, method)
         match: Match
-        if root is not None:
-            if route is None:
-                match = found.template, "discovered", root
-            else:
-                match = route, "decorator", root
-        elif route is not None:
-            match = route, "decorator"
+        if route is not None:
+            match = Match(route, "decorator", root)
         else:
-            match = found.template, "discovered"
+            match = Match(found.template, "discovered", root)
         known = self._known
         if len(known) >= _KNOWN:
             known.clear()
@@ -159,14 +152,14 @@ class RequestStart:
                 if route is not None:
                     if isinstance(route, Found):
                         return self._of_found(route, method, path)
-                    return route, "discovered"
+                    return Match(route, "discovered")
             template = _registry.settings.table.match(path)
             if template is not None:
-                return template.text, "registry"
+                return Match(template.text, "registry")
             if self.infers():
                 inferred = infer_template(path)
                 if inferred is not None:
-                    return inferred, "inferred"
+                    return Match(inferred, "inferred")
         except Exception:
             if not self._failed:
                 self._failed = True
@@ -190,7 +183,7 @@ class RequestStart:
 def _outranked(prefix: str, path: str) -> Match:
     """The declared route that matches ``path``, else a mount's ``prefix`` (discovered)."""
     template = _registry.settings.table.match(path)
-    return (prefix, "discovered") if template is None else (template.text, "registry")
+    return Match(prefix, "discovered") if template is None else Match(template.text, "registry")
 
 
 def response_status(status: int) -> None:
@@ -229,45 +222,61 @@ def start_naming(
     else:
         method = span_method(attrs)
     current = serving.get()
-    found = current[1] if current is not None else None
+    found = current.match if current is not None else None
     if found is not None:
-        route = found[0]
-        source: str = found[1]
+        route = found.route
+        source: str = found.source
         if type(route) is RootName:  # the handler's name, as a root name: no route
             name = str(route)  # (the record holds the very name the span starts with)
-            return (
-                name,
-                attributes,
-                (method, name, None, source, name if start_mode.action_name else None),
-            )
-        if len(found) == 3:  # noqa: PLR2004 - its handler's root name (rule 1; see Match)
-            name = found[2]
+            return name, attributes, Started(method, name, None, source, name)
+        root_name = found.root_name
+        if root_name is not None:  # its handler's root name (rule 1)
+            name = root_name
             source = "root_name"
         else:
             name = f"{method} {route}" if method else route  # (group_name, inlined)
-        if source == "inferred":  # a guess: never http.route, reserved for real routes
-            return name, attributes, (method, name, route, source, name)
-        if in_place and type(attributes) is dict:
-            attributes[HTTP_ROUTE] = route
-        elif attrs.get(HTTP_ROUTE) != route:
-            attributes = {**attrs, HTTP_ROUTE: route}
-        action = name if start_mode.action_name else None
-        return name, attributes, (method, name, route, source, action)
+        if source != "inferred":  # a guess is never http.route, reserved for real routes
+            if in_place and type(attributes) is dict:
+                attributes[HTTP_ROUTE] = route
+            elif attrs.get(HTTP_ROUTE) != route:
+                attributes = {**attrs, HTTP_ROUTE: route}
+        return name, attributes, Started(method, name, route, source, name)
     if method is None or HTTP_ROUTE in attrs:
         return name, attributes, None  # a route the caller knows: the processor adopts it
-    return method, attributes, (method, method, None, "method", None)
+    return method, attributes, Started(method, method, None, "method", None)
 
 
-class NamingTracer(Tracer):
-    """The upstream middleware's tracer: names its server spans as they start.
+def route_for_metric(span: Span, pending: MetricRoute, on_span: object) -> None:
+    """Give the upstream ASGI middleware's own attributes of the request (``pending``)
+    their route, which its duration metric reads, once it has written them to ``span``.
 
-    Their name and grouping attributes are then right from the first moment, and none
-    of them is written twice. Other spans pass through unchanged.
+    They are the upstream's and not ours, so what this relies on is checked: they are a
+    plain dict, and they hold no route of their own. Where an upstream release changes
+    that, its metric goes without our route (or keeps its own), never with a wrong one,
+    and nothing raises; a route of theirs, written over the span's, gives way to
+    ``on_span``, the one the span's group gave it (None: the span keeps theirs).
     """
+    try:
+        attributes = pending.attributes
+        if type(attributes) is not dict:
+            return
+        route = pending.route
+        theirs = attributes.get(HTTP_ROUTE)
+        if theirs is None:
+            attributes[HTTP_ROUTE] = route
+        elif theirs != route and on_span is not None:
+            span.set_attribute(HTTP_ROUTE, str(on_span))
+    except Exception:
+        logger.debug("appsignal-routes: the route for the duration metric failed", exc_info=True)
 
-    def __init__(self, tracer: Tracer, *, in_place: bool) -> None:
+
+class WrappingTracer(Tracer):
+    """A tracer over another (``tracer``) that starts some spans its own way: its
+    subclasses' ``_start``, handed ``start_span``'s arguments as they came (the last
+    four as one tuple, for the wrapped tracer). The rest passes through unchanged."""
+
+    def __init__(self, tracer: Tracer) -> None:
         self._tracer = tracer
-        self._in_place = in_place
 
     def start_span(  # noqa: PLR0917 - the Tracer interface
         self,
@@ -279,6 +288,47 @@ class NamingTracer(Tracer):
         start_time: int | None = None,
         record_exception: bool = True,
         set_status_on_exception: bool = True,
+    ) -> Span:
+        return self._start(
+            name,
+            context,
+            kind,
+            attributes,
+            (links, start_time, record_exception, set_status_on_exception),
+        )
+
+    def _start(
+        self,
+        name: str,
+        context: Context | None,
+        kind: SpanKind,
+        attributes: Attributes,
+        rest: tuple[Sequence[Link] | None, int | None, bool, bool],
+    ) -> Span:
+        return self._tracer.start_span(name, context, kind, attributes, *rest)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._tracer.start_as_current_span(*args, **kwargs)
+
+
+class NamingTracer(WrappingTracer):
+    """The upstream middleware's tracer: names its server spans as they start.
+
+    Their name and grouping attributes are then right from the first moment, and none
+    of them is written twice. Other spans pass through unchanged.
+    """
+
+    def __init__(self, tracer: Tracer, *, in_place: bool) -> None:
+        super().__init__(tracer)
+        self._in_place = in_place
+
+    def _start(
+        self,
+        name: str,
+        context: Context | None,
+        kind: SpanKind,
+        attributes: Attributes,
+        rest: tuple[Sequence[Link] | None, int | None, bool, bool],
     ) -> Span:
         started = None
         given = attributes
@@ -295,38 +345,28 @@ class NamingTracer(Tracer):
         # the record, for the grouping processor as the span starts (None: it reads the span)
         starting.record = started
         try:
-            span = self._tracer.start_span(
-                name,
-                context,
-                kind,
-                attributes,
-                links,
-                start_time,
-                record_exception,
-                set_status_on_exception,
-            )
+            span = self._tracer.start_span(name, context, kind, attributes, *rest)
             if started is not None:
                 group = current_group.get()
                 if group is None or group.root is not span:
-                    write_started(span, started)  # no grouping processor took the record
-                    if started[3] == "root_name":
-                        span.set_attribute(ROOT_NAME, started[1])
+                    # no grouping processor took the record: the default mode's attributes
+                    write_started(span, started.source, started.action)
+                    if started.source == "root_name":
+                        span.set_attribute(ROOT_NAME, started.name)
                     group = None
-                route = started[2]
+                route = started.route
                 if given is not attributes and route is not None and type(given) is dict:
                     # The upstream's own dict (ASGI), which its duration metric reads: the
                     # route joins it once the upstream has written it to the span, in the
                     # request hook (else it would be written twice); now, with no group.
+                    pending = MetricRoute(given, route)
                     if group is not None:
-                        group.metric = (given, route)
+                        group.metric = pending
                     else:
-                        given[HTTP_ROUTE] = route
+                        route_for_metric(span, pending, None)
             return span
         finally:
             starting.record = None
-
-    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
-        return self._tracer.start_as_current_span(*args, **kwargs)
 
 
 class NamingTracerProvider(TracerProvider):

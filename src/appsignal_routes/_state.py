@@ -9,7 +9,6 @@ seen and put back as a fresh process has them:
 - what learning mode learned (``_infer``);
 - the requests in flight (``_processor.index``; each context's ``current_group``);
 - the SIGTERM chain and its drain (``_signals``), installed and removed by the agent;
-- what names given at a request's start carry (``_grouping.start_mode``);
 - the tracer jobs start their spans with (``_jobs``);
 - the log-once flag of failed annotations (``_annotation``);
 - whether spans take the direct attribute write (``_sdk_spans``).
@@ -19,7 +18,7 @@ The captures of the pytest plugin (``_capture``) are the plugin's own, per test.
 
 from __future__ import annotations
 
-from . import _agent, _annotation, _grouping, _jobs, _processor, _registry, _sdk_spans
+from . import _agent, _annotation, _jobs, _processor, _registry, _sdk_spans
 
 
 def reset() -> None:
@@ -27,7 +26,6 @@ def reset() -> None:
     _agent.stop()
     _registry.reset()  # with what inference learned
     _processor.index.groups.clear()
-    _grouping.start_mode.action_name = True
     _jobs.forget_tracer()
     _annotation.reset_failure_log()
     _sdk_spans.direct.on = True

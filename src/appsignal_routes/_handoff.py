@@ -1,0 +1,137 @@
+"""The request-start handoff: how what a request starts with reaches its group.
+
+One request, in order (each step hands the next one a record of this module):
+
+1. ``_middleware`` matches the request as it arrives (``_request_start.RequestStart``)
+   and sets ``serving`` to a ``Serving``: the request and the ``Match`` it made.
+2. The upstream middleware starts the server span through ``_request_start``'s naming
+   tracer, which names it by that match and leaves a ``Started`` in ``starting`` for the
+   length of that one ``start_span`` call.
+3. The grouping processor sees the span start, and makes the request's group
+   (``_grouping.RequestGroup``) from the record, which writes it (``write_started``);
+   the group becomes the context's ``current_group``, where the rest of the request
+   (annotations, hooks) finds it. A record no group took, the tracer writes itself.
+4. The group renames the root span as the request goes on; it is exported as named.
+
+Data flows that one way: this module imports none of the modules that use it.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Final
+
+from ._sdk_spans import put, put_two
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span
+
+    from ._grouping import RequestGroup, RouteSource
+
+#: The attributes a start record writes beside the span's route.
+ROUTE_SOURCE: Final = "appsignal_routes.route_source"
+ACTION_NAME: Final = "appsignal.action_name"
+
+# The records are classes with slots, not named tuples: one or more is made on every
+# request, and a slots class is made and read in fewer instructions (measured).
+
+
+class Match:
+    """The route a request matched as it started: ``route`` (a template, or the
+    ``RootName`` of the handler the framework dispatches it to), where it came from
+    (``source``), and the root name of that handler (``@root_name``: rule 1 from the
+    start; None: none). Routers hand the same match to every request of a route."""
+
+    __slots__ = ("root_name", "route", "source")
+
+    def __init__(self, route: str, source: RouteSource, root_name: str | None = None) -> None:
+        self.route = route
+        self.source: RouteSource = source
+        self.root_name = root_name
+
+    def __repr__(self) -> str:
+        return f"Match({self.route!r}, {self.source!r}, {self.root_name!r})"
+
+
+class Serving:
+    """The request the middleware is serving: its WSGI environ or ASGI scope, and the
+    route it matched as it started (None: none)."""
+
+    __slots__ = ("match", "request")
+
+    def __init__(self, request: object, match: Match | None) -> None:
+        self.request = request
+        self.match = match
+
+
+#: The request being served, for its server span to start with. Set by the middleware
+#: around the upstream middleware's call (one variable: one set a request); read as the
+#: span starts, and by ``_isolation`` to tell another request's context.
+serving: ContextVar[Serving | None] = ContextVar("appsignal_routes_serving", default=None)
+
+
+class Started:
+    """How the naming tracer named a server span as it started: the request's
+    ``method``, the span's ``name``, its ``route`` (None: by its method alone), the
+    route's ``source`` ("root_name": the name is the root name of the handler the
+    request is dispatched to, the route discovered), and the ``action`` name the span
+    carries in the default mode (None: none; the group's own mode decides: see
+    ``RequestGroup``)."""
+
+    __slots__ = ("action", "method", "name", "route", "source")
+
+    def __init__(
+        self, method: str | None, name: str, route: str | None, source: str, action: str | None
+    ) -> None:
+        self.method = method
+        self.name = name
+        self.route = route
+        self.source = source
+        self.action = action
+
+    def __repr__(self) -> str:
+        return (
+            f"Started({self.method!r}, {self.name!r}, {self.route!r}, {self.source!r}, "
+            f"{self.action!r})"
+        )
+
+
+class _Starting(threading.local):
+    """The start record of the server span this thread is starting right now, for its
+    group: set and taken within one ``start_span`` call, so a thread's own slot does.
+    (Not a context variable: setting one makes every later context look-up in the
+    request miss its cache, and the SDK makes several as the span starts.)"""
+
+    record: Started | None = None
+
+
+starting = _Starting()
+
+#: The group of the request (or job) the current context belongs to: set as its root
+#: starts, in the context the request runs in (a later root in the same context, or a
+#: request that has ended, is told apart by the caller: see ``_processor.group_for``).
+current_group: ContextVar[RequestGroup | None] = ContextVar(
+    "appsignal_routes_current_group", default=None
+)
+
+
+def write_started(span: Span, source: str, action: str | None) -> None:
+    """Write the attributes a start record names beside the span's route: its route
+    ``source``, and its ``action`` name if any."""
+    if action is None:
+        put(span, ROUTE_SOURCE, source)
+    else:
+        put_two(span, ACTION_NAME, action, ROUTE_SOURCE, source)
+
+
+class MetricRoute:
+    """The upstream ASGI middleware's own attributes of a request (its duration metric
+    reads them as the request ends) and the route they are to get once the upstream has
+    written them to the span (see ``_request_start.route_for_metric``)."""
+
+    __slots__ = ("attributes", "route")
+
+    def __init__(self, attributes: dict[str, object], route: str) -> None:
+        self.attributes = attributes
+        self.route = route
