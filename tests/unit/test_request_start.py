@@ -188,3 +188,35 @@ def test_a_root_started_while_the_request_span_starts_keeps_its_own_group():
     request = spans["GET /users/:id"]
     assert request.attributes["appsignal_routes.route_source"] == "registry"
     assert request.attributes["appsignal.action_name"] == "GET /users/:id"
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+@pytest.mark.parametrize("order", [("agent", "both"), ("both", "agent")], ids="-then-".join)
+def test_two_processors_of_different_modes_leave_each_other_s_naming_alone(kind, order):
+    """The name a request starts with follows the processor that takes it, whichever
+    processor was made last: neither changes the other's naming."""
+    from ..conftest import make_traced
+
+    made = {mode: make_traced(mode=mode) for mode in order}
+    for traced in made.values():
+        wrapped = ar.instrument(
+            app if kind == "wsgi" else asgi_app,
+            routes=["/users/:id"],
+            infer_routes=True,
+            tracer_provider=traced.provider,
+        )
+        for path in ("/users/7", "/orders/12345"):
+            if kind == "wsgi":
+                call_wsgi(wrapped, path)
+            else:
+                call_asgi(wrapped, path)
+    registered, inferred = made["agent"].roots()
+    assert registered.name == "GET /users/:id"
+    assert registered.attributes["http.route"] == "/users/:id"
+    assert "appsignal.action_name" not in registered.attributes  # the agent's mode
+    # an inferred route is no http.route: its action name groups it, in every mode
+    assert inferred.attributes["appsignal_routes.route_source"] == "inferred"
+    assert inferred.attributes["appsignal.action_name"] == inferred.name
+    registered, inferred = made["both"].roots()
+    assert registered.attributes["appsignal.action_name"] == "GET /users/:id"
+    assert inferred.attributes["appsignal.action_name"] == inferred.name
