@@ -17,7 +17,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -270,6 +270,13 @@ def route_for_metric(span: Span, pending: MetricRoute, on_span: object) -> None:
         logger.debug("appsignal-routes: the route for the duration metric failed", exc_info=True)
 
 
+#: The parent context ``start_span`` is given, and the arguments that follow its
+#: attributes (links, start time, record_exception, set_status_on_exception), which the
+#: tracer wrappers pass on as they came.
+Parent: TypeAlias = Context | None
+Rest: TypeAlias = tuple[Sequence[Link] | None, int | None, bool, bool]
+
+
 class WrappingTracer(Tracer):
     """A tracer over another (``tracer``) that starts some spans its own way: its
     subclasses' ``_start``, handed ``start_span``'s arguments as they came (the last
@@ -297,15 +304,8 @@ class WrappingTracer(Tracer):
             (links, start_time, record_exception, set_status_on_exception),
         )
 
-    def _start(
-        self,
-        name: str,
-        context: Context | None,
-        kind: SpanKind,
-        attributes: Attributes,
-        rest: tuple[Sequence[Link] | None, int | None, bool, bool],
-    ) -> Span:
-        return self._tracer.start_span(name, context, kind, attributes, *rest)
+    def _start(self, name: str, ctx: Parent, kind: SpanKind, attrs: Attributes, rest: Rest) -> Span:
+        return self._tracer.start_span(name, ctx, kind, attrs, *rest)
 
     def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
         return self._tracer.start_as_current_span(*args, **kwargs)
@@ -322,21 +322,14 @@ class NamingTracer(WrappingTracer):
         super().__init__(tracer)
         self._in_place = in_place
 
-    def _start(
-        self,
-        name: str,
-        context: Context | None,
-        kind: SpanKind,
-        attributes: Attributes,
-        rest: tuple[Sequence[Link] | None, int | None, bool, bool],
-    ) -> Span:
+    def _start(self, name: str, ctx: Parent, kind: SpanKind, attrs: Attributes, rest: Rest) -> Span:
         started = None
-        given = attributes
+        attributes = attrs  # (attrs stays the caller's own: is it what the span started with?)
         if kind is SpanKind.INTERNAL:  # the upstream found a span current
             fresh = fresh_parent.get()
             if fresh is not None:  # another request's, left open: see _isolation
                 kind = SpanKind.SERVER
-                context = fresh
+                ctx = fresh
         if kind is SpanKind.SERVER:
             try:
                 name, attributes, started = start_naming(name, attributes, in_place=self._in_place)
@@ -345,7 +338,7 @@ class NamingTracer(WrappingTracer):
         # the record, for the grouping processor as the span starts (None: it reads the span)
         starting.record = started
         try:
-            span = self._tracer.start_span(name, context, kind, attributes, *rest)
+            span = self._tracer.start_span(name, ctx, kind, attributes, *rest)
             if started is not None:
                 group = current_group.get()
                 if group is None or group.root is not span:
@@ -355,11 +348,11 @@ class NamingTracer(WrappingTracer):
                         span.set_attribute(ROOT_NAME, started.name)
                     group = None
                 route = started.route
-                if given is not attributes and route is not None and type(given) is dict:
+                if attrs is not attributes and route is not None and type(attrs) is dict:
                     # The upstream's own dict (ASGI), which its duration metric reads: the
                     # route joins it once the upstream has written it to the span, in the
                     # request hook (else it would be written twice); now, with no group.
-                    pending = MetricRoute(given, route)
+                    pending = MetricRoute(attrs, route)
                     if group is not None:
                         group.metric = pending
                     else:
