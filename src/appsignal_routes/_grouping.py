@@ -82,13 +82,8 @@ _OWN_ATTRIBUTES: Final = (HTTP_ROUTE, ROOT_NAME, ACTION_NAME, ROUTE_SOURCE)
 class Naming:
     """How names are written: route style, which AppSignal attributes, the group cap."""
 
-    def __init__(
-        self,
-        *,
-        max_groups: int = 1000,
-        route_style: RouteStyle = "template",
-        mode: Mode = "both",
-    ) -> None:
+    def __init__(self, max_groups: int, route_style: RouteStyle, mode: Mode) -> None:
+        """The options of the grouping processor that names by it: see there."""
         if not isinstance(max_groups, int) or isinstance(max_groups, bool) or max_groups < 1:
             raise ValueError(f"max_groups must be a positive int, not {max_groups!r}")
         if route_style not in ("template", "appsignal"):

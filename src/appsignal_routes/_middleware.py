@@ -13,7 +13,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar, Token
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from asgiref import compatibility
 from opentelemetry.context import Context
@@ -41,6 +41,7 @@ from ._isolation import (
 )
 from ._lifespan import run_lifespan
 from ._request_start import (
+    Grouping,
     NamingTracerProvider,
     RequestStart,
     discovery_enabled,
@@ -48,6 +49,9 @@ from ._request_start import (
     route_for_metric,
 )
 from ._types import AsgiApp, Message, Receive, Scope, Send, WsgiApp
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 logger = logging.getLogger("appsignal_routes")
 _asgiref: Any = compatibility  # (untyped)
@@ -60,27 +64,14 @@ class WsgiMiddleware:
         self,
         app: WsgiApp,
         *,
-        routes: Iterable[str] = (),
-        infer_routes: bool | None = None,
-        discover_routes: bool | None = None,
-        excluded_urls: Iterable[str] | None = None,
-        regex_routes: str | None = None,
         request_hook: Callable[[Span, dict[str, Any]], None] | None = None,
         response_hook: Callable[..., None] | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
+        **grouping: Unpack[Grouping],
     ) -> None:
         self.app = app
-        self.start = RequestStart(
-            app,
-            routes=routes,
-            infer_routes=infer_routes,
-            discover_routes=discover_routes,
-            excluded_urls=excluded_urls,
-            regex_routes=regex_routes,
-        )
-        if discovery_enabled(discover_routes):
-            graphql.watch()  # GraphQL requests grouped by their operation
+        self.start = _request_start(app, grouping)
         self._otel = _OtelWsgi(
             app,
             request_hook=request_hook,
@@ -127,6 +118,14 @@ class WsgiMiddleware:
             if fresh is not None:
                 fresh_parent.reset(fresh)
         return result
+
+
+def _request_start(app: object, grouping: Grouping) -> RequestStart:
+    """How ``app``'s requests are grouped as they start (``grouping``: the options of
+    ``RequestStart``); where routes are discovered, GraphQL requests by their operation."""
+    if discovery_enabled(grouping.get("discover_routes")):
+        graphql.watch()
+    return RequestStart(app, **grouping)
 
 
 def _reset(var: ContextVar[Any], token: Token[Any]) -> None:
@@ -180,29 +179,16 @@ class AsgiMiddleware:
         self,
         app: AsgiApp,
         *,
-        routes: Iterable[str] = (),
-        infer_routes: bool | None = None,
-        discover_routes: bool | None = None,
-        excluded_urls: Iterable[str] | None = None,
-        regex_routes: str | None = None,
         server_request_hook: Callable[[Span, Scope], None] | None = None,
         client_request_hook: Callable[..., None] | None = None,
         client_response_hook: Callable[..., None] | None = None,
         exclude_spans: Sequence[Literal["receive", "send"]] | None = ("receive", "send"),
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
+        **grouping: Unpack[Grouping],
     ) -> None:
         self.app = app
-        self.start = RequestStart(
-            app,
-            routes=routes,
-            infer_routes=infer_routes,
-            discover_routes=discover_routes,
-            excluded_urls=excluded_urls,
-            regex_routes=regex_routes,
-        )
-        if discovery_enabled(discover_routes):
-            graphql.watch()  # GraphQL requests grouped by their operation
+        self.start = _request_start(app, grouping)
         self._tracer_provider = tracer_provider
         #: True for a request the app's framework was told not to trace (None: none).
         self.skips: Callable[[Scope], bool] | None = None

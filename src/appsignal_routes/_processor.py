@@ -104,7 +104,7 @@ class GroupingSpanProcessor(SpanProcessor):
         route_style: RouteStyle = "template",
         mode: Mode = "both",
     ) -> None:
-        self.naming = Naming(max_groups=max_groups, route_style=route_style, mode=mode)
+        self.naming = Naming(max_groups, route_style, mode)
         self._active = True
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:  # noqa: ARG002

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypedDict
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -66,6 +66,16 @@ def discovery_enabled(discover_routes: bool | None) -> bool:
     if discover_routes is not None:
         return bool(discover_routes)
     return os.environ.get("APPSIGNAL_ROUTES_DISCOVER", "").strip().lower() not in _FALSE
+
+
+class Grouping(TypedDict, total=False):
+    """The options of ``RequestStart``, as the middlewares take them."""
+
+    routes: Iterable[str]
+    infer_routes: bool | None
+    discover_routes: bool | None
+    excluded_urls: Iterable[str] | None
+    regex_routes: str | None
 
 
 class RequestStart:
