@@ -33,22 +33,28 @@ if TYPE_CHECKING:
 ROUTE_SOURCE: Final = "appsignal_routes.route_source"
 ACTION_NAME: Final = "appsignal.action_name"
 
-# The records are classes with slots, not named tuples: one or more is made on every
-# request, and a slots class is made and read in fewer instructions (measured).
+# The records are classes with slots, not named tuples: a slots class is made and read
+# in fewer instructions (measured); and those that can serve many requests do.
 
 
 class Match:
     """The route a request matched as it started: ``route`` (a template, or the
     ``RootName`` of the handler the framework dispatches it to), where it came from
     (``source``), and the root name of that handler (``@root_name``: rule 1 from the
-    start; None: none). Routers hand the same match to every request of a route."""
+    start; None: none).
 
-    __slots__ = ("root_name", "route", "source")
+    One match serves every request of its route (``RequestStart`` remembers them), and
+    so does the record of how it names their spans, one per method (``named``, filled
+    by the naming tracer; None: none yet).
+    """
+
+    __slots__ = ("named", "root_name", "route", "source")
 
     def __init__(self, route: str, source: RouteSource, root_name: str | None = None) -> None:
         self.route = route
         self.source: RouteSource = source
         self.root_name = root_name
+        self.named: dict[str | None, Started] | None = None
 
     def __repr__(self) -> str:
         return f"Match({self.route!r}, {self.source!r}, {self.root_name!r})"
@@ -72,7 +78,8 @@ serving: ContextVar[Serving | None] = ContextVar("appsignal_routes_serving", def
 
 
 class Started:
-    """How the naming tracer named a server span as it started: the request's
+    """How the naming tracer names a server span as it starts (one record serves every
+    request its match and method name alike: it is never changed): the request's
     ``method``, the span's ``name``, its ``route`` (None: by its method alone), the
     route's ``source`` ("root_name": the name is the root name of the handler the
     request is dispatched to, the route discovered), and the ``action`` name the span

@@ -25,7 +25,7 @@ from opentelemetry.trace import Link, Span, SpanKind, Tracer, TracerProvider
 from opentelemetry.util.types import Attributes
 
 from . import _registry
-from ._grouping import HTTP_ROUTE, ROOT_NAME, span_method
+from ._grouping import HTTP_ROUTE, ROOT_NAME, RouteSource, span_method
 from ._handler_names import HandlerNames, by_method
 from ._handoff import (
     Match,
@@ -118,12 +118,17 @@ class RequestStart:
         #: id of a router's Found -> (the Found, its match for every method; None: the
         #: handler's names depend on the method): routers hand the same Found per route
         self._known: dict[int, tuple[Found, Match | None]] = {}
+        #: a route -> its match, by source (a RootName apart): one per route, see Match
+        self._declared: dict[str, Match] = {}
+        self._discovered: dict[str, Match] = {}
+        self._root_named: dict[str, Match] = {}
+        self._inferred: dict[str, Match] = {}
 
     def _of_found(self, found: Found, method: str | None, path: str) -> Match:
         """A route the router found as a ``Found``: a mount's prefix nothing can see
         into (a declared route outranks it), else the handler's group (remembered)."""
         if found.opaque:
-            return _outranked(found.template, path)
+            return self._outranked(found.template, path)
         known = self._known.get(id(found))
         if known is not None and known[0] is found and known[1] is not None:
             return known[1]
@@ -162,19 +167,35 @@ class RequestStart:
                 if route is not None:
                     if isinstance(route, Found):
                         return self._of_found(route, method, path)
-                    return Match(route, "discovered")
+                    known = self._discovered if type(route) is str else self._root_named
+                    match = known.get(route)
+                    return _remember(known, route, "discovered") if match is None else match
             template = _registry.settings.table.match(path)
             if template is not None:
-                return Match(template.text, "registry")
+                match = self._declared.get(template.text)
+                return (
+                    _remember(self._declared, template.text, "registry") if match is None else match
+                )
             if self.infers():
                 inferred = infer_template(path)
                 if inferred is not None:
-                    return Match(inferred, "inferred")
+                    match = self._inferred.get(inferred)
+                    return (
+                        _remember(self._inferred, inferred, "inferred") if match is None else match
+                    )
         except Exception:
             if not self._failed:
                 self._failed = True
                 logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
         return None
+
+    def _outranked(self, prefix: str, path: str) -> Match:
+        """The declared route that matches ``path``, else a mount's ``prefix``."""
+        template = _registry.settings.table.match(path)
+        if template is None:
+            return self._discovered.get(prefix) or _remember(self._discovered, prefix, "discovered")
+        text = template.text
+        return self._declared.get(text) or _remember(self._declared, text, "registry")
 
     def _routed(
         self, router: Router, method: str | None, path: str, request: Any
@@ -190,10 +211,50 @@ class RequestStart:
             return None
 
 
-def _outranked(prefix: str, path: str) -> Match:
-    """The declared route that matches ``path``, else a mount's ``prefix`` (discovered)."""
-    template = _registry.settings.table.match(path)
-    return Match(prefix, "discovered") if template is None else Match(template.text, "registry")
+def _remember(known: dict[str, Match], route: str, source: RouteSource) -> Match:
+    """A new match of ``route``, remembered in ``known`` (bounded: emptied when full)."""
+    if len(known) >= _KNOWN:
+        known.clear()
+    match = known[route] = Match(route, source)
+    return match
+
+
+#: At most this many methods a match remembers how it names their spans.
+_METHODS = 64
+#: A request by its method alone, as its span is named: one record per method.
+_by_method: dict[str | None, Started] = {}
+
+
+def _named(found: Match, method: str | None) -> Started:
+    """How ``found`` names the span of a ``method`` request (remembered on it)."""
+    route = found.route
+    source = found.source
+    if type(route) is RootName:  # the handler's name, as a root name: no route
+        name = str(route)
+        started = Started(method, name, None, source, name)
+    else:
+        root_name = found.root_name
+        if root_name is not None:  # its handler's root name (rule 1)
+            name = root_name
+            started = Started(method, name, route, "root_name", name)
+        else:
+            name = f"{method} {route}" if method else route  # (group_name, inlined)
+            started = Started(method, name, route, source, name)
+    named = found.named
+    if named is None:
+        named = found.named = {}
+    elif len(named) >= _METHODS:
+        named.clear()
+    named[method] = started
+    return started
+
+
+def _by_method_alone(method: str) -> Started:
+    """The record of a span named by its ``method`` alone (remembered, bounded)."""
+    if len(_by_method) >= _METHODS:
+        _by_method.clear()
+    started = _by_method[method] = Started(method, method, None, "method", None)
+    return started
 
 
 def response_status(status: int) -> None:
@@ -234,26 +295,22 @@ def start_naming(
     current = serving.get()
     found = current.match if current is not None else None
     if found is not None:
-        route = found.route
-        source: str = found.source
-        if type(route) is RootName:  # the handler's name, as a root name: no route
-            name = str(route)  # (the record holds the very name the span starts with)
-            return name, attributes, Started(method, name, None, source, name)
-        root_name = found.root_name
-        if root_name is not None:  # its handler's root name (rule 1)
-            name = root_name
-            source = "root_name"
-        else:
-            name = f"{method} {route}" if method else route  # (group_name, inlined)
-        if source != "inferred":  # a guess is never http.route, reserved for real routes
+        named = found.named
+        started = named.get(method) if named is not None else None
+        if started is None:
+            started = _named(found, method)
+        route = started.route
+        # a guess (inferred) is never http.route, reserved for real routes
+        if route is not None and started.source != "inferred":
             if in_place and type(attributes) is dict:
                 attributes[HTTP_ROUTE] = route
             elif attrs.get(HTTP_ROUTE) != route:
                 attributes = {**attrs, HTTP_ROUTE: route}
-        return name, attributes, Started(method, name, route, source, name)
+        return started.name, attributes, started
     if method is None or HTTP_ROUTE in attrs:
         return name, attributes, None  # a route the caller knows: the processor adopts it
-    return method, attributes, Started(method, method, None, "method", None)
+    started = _by_method.get(method) or _by_method_alone(method)
+    return started.name, attributes, started
 
 
 def route_for_metric(span: Span, pending: MetricRoute, on_span: object) -> None:

@@ -220,3 +220,16 @@ def test_two_processors_of_different_modes_leave_each_other_s_naming_alone(kind,
     registered, inferred = made["both"].roots()
     assert registered.attributes["appsignal.action_name"] == "GET /users/:id"
     assert inferred.attributes["appsignal.action_name"] == inferred.name
+
+
+def test_the_matches_of_declared_routes_are_remembered_bounded(traced, monkeypatch):
+    monkeypatch.setattr(_request_start, "_KNOWN", 1)
+    wsgi = ar.instrument(app, routes=["/users/:id", "/orders/:id"], tracer_provider=traced.provider)
+    for path in ("/users/1", "/orders/2", "/users/3", "/users/4"):
+        call_wsgi(wsgi, path)
+    assert [root.name for root in traced.roots()] == [
+        "GET /users/:id",
+        "GET /orders/:id",
+        "GET /users/:id",
+        "GET /users/:id",
+    ]
