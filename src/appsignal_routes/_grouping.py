@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from opentelemetry.sdk.trace import Span
 from opentelemetry.trace import SpanKind
 
-from ._handoff import ACTION_NAME, ROUTE_SOURCE, MetricRoute, Started, serving, write_started
+from ._handoff import ACTION_NAME, ROUTE_SOURCE, Started, serving, write_started
 from ._sdk_spans import attributes_of, drop, kind_of, name_of, put, put_all, put_two
 from ._template import parse
 from .frameworks import RootName
@@ -168,6 +168,7 @@ class RequestGroup:
         "exported",
         "method",
         "metric",
+        "metric_route",
         "naming",
         "on_span",
         "operation",
@@ -197,7 +198,8 @@ class RequestGroup:
         self.executions = 0
         #: the upstream ASGI middleware's own attributes of the request and the route
         #: its duration metric is to get (see ``_middleware``), until it has it
-        self.metric: MetricRoute | None = None
+        self.metric: dict[str, object] | None = None
+        self.metric_route = ""
         # our four attributes as the root span has them (in _OWN_ATTRIBUTES order) and
         # its name: apply() writes only what differs, as each write costs a lock and a
         # validation in the SDK

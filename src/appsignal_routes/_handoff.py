@@ -130,15 +130,3 @@ def write_started(span: Span, source: str, action: str | None) -> None:
         put(span, ROUTE_SOURCE, source)
     else:
         put_two(span, ACTION_NAME, action, ROUTE_SOURCE, source)
-
-
-class MetricRoute:
-    """The upstream ASGI middleware's own attributes of a request (its duration metric
-    reads them as the request ends) and the route they are to get once the upstream has
-    written them to the span (see ``_request_start.route_for_metric``)."""
-
-    __slots__ = ("attributes", "route")
-
-    def __init__(self, attributes: dict[str, object], route: str) -> None:
-        self.attributes = attributes
-        self.route = route

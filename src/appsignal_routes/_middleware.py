@@ -323,7 +323,7 @@ def _metric_route(
             pending = group.metric
             if pending is not None and group.root is span:
                 group.metric = None
-                route_for_metric(span, pending, group.on_span[0])
+                route_for_metric(span, pending, group.metric_route, group.on_span[0])
         if hook is not None:
             hook(span, scope)
 

@@ -29,7 +29,6 @@ from ._grouping import HTTP_ROUTE, ROOT_NAME, RouteSource, span_method
 from ._handler_names import HandlerNames, by_method
 from ._handoff import (
     Match,
-    MetricRoute,
     Started,
     current_group,
     serving,
@@ -313,9 +312,11 @@ def start_naming(
     return started.name, attributes, started
 
 
-def route_for_metric(span: Span, pending: MetricRoute, on_span: object) -> None:
-    """Give the upstream ASGI middleware's own attributes of the request (``pending``)
-    their route, which its duration metric reads, once it has written them to ``span``.
+def route_for_metric(
+    span: Span, attributes: dict[str, object], route: str, on_span: object
+) -> None:
+    """Give the upstream ASGI middleware's own ``attributes`` of the request their
+    ``route``, which its duration metric reads, once it has written them to ``span``.
 
     They are the upstream's and not ours, so what this relies on is checked: they are a
     plain dict, and they hold no route of their own. Where an upstream release changes
@@ -324,10 +325,8 @@ def route_for_metric(span: Span, pending: MetricRoute, on_span: object) -> None:
     ``on_span``, the one the span's group gave it (None: the span keeps theirs).
     """
     try:
-        attributes = pending.attributes
         if type(attributes) is not dict:
             return
-        route = pending.route
         theirs = attributes.get(HTTP_ROUTE)
         if theirs is None:
             attributes[HTTP_ROUTE] = route
@@ -419,11 +418,11 @@ class NamingTracer(WrappingTracer):
                     # The upstream's own dict (ASGI), which its duration metric reads: the
                     # route joins it once the upstream has written it to the span, in the
                     # request hook (else it would be written twice); now, with no group.
-                    pending = MetricRoute(attrs, route)
                     if group is not None:
-                        group.metric = pending
+                        group.metric = attrs
+                        group.metric_route = route
                     else:
-                        route_for_metric(span, pending, None)
+                        route_for_metric(span, attrs, route, None)
             return span
         finally:
             starting.record = None

@@ -339,7 +339,6 @@ def test_an_upstream_that_changes_its_attributes_costs_the_metric_its_route_only
 
 
 def test_a_failure_giving_the_metric_its_route_stays_out_of_the_request(caplog):
-    from appsignal_routes._handoff import MetricRoute
     from appsignal_routes._request_start import route_for_metric
 
     class Unequal:
@@ -348,5 +347,5 @@ def test_a_failure_giving_the_metric_its_route_stays_out_of_the_request(caplog):
 
     attributes = {"http.route": Unequal()}
     with caplog.at_level("DEBUG", logger="appsignal_routes"):
-        route_for_metric(None, MetricRoute(attributes, "/items/{id}"), "/items/{id}")
+        route_for_metric(None, attributes, "/items/{id}", "/items/{id}")
     assert any("duration metric" in record.getMessage() for record in caplog.records)
