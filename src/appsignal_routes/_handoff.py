@@ -56,9 +56,6 @@ class Match:
         self.root_name = root_name
         self.named: dict[str | None, Started] | None = None
 
-    def __repr__(self) -> str:
-        return f"Match({self.route!r}, {self.source!r}, {self.root_name!r})"
-
 
 class Serving:
     """The request the middleware is serving: its WSGI environ or ASGI scope, and the
@@ -96,12 +93,6 @@ class Started:
         self.route = route
         self.source = source
         self.action = action
-
-    def __repr__(self) -> str:
-        return (
-            f"Started({self.method!r}, {self.name!r}, {self.route!r}, {self.source!r}, "
-            f"{self.action!r})"
-        )
 
 
 class _Starting(threading.local):

@@ -233,3 +233,38 @@ def test_the_matches_of_declared_routes_are_remembered_bounded(traced, monkeypat
         "GET /users/:id",
         "GET /users/:id",
     ]
+
+
+def test_the_names_of_methods_are_remembered_bounded(traced, monkeypatch):
+    monkeypatch.setattr(_request_start, "_METHODS", 1)
+    wsgi = ar.instrument(app, routes=["/users/:id"], tracer_provider=traced.provider)
+    for method in ("GET", "POST", "GET"):
+        call_wsgi(wsgi, "/users/1", method)
+        call_wsgi(wsgi, "/nowhere", method)
+    assert [root.name for root in traced.roots()] == [
+        "GET /users/:id",
+        "GET",
+        "POST /users/:id",
+        "POST",
+        "GET /users/:id",
+        "GET",
+    ]
+
+
+def test_a_wrapping_tracer_passes_every_span_through_unless_told_otherwise(traced):
+    tracer = _request_start.WrappingTracer(traced.tracer)
+    tracer.start_span("work", kind=SpanKind.CLIENT, attributes={"peer": "db"}).end()
+    (span,) = traced.spans()
+    assert (span.name, span.kind, dict(span.attributes)) == (
+        "work",
+        SpanKind.CLIENT,
+        {"peer": "db"},
+    )
+
+
+def test_attributes_of_another_kind_never_get_the_route():
+    from types import MappingProxyType
+
+    theirs = MappingProxyType({"http.request.method": "GET"})
+    _request_start.route_for_metric(None, theirs, "/items/{id}", "/items/{id}")
+    assert "http.route" not in theirs
