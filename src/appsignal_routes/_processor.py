@@ -1,9 +1,10 @@
 """The grouping span processor: which request does each span belong to.
 
-It gives every local root span (parent none or remote) a ``RequestGroup``, indexed by
-the root's span id, and makes it the context's ``current_group``, where an annotation
-made anywhere in the request finds it, with no look-up per span: the spans below a
-root are not tracked at all. A span of the request named explicitly finds its group by
+It gives every local root span (parent none or remote) a ``RequestGroup`` (from the
+naming tracer's record, if it started the span: see ``_handoff``), indexed by the
+root's span id, and makes it the context's ``current_group``, where an annotation made
+anywhere in the request finds it, with no look-up per span: the spans below a root
+are not tracked at all. A span of the request named explicitly finds its group by
 its trace id (``group_for``); never by trace id alone, since concurrent requests that
 share one upstream trace stay apart in their own contexts. The index is freed as roots
 end and is capped, so roots that are never ended cannot grow it without bound.

@@ -1,14 +1,14 @@
-"""Request-start grouping: the one home of what a request's server span starts with.
+"""Request-start grouping: how a request is matched, and its server span named, as it starts.
 
 As a request arrives, the middleware asks ``RequestStart.match`` for its route: the
 route the framework's own router would dispatch it to (``frameworks``, source
 ``discovered``), else a template of the registry (``registry``), else, opt-in, one
-inferred from the path (``inferred``). The match travels in the context variable
-``serving`` to the span: the upstream middleware gets its tracer from
-``NamingTracerProvider``, whose ``NamingTracer`` starts the server span already named
-by the match, or by its method alone, with the grouping attributes among its start
-attributes. The grouping processor's ``RequestGroup`` takes the match over from there;
-decorators and the framework's own ``http.route`` may still regroup the request.
+inferred from the path (``inferred``). The match travels to the span in ``_handoff``'s
+records: the upstream middleware gets its tracer from ``NamingTracerProvider``, whose
+``NamingTracer`` starts the server span already named by the match, or by its method
+alone, with the grouping attributes among its start attributes, and hands the record
+of it to the grouping processor's ``RequestGroup``; decorators and the framework's own
+``http.route`` may still regroup the request.
 """
 
 from __future__ import annotations
