@@ -237,6 +237,7 @@ def test_the_matches_of_declared_routes_are_remembered_bounded(traced, monkeypat
 
 def test_the_names_of_methods_are_remembered_bounded(traced, monkeypatch):
     monkeypatch.setattr(_request_start, "_METHODS", 1)
+    monkeypatch.setattr(_request_start, "_by_method", {})  # as a new process has it
     wsgi = ar.instrument(app, routes=["/users/:id"], tracer_provider=traced.provider)
     for method in ("GET", "POST", "GET"):
         call_wsgi(wsgi, "/users/1", method)
