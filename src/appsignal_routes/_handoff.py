@@ -12,6 +12,8 @@ One request, in order (each step hands the next one a record of this module):
    the group becomes the context's ``current_group``, where the rest of the request
    (annotations, hooks) finds it. A record no group took, the tracer writes itself.
 4. The group renames the root span as the request goes on; it is exported as named.
+   (ASGI: the upstream's own attributes of the request wait on the group for the route
+   its duration metric is to get: ``_request_start.route_for_metric``.)
 
 Data flows that one way: this module imports none of the modules that use it.
 """
