@@ -350,7 +350,7 @@ def measure_cherrypy() -> Discovery:
     from opentelemetry.trace import SpanKind
 
     from appsignal_routes import GroupingSpanProcessor
-    from appsignal_routes._grouping import serving
+    from appsignal_routes._handoff import Serving, serving
     from appsignal_routes._request_start import NamingTracerProvider
     from appsignal_routes.frameworks import cherrypy as adapter
 
@@ -366,7 +366,7 @@ def measure_cherrypy() -> Discovery:
 
     def serve(start: RequestStart, environ: dict[str, Any], served: Any) -> str:
         path = environ["PATH_INFO"]
-        mark = serving.set((environ, start.match("GET", path, environ)))
+        mark = serving.set(Serving(environ, start.match("GET", path, environ)))
         try:
             attributes = {"http.request.method": "GET", "url.path": path}
             span = tracer.start_span("GET", kind=SpanKind.SERVER, attributes=attributes)

@@ -17,7 +17,8 @@ from opentelemetry.trace import get_current_span
 
 from ._attributes import HTTP_ROUTE, ROOT_NAME
 from ._grouping import RequestGroup, RouteSource
-from ._processor import current_group, group_for
+from ._handoff import current_group
+from ._processor import group_for
 from ._sdk_spans import SPAN_KEY
 from ._template import check_name, parse
 from ._wrapping import CALL_FAILED

@@ -12,26 +12,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from contextvars import ContextVar
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import Span
-from opentelemetry.trace import Span as ApiSpan
 from opentelemetry.trace import SpanKind
 
+from ._attributes import (
+    ACTION_NAME,
+    GRAPHQL_OPERATION_NAME,
+    GRAPHQL_OPERATION_TYPE,
+    HTTP_ROUTE,
+    ROOT_NAME,
+    ROUTE_SOURCE,
+    WEBSOCKET_SCHEMES,
+)
+from ._handoff import Started, serving, write_started
 from ._sdk_spans import attributes_of, drop, kind_of, name_of, put, put_all, put_two
 from ._template import parse
 from .frameworks import RootName
 
 logger = logging.getLogger("appsignal_routes")
-
-ROUTE_SOURCE: Final = "appsignal_routes.route_source"
-HTTP_ROUTE: Final = "http.route"
-ROOT_NAME: Final = "appsignal.root_name"
-ACTION_NAME: Final = "appsignal.action_name"
-GRAPHQL_OPERATION_NAME: Final = "graphql.operation.name"
-GRAPHQL_OPERATION_TYPE: Final = "graphql.operation.type"
 
 RouteSource = Literal["decorator", "framework", "discovered", "registry", "inferred"]
 # A higher rank replaces a lower one; among explicit sources the first one wins.
@@ -45,64 +46,6 @@ _RANK: Final[dict[str | None, int]] = {
 }
 #: The sources a request's route can have as it starts (see ``_request_start``).
 AT_START: Final = frozenset({"discovered", "registry", "inferred"})
-
-#: A route a request matched as it started, and where from; with a third item, the
-#: root name of the handler it is dispatched to (``@root_name``: "root name" from the start).
-Match = tuple[str, RouteSource] | tuple[str, RouteSource, str]
-
-#: The request the middleware is serving: its WSGI environ or ASGI scope, and the route
-#: it matched as it started (None: none), for its server span to start with. Set by the
-#: middleware around the upstream middleware's call (one variable: one set a request);
-#: read as the span starts, and by ``_isolation`` to tell another request's context.
-serving: ContextVar[tuple[object, Match | None] | None] = ContextVar(
-    "appsignal_routes_serving", default=None
-)
-
-
-_WEBSOCKET_SCHEMES: Final = frozenset({"ws", "wss"})
-
-
-#: How the middleware named a server span as it started (see ``_request_start``): its
-#: method, name, route (None: by its method alone), the route's source ("root_name":
-#: the name is the root name of the handler the request is dispatched to, the route
-#: discovered), and the action name its start attributes carry (None: none). A plain
-#: tuple: one is made per request.
-Started = tuple[str | None, str, str | None, str, str | None]
-
-
-class _StartMode:
-    """What the names given at a request's start carry (see ``Naming``)."""
-
-    __slots__ = ("action_name",)
-
-    def __init__(self) -> None:
-        self.action_name = True  # the default mode, "both"
-
-
-#: What names given at start carry: the mode of the process's latest grouping processor.
-start_mode = _StartMode()
-
-
-class _Starting(threading.local):
-    """The start record of the server span this thread is starting right now, for its
-    group: set and taken within one ``start_span`` call, so a thread's own slot does.
-    (Not a context variable: setting one makes every later context look-up in the
-    request miss its cache, and the SDK makes several as the span starts.)"""
-
-    record: Started | None = None
-
-
-starting = _Starting()
-
-
-def write_started(span: ApiSpan, started: Started) -> None:
-    """Write the attributes a start record names beside the span's route: its action
-    name, if any, and its route source."""
-    action = started[4]
-    if action is None:
-        put(span, ROUTE_SOURCE, started[3])
-    else:
-        put_two(span, ACTION_NAME, action, ROUTE_SOURCE, started[3])
 
 
 def request_method(raw: object) -> str | None:
@@ -120,8 +63,8 @@ def span_method(attributes: Mapping[str, object]) -> str | None:
     if isinstance(raw, str) and raw:
         return "HTTP" if raw == "_OTHER" else raw  # (request_method, inlined: every request)
     if (
-        attributes.get("url.scheme") in _WEBSOCKET_SCHEMES
-        or attributes.get("http.scheme") in _WEBSOCKET_SCHEMES
+        attributes.get("url.scheme") in WEBSOCKET_SCHEMES
+        or attributes.get("http.scheme") in WEBSOCKET_SCHEMES
     ):
         return "HTTP"
     return None
@@ -141,13 +84,8 @@ _OWN_ATTRIBUTES: Final = (HTTP_ROUTE, ROOT_NAME, ACTION_NAME, ROUTE_SOURCE)
 class Naming:
     """How names are written: route style, which AppSignal attributes, the group cap."""
 
-    def __init__(
-        self,
-        *,
-        max_groups: int = 1000,
-        route_style: RouteStyle = "template",
-        mode: Mode = "both",
-    ) -> None:
+    def __init__(self, max_groups: int, route_style: RouteStyle, mode: Mode) -> None:
+        """The options of the grouping processor that names by it: see there."""
         if not isinstance(max_groups, int) or isinstance(max_groups, bool) or max_groups < 1:
             raise ValueError(f"max_groups must be a positive int, not {max_groups!r}")
         if route_style not in ("template", "appsignal"):
@@ -158,9 +96,6 @@ class Naming:
         self.appsignal_style = route_style == "appsignal"
         self.root_name_attr = mode in ("both", "agent")
         self.action_name_attr = mode in ("both", "collector")
-        # requests are named as they start, before any processor sees them: the mode of
-        # the process's grouping (its latest processor's) decides for them too
-        start_mode.action_name = self.action_name_attr
         self.groups: set[str] = set()
         self._lock = threading.Lock()
         self._warned = False
@@ -235,6 +170,7 @@ class RequestGroup:
         "exported",
         "method",
         "metric",
+        "metric_route",
         "naming",
         "on_span",
         "operation",
@@ -264,15 +200,22 @@ class RequestGroup:
         self.executions = 0
         #: the upstream ASGI middleware's own attributes of the request and the route
         #: its duration metric is to get (see ``_middleware``), until it has it
-        self.metric: tuple[dict[str, object], str] | None = None
+        self.metric: dict[str, object] | None = None
+        self.metric_route = ""
         # our four attributes as the root span has them (in _OWN_ATTRIBUTES order) and
         # its name: apply() writes only what differs, as each write costs a lock and a
         # validation in the SDK
         self.on_span: list[object]
         self.ours = started is not None  # a span our middleware started and named
         if started is not None:  # the middleware's own span: nothing to read back
-            self.method, self.span_name, start_route, start_source, action = started
-            write_started(root, started)
+            self.method = started.method
+            self.span_name = started.name
+            start_route = started.route
+            start_source = started.source
+            action = started.action
+            if not naming.action_name_attr and start_source != "inferred":
+                action = None  # (an inferred route is no http.route: the action name is)
+            write_started(root, start_source, action)
             inferred = start_source == "inferred"
             self.on_span = [None if inferred else start_route, None, action, start_source]
             if start_route is None and start_source == "discovered":
@@ -322,14 +265,14 @@ class RequestGroup:
         if method is None or kind_of(root) is not SpanKind.SERVER:
             return  # not a request: named only if annotated
         current = serving.get()  # the middleware's match, if the span is its own
-        found = current[1] if current is not None else None
-        if found is not None and type(found[0]) is RootName:  # (naming it at start failed)
-            self.root_name = str(found[0])
+        found = current.match if current is not None else None
+        if found is not None and type(found.route) is RootName:  # (naming it at start failed)
+            self.root_name = str(found.route)
             self.root_discovered = True
-        elif found is not None and source in (None, found[1]) and (source or not route):
-            self._set(found[0], found[1])  # (source None: naming it at start failed)
-            if len(found) == 3:  # noqa: PLR2004 - a handler's root name (see Match)
-                self.root_name = found[2]
+        elif found is not None and source in (None, found.source) and (source or not route):
+            self._set(found.route, found.source)  # (source None: naming it at start failed)
+            if found.root_name is not None:  # a handler's root name
+                self.root_name = found.root_name
         elif isinstance(route, str) and route:
             known = isinstance(source, str) and source in AT_START
             self._set(route, source if known and isinstance(source, str) else "framework")

@@ -5,7 +5,7 @@ uvicorn, once flow control paused and resumed reading inside a request (a body o
 64 KiB), every later request on that keep-alive connection inherits that request's
 context, current span included, and the upstream middleware then makes its span an
 INTERNAL child of the other request's span. The middleware marks each request it
-serves in ``_grouping.serving``; a request that starts while another request's mark is
+serves in ``_handoff.serving``; a request that starts while another request's mark is
 set runs in an empty OpenTelemetry context. A request nested in itself (an app wrapped
 twice, a framework that hands the same scope on) keeps its context, and so does a span
 that a user's own outer middleware started for the same request. So does a request made
@@ -34,7 +34,9 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan
 
-from ._processor import current_group, group_of
+from ._attributes import status_of
+from ._handoff import current_group
+from ._processor import group_of
 from ._sdk_spans import attributes_of, span_id_of, span_in
 
 #: The context a request's server span starts in, taken from its headers, when the
@@ -59,10 +61,6 @@ def same_request(owner: Any, request: Any) -> bool:
     return False
 
 
-#: The attributes the upstream middlewares give a server span once its response began.
-_STATUS = ("http.response.status_code", "http.status_code")
-
-
 def nested(context: Context, owner: Any) -> bool:
     """Whether a request that starts in ``context``, while ``owner``'s mark is set, is
     made from inside ``owner``: its current span is still open, and the server span of
@@ -78,7 +76,7 @@ def nested(context: Context, owner: Any) -> bool:
     if type(owner) is dict and owner.get("type") == "websocket":
         return True
     attributes = attributes_of(root)
-    return all(attributes.get(key) is None for key in _STATUS)
+    return status_of(attributes) is None  # no response began
 
 
 def clean_context() -> Token[Context]:

@@ -29,7 +29,8 @@ from opentelemetry.util.http import sanitize_method
 
 from . import _registry, _signals, graphql
 from ._annotation import current_context
-from ._grouping import HTTP_ROUTE, request_method, serving
+from ._grouping import request_method
+from ._handoff import Serving, current_group, serving
 from ._isolation import (
     clean_context,
     fresh_parent,
@@ -39,16 +40,17 @@ from ._isolation import (
     same_request,
 )
 from ._lifespan import run_lifespan
-from ._processor import current_group
 from ._request_start import (
     NamingTracerProvider,
     RequestStart,
     discovery_enabled,
     response_status,
+    route_for_metric,
 )
 from ._types import (
     AsgiApp,
     AsgiOptions,
+    GroupingOptions,
     InstrumentedAsgiApp,
     InstrumentedWsgiApp,
     Message,
@@ -59,6 +61,9 @@ from ._types import (
     WsgiOptions,
     checked_options,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -76,27 +81,14 @@ class WsgiMiddleware:
         self,
         app: WsgiApp,
         *,
-        routes: Iterable[str] = (),
-        infer_routes: bool | None = None,
-        discover_routes: bool | None = None,
-        excluded_urls: Iterable[str] | None = None,
-        regex_routes: str | None = None,
         request_hook: Callable[[Span, dict[str, Any]], None] | None = None,
         response_hook: Callable[..., None] | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
+        **grouping: Unpack[GroupingOptions],
     ) -> None:
         self.app = app
-        self.start = RequestStart(
-            app,
-            routes=routes,
-            infer_routes=infer_routes,
-            discover_routes=discover_routes,
-            excluded_urls=excluded_urls,
-            regex_routes=regex_routes,
-        )
-        if discovery_enabled(discover_routes):
-            graphql.watch()  # GraphQL requests grouped by their operation
+        self.start = _request_start(app, grouping)
         self._otel = _OtelWsgi(
             app,
             request_hook=request_hook,
@@ -129,9 +121,11 @@ class WsgiMiddleware:
                 else None
             )
         else:
-            clean, fresh = _set_aside(owner[0], environ, wsgi_getter)
+            clean, fresh = _set_aside(owner.request, environ, wsgi_getter)
         # matched before the upstream middleware starts the span: see _request_start
-        mark = serving.set((environ, start.match(environ.get("REQUEST_METHOD"), path, environ)))
+        mark = serving.set(
+            Serving(environ, start.match(environ.get("REQUEST_METHOD"), path, environ))
+        )
         try:
             result: Iterable[bytes] = self._otel(environ, start_response)
         finally:
@@ -141,6 +135,14 @@ class WsgiMiddleware:
             if fresh is not None:
                 fresh_parent.reset(fresh)
         return result
+
+
+def _request_start(app: object, grouping: GroupingOptions) -> RequestStart:
+    """How ``app``'s requests are grouped as they start (``grouping``: the options of
+    ``RequestStart``); where routes are discovered, GraphQL requests by their operation."""
+    if discovery_enabled(grouping.get("discover_routes")):
+        graphql.watch()
+    return RequestStart(app, **grouping)
 
 
 def _reset(var: ContextVar[Any], token: Token[Any]) -> None:
@@ -194,29 +196,16 @@ class AsgiMiddleware:
         self,
         app: AsgiApp,
         *,
-        routes: Iterable[str] = (),
-        infer_routes: bool | None = None,
-        discover_routes: bool | None = None,
-        excluded_urls: Iterable[str] | None = None,
-        regex_routes: str | None = None,
         server_request_hook: Callable[[Span, Scope], None] | None = None,
         client_request_hook: Callable[..., None] | None = None,
         client_response_hook: Callable[..., None] | None = None,
         exclude_spans: Sequence[Literal["receive", "send"]] | None = ("receive", "send"),
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
+        **grouping: Unpack[GroupingOptions],
     ) -> None:
         self.app = app
-        self.start = RequestStart(
-            app,
-            routes=routes,
-            infer_routes=infer_routes,
-            discover_routes=discover_routes,
-            excluded_urls=excluded_urls,
-            regex_routes=regex_routes,
-        )
-        if discovery_enabled(discover_routes):
-            graphql.watch()  # GraphQL requests grouped by their operation
+        self.start = _request_start(app, grouping)
         self._tracer_provider = tracer_provider
         #: True for a request the app's framework was told not to trace (None: none).
         self.skips: Callable[[Scope], bool] | None = None
@@ -266,8 +255,10 @@ class AsgiMiddleware:
             send = _noting_status_asgi(send)
         # another request's context (see _isolation): the span's parent is in the headers
         owner = serving.get()
-        clean, fresh = (None, None) if owner is None else _set_aside(owner[0], scope, asgi_getter)
-        mark = serving.set((scope, start.match(scope.get("method"), path, scope)))
+        clean, fresh = (
+            (None, None) if owner is None else _set_aside(owner.request, scope, asgi_getter)
+        )
+        mark = serving.set(Serving(scope, start.match(scope.get("method"), path, scope)))
         try:
             await self._otel(scope, receive, send)
         finally:
@@ -328,10 +319,10 @@ def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:
     """The upstream's name for a request, and no extra attributes. (The span is named
     as it starts, by ``_request_start``: the name given here stands only if that fails.)"""
     current = serving.get()
-    found = current[1] if current is not None else None
-    if found is not None and found[1] != "inferred":
+    found = current.match if current is not None else None
+    if found is not None and found.source != "inferred":
         # its route, or its handler's root name (see Match)
-        return (found[2] if len(found) == 3 else found[0]), {}  # noqa: PLR2004
+        return found.route if found.root_name is None else found.root_name, {}
     method = request_method(sanitize_method(str(scope.get("method", "")).strip()))
     return method or "HTTP", {}
 
@@ -349,7 +340,7 @@ def _metric_route(
             pending = group.metric
             if pending is not None and group.root is span:
                 group.metric = None
-                pending[0][HTTP_ROUTE] = pending[1]
+                route_for_metric(span, pending, group.metric_route, group.on_span[0])
         if hook is not None:
             hook(span, scope)
 

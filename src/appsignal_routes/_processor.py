@@ -1,9 +1,10 @@
 """The grouping span processor: which request does each span belong to.
 
-It gives every local root span (parent none or remote) a ``RequestGroup``, indexed by
-the root's span id, and makes it the context's ``current_group``, where an annotation
-made anywhere in the request finds it, with no look-up per span: the spans below a
-root are not tracked at all. A span of the request named explicitly finds its group by
+It gives every local root span (parent none or remote) a ``RequestGroup`` (from the
+naming tracer's record, if it started the span: see ``_handoff``), indexed by the
+root's span id, and makes it the context's ``current_group``, where an annotation made
+anywhere in the request finds it, with no look-up per span: the spans below a root
+are not tracked at all. A span of the request named explicitly finds its group by
 its trace id (``group_for``); never by trace id alone, since concurrent requests that
 share one upstream trace stay apart in their own contexts. The index is freed as roots
 end and is capped, so roots that are never ended cannot grow it without bound.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextvars import ContextVar
 from typing import Final
 
 from opentelemetry.context import Context
@@ -21,20 +21,14 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Span as ApiSpan
 
 from . import _signals
-from ._grouping import Mode, Naming, RequestGroup, RouteStyle, starting
+from ._grouping import Mode, Naming, RequestGroup, RouteStyle
+from ._handoff import current_group, starting
 from ._sdk_spans import context_of, is_remote_of, name_of, parent_of, span_id_of
 
 logger = logging.getLogger("appsignal_routes")
 
 #: Requests tracked at once, before the oldest are dropped (roots that never end).
 MAX_TRACKED_SPANS: Final = 100_000
-
-#: The group of the request (or job) the current context belongs to: set as its root
-#: starts, in the context the request runs in (a later root in the same context, or a
-#: request that has ended, is told apart by the caller: see ``group_for``).
-current_group: ContextVar[RequestGroup | None] = ContextVar(
-    "appsignal_routes_current_group", default=None
-)
 
 
 class _SpanIndex:
@@ -111,7 +105,7 @@ class GroupingSpanProcessor(SpanProcessor):
         route_style: RouteStyle = "template",
         mode: Mode = "both",
     ) -> None:
-        self.naming = Naming(max_groups=max_groups, route_style=route_style, mode=mode)
+        self.naming = Naming(max_groups, route_style, mode)
         self._active = True
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:  # noqa: ARG002
@@ -122,7 +116,7 @@ class GroupingSpanProcessor(SpanProcessor):
             if parent is not None and not is_remote_of(parent):
                 return  # a span inside a request: its annotations find the request's group
             started = starting.record  # the naming tracer's, if this span is the one it starts
-            if started is not None and started[1] is not name_of(span):
+            if started is not None and started.name is not name_of(span):
                 started = None  # another span, started as that one starts
             group = RequestGroup(span, self.naming, started)
             groups = index.groups

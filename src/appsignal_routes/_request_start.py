@@ -1,14 +1,14 @@
-"""Request-start grouping: the one home of what a request's server span starts with.
+"""Request-start grouping: how a request is matched, and its server span named, as it starts.
 
 As a request arrives, the middleware asks ``RequestStart.match`` for its route: the
 route the framework's own router would dispatch it to (``frameworks``, source
 ``discovered``), else a template of the registry (``registry``), else, opt-in, one
-inferred from the path (``inferred``). The match travels in the context variable
-``serving`` to the span: the upstream middleware gets its tracer from
-``NamingTracerProvider``, whose ``NamingTracer`` starts the server span already named
-by the match, or by its method alone, with the grouping attributes among its start
-attributes. The grouping processor's ``RequestGroup`` takes the match over from there;
-decorators and the framework's own ``http.route`` may still regroup the request.
+inferred from the path (``inferred``). The match travels to the span in ``_handoff``'s
+records: the upstream middleware gets its tracer from ``NamingTracerProvider``, whose
+``NamingTracer`` starts the server span already named by the match, or by its method
+alone, with the grouping attributes among its start attributes, and hands the record
+of it to the grouping processor's ``RequestGroup``; decorators and the framework's own
+``http.route`` may still regroup the request.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -25,22 +25,20 @@ from opentelemetry.trace import Link, Span, SpanKind, Tracer, TracerProvider
 from opentelemetry.util.types import Attributes
 
 from . import _registry
+from ._attributes import HTTP_ROUTE, ROOT_NAME
 from ._config import env_flag
-from ._grouping import (
-    HTTP_ROUTE,
-    ROOT_NAME,
+from ._grouping import RouteSource, span_method
+from ._handler_names import HandlerNames, by_method
+from ._handoff import (
     Match,
     Started,
+    current_group,
     serving,
-    span_method,
-    start_mode,
     starting,
     write_started,
 )
-from ._handler_names import HandlerNames, by_method
 from ._infer import infer_template
 from ._isolation import fresh_parent
-from ._processor import current_group
 from .frameworks import Found, RootName, Router, router_for
 
 logger = logging.getLogger("appsignal_routes")
@@ -110,12 +108,17 @@ class RequestStart:
         #: id of a router's Found -> (the Found, its match for every method; None: the
         #: handler's names depend on the method): routers hand the same Found per route
         self._known: dict[int, tuple[Found, Match | None]] = {}
+        #: a route -> its match, by source (a RootName apart): one per route, see Match
+        self._declared: dict[str, Match] = {}
+        self._discovered: dict[str, Match] = {}
+        self._root_named: dict[str, Match] = {}
+        self._inferred: dict[str, Match] = {}
 
     def _of_found(self, found: Found, method: str | None, path: str) -> Match:
         """A route the router found as a ``Found``: a mount's prefix nothing can see
         into (a declared route outranks it), else the handler's group (remembered)."""
         if found.opaque:
-            return _outranked(found.template, path)
+            return self._outranked(found.template, path)
         known = self._known.get(id(found))
         if known is not None and known[0] is found and known[1] is not None:
             return known[1]
@@ -128,15 +131,10 @@ class RequestStart:
         handler = found.handler
         root, route = (None, None) if handler is None else self._handlers.of(handler, method)
         match: Match
-        if root is not None:
-            if route is None:
-                match = found.template, "discovered", root
-            else:
-                match = route, "decorator", root
-        elif route is not None:
-            match = route, "decorator"
+        if route is not None:
+            match = Match(route, "decorator", root)
         else:
-            match = found.template, "discovered"
+            match = Match(found.template, "discovered", root)
         known = self._known
         if len(known) >= _KNOWN:
             known.clear()
@@ -159,19 +157,35 @@ class RequestStart:
                 if route is not None:
                     if isinstance(route, Found):
                         return self._of_found(route, method, path)
-                    return route, "discovered"
+                    known = self._discovered if type(route) is str else self._root_named
+                    match = known.get(route)
+                    return _remember(known, route, "discovered") if match is None else match
             template = _registry.settings.table.match(path)
             if template is not None:
-                return template.text, "registry"
+                match = self._declared.get(template.text)
+                return (
+                    _remember(self._declared, template.text, "registry") if match is None else match
+                )
             if self.infers():
                 inferred = infer_template(path)
                 if inferred is not None:
-                    return inferred, "inferred"
+                    match = self._inferred.get(inferred)
+                    return (
+                        _remember(self._inferred, inferred, "inferred") if match is None else match
+                    )
         except Exception:
             if not self._failed:
                 self._failed = True
                 logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
         return None
+
+    def _outranked(self, prefix: str, path: str) -> Match:
+        """The declared route that matches ``path``, else a mount's ``prefix``."""
+        template = _registry.settings.table.match(path)
+        if template is None:
+            return self._discovered.get(prefix) or _remember(self._discovered, prefix, "discovered")
+        text = template.text
+        return self._declared.get(text) or _remember(self._declared, text, "registry")
 
     def _routed(
         self, router: Router, method: str | None, path: str, request: Any
@@ -187,10 +201,50 @@ class RequestStart:
             return None
 
 
-def _outranked(prefix: str, path: str) -> Match:
-    """The declared route that matches ``path``, else a mount's ``prefix`` (discovered)."""
-    template = _registry.settings.table.match(path)
-    return (prefix, "discovered") if template is None else (template.text, "registry")
+def _remember(known: dict[str, Match], route: str, source: RouteSource) -> Match:
+    """A new match of ``route``, remembered in ``known`` (bounded: emptied when full)."""
+    if len(known) >= _KNOWN:
+        known.clear()
+    match = known[route] = Match(route, source)
+    return match
+
+
+#: At most this many methods a match remembers how it names their spans.
+_METHODS = 64
+#: A request by its method alone, as its span is named: one record per method.
+_by_method: dict[str | None, Started] = {}
+
+
+def _named(found: Match, method: str | None) -> Started:
+    """How ``found`` names the span of a ``method`` request (remembered on it)."""
+    route = found.route
+    source = found.source
+    if type(route) is RootName:  # the handler's name, as a root name: no route
+        name = str(route)
+        started = Started(method, name, None, source, name)
+    else:
+        root_name = found.root_name
+        if root_name is not None:  # its handler's root name (rule 1)
+            name = root_name
+            started = Started(method, name, route, "root_name", name)
+        else:
+            name = f"{method} {route}" if method else route  # (group_name, inlined)
+            started = Started(method, name, route, source, name)
+    named = found.named
+    if named is None:
+        named = found.named = {}
+    elif len(named) >= _METHODS:
+        named.clear()
+    named[method] = started
+    return started
+
+
+def _by_method_alone(method: str) -> Started:
+    """The record of a span named by its ``method`` alone (remembered, bounded)."""
+    if len(_by_method) >= _METHODS:
+        _by_method.clear()
+    started = _by_method[method] = Started(method, method, None, "method", None)
+    return started
 
 
 def response_status(status: int) -> None:
@@ -229,45 +283,64 @@ def start_naming(
     else:
         method = span_method(attrs)
     current = serving.get()
-    found = current[1] if current is not None else None
+    found = current.match if current is not None else None
     if found is not None:
-        route = found[0]
-        source: str = found[1]
-        if type(route) is RootName:  # the handler's name, as a root name: no route
-            name = str(route)  # (the record holds the very name the span starts with)
-            return (
-                name,
-                attributes,
-                (method, name, None, source, name if start_mode.action_name else None),
-            )
-        if len(found) == 3:  # noqa: PLR2004 - its handler's root name (rule "root name"; see Match)
-            name = found[2]
-            source = "root_name"
-        else:
-            name = f"{method} {route}" if method else route  # (group_name, inlined)
-        if source == "inferred":  # a guess: never http.route, reserved for real routes
-            return name, attributes, (method, name, route, source, name)
-        if in_place and type(attributes) is dict:
-            attributes[HTTP_ROUTE] = route
-        elif attrs.get(HTTP_ROUTE) != route:
-            attributes = {**attrs, HTTP_ROUTE: route}
-        action = name if start_mode.action_name else None
-        return name, attributes, (method, name, route, source, action)
+        named = found.named
+        started = named.get(method) if named is not None else None
+        if started is None:
+            started = _named(found, method)
+        route = started.route
+        # a guess (inferred) is never http.route, reserved for real routes
+        if route is not None and started.source != "inferred":
+            if in_place and type(attributes) is dict:
+                attributes[HTTP_ROUTE] = route
+            elif attrs.get(HTTP_ROUTE) != route:
+                attributes = {**attrs, HTTP_ROUTE: route}
+        return started.name, attributes, started
     if method is None or HTTP_ROUTE in attrs:
         return name, attributes, None  # a route the caller knows: the processor adopts it
-    return method, attributes, (method, method, None, "method", None)
+    started = _by_method.get(method) or _by_method_alone(method)
+    return started.name, attributes, started
 
 
-class NamingTracer(Tracer):
-    """The upstream middleware's tracer: names its server spans as they start.
+def route_for_metric(
+    span: Span, attributes: dict[str, object], route: str, on_span: object
+) -> None:
+    """Give the upstream ASGI middleware's own ``attributes`` of the request their
+    ``route``, which its duration metric reads, once it has written them to ``span``.
 
-    Their name and grouping attributes are then right from the first moment, and none
-    of them is written twice. Other spans pass through unchanged.
+    They are the upstream's and not ours, so what this relies on is checked: they are a
+    plain dict, and they hold no route of their own. Where an upstream release changes
+    that, its metric goes without our route (or keeps its own), never with a wrong one,
+    and nothing raises; a route of theirs, written over the span's, gives way to
+    ``on_span``, the one the span's group gave it (None: the span keeps theirs).
     """
+    try:
+        if type(attributes) is not dict:
+            return
+        theirs = attributes.get(HTTP_ROUTE)
+        if theirs is None:
+            attributes[HTTP_ROUTE] = route
+        elif theirs != route and on_span is not None:
+            span.set_attribute(HTTP_ROUTE, str(on_span))
+    except Exception:
+        logger.debug("appsignal-routes: the route for the duration metric failed", exc_info=True)
 
-    def __init__(self, tracer: Tracer, *, in_place: bool) -> None:
+
+#: The parent context ``start_span`` is given, and the arguments that follow its
+#: attributes (links, start time, record_exception, set_status_on_exception), which the
+#: tracer wrappers pass on as they came.
+Parent: TypeAlias = Context | None
+Rest: TypeAlias = tuple[Sequence[Link] | None, int | None, bool, bool]
+
+
+class WrappingTracer(Tracer):
+    """A tracer over another (``tracer``) that starts some spans its own way: its
+    subclasses' ``_start``, handed ``start_span``'s arguments as they came (the last
+    four as one tuple, for the wrapped tracer). The rest passes through unchanged."""
+
+    def __init__(self, tracer: Tracer) -> None:
         self._tracer = tracer
-        self._in_place = in_place
 
     def start_span(  # noqa: PLR0917 - the Tracer interface
         self,
@@ -280,13 +353,40 @@ class NamingTracer(Tracer):
         record_exception: bool = True,
         set_status_on_exception: bool = True,
     ) -> Span:
+        return self._start(
+            name,
+            context,
+            kind,
+            attributes,
+            (links, start_time, record_exception, set_status_on_exception),
+        )
+
+    def _start(self, name: str, ctx: Parent, kind: SpanKind, attrs: Attributes, rest: Rest) -> Span:
+        return self._tracer.start_span(name, ctx, kind, attrs, *rest)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._tracer.start_as_current_span(*args, **kwargs)
+
+
+class NamingTracer(WrappingTracer):
+    """The upstream middleware's tracer: names its server spans as they start.
+
+    Their name and grouping attributes are then right from the first moment, and none
+    of them is written twice. Other spans pass through unchanged.
+    """
+
+    def __init__(self, tracer: Tracer, *, in_place: bool) -> None:
+        super().__init__(tracer)
+        self._in_place = in_place
+
+    def _start(self, name: str, ctx: Parent, kind: SpanKind, attrs: Attributes, rest: Rest) -> Span:
         started = None
-        given = attributes
+        attributes = attrs  # (attrs stays the caller's own: is it what the span started with?)
         if kind is SpanKind.INTERNAL:  # the upstream found a span current
             fresh = fresh_parent.get()
             if fresh is not None:  # another request's, left open: see _isolation
                 kind = SpanKind.SERVER
-                context = fresh
+                ctx = fresh
         if kind is SpanKind.SERVER:
             try:
                 name, attributes, started = start_naming(name, attributes, in_place=self._in_place)
@@ -295,38 +395,28 @@ class NamingTracer(Tracer):
         # the record, for the grouping processor as the span starts (None: it reads the span)
         starting.record = started
         try:
-            span = self._tracer.start_span(
-                name,
-                context,
-                kind,
-                attributes,
-                links,
-                start_time,
-                record_exception,
-                set_status_on_exception,
-            )
+            span = self._tracer.start_span(name, ctx, kind, attributes, *rest)
             if started is not None:
                 group = current_group.get()
                 if group is None or group.root is not span:
-                    write_started(span, started)  # no grouping processor took the record
-                    if started[3] == "root_name":
-                        span.set_attribute(ROOT_NAME, started[1])
+                    # no grouping processor took the record: the default mode's attributes
+                    write_started(span, started.source, started.action)
+                    if started.source == "root_name":
+                        span.set_attribute(ROOT_NAME, started.name)
                     group = None
-                route = started[2]
-                if given is not attributes and route is not None and type(given) is dict:
+                route = started.route
+                if attrs is not attributes and route is not None and type(attrs) is dict:
                     # The upstream's own dict (ASGI), which its duration metric reads: the
                     # route joins it once the upstream has written it to the span, in the
                     # request hook (else it would be written twice); now, with no group.
                     if group is not None:
-                        group.metric = (given, route)
+                        group.metric = attrs
+                        group.metric_route = route
                     else:
-                        given[HTTP_ROUTE] = route
+                        route_for_metric(span, attrs, route, None)
             return span
         finally:
             starting.record = None
-
-    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
-        return self._tracer.start_as_current_span(*args, **kwargs)
 
 
 class NamingTracerProvider(TracerProvider):

@@ -9,7 +9,6 @@ seen and put back as a fresh process has them:
 - what learning mode learned (``_infer``);
 - the requests in flight (``_processor.index``; each context's ``current_group``);
 - the SIGTERM chain and its drain (``_signals``), installed and removed by the agent;
-- what names given at a request's start carry (``_grouping.start_mode``);
 - the tracer jobs start their spans with (``_jobs``);
 - the log-once flags of contained failures (``_contain``);
 - whether spans take the direct attribute write (``_sdk_spans``).
@@ -21,7 +20,7 @@ session, and is not reset.
 
 from __future__ import annotations
 
-from . import _agent, _contain, _grouping, _jobs, _processor, _registry, _sdk_spans
+from . import _agent, _contain, _jobs, _processor, _registry, _sdk_spans
 
 
 def reset() -> None:
@@ -29,7 +28,6 @@ def reset() -> None:
     _agent.stop()
     _registry.reset()  # with what inference learned
     _processor.index.groups.clear()
-    _grouping.start_mode.action_name = True
     _jobs.forget_tracer()
     _contain.reset_all()
     _sdk_spans.direct.on = True

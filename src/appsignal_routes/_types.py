@@ -109,8 +109,8 @@ class StartOptions(TypedDict, total=False):
     """The file of ``exporter="jsonl"`` (``APPSIGNAL_ROUTES_JSONL_PATH``)."""
 
 
-class InstrumentOptions(TypedDict, total=False):
-    """The options ``instrument()`` takes for a WSGI and an ASGI app alike."""
+class GroupingOptions(TypedDict, total=False):
+    """The options of how a wrapped app's requests are matched as they start."""
 
     routes: Iterable[str]
     """Templates to match at request start, besides every ``@route``."""
@@ -122,6 +122,11 @@ class InstrumentOptions(TypedDict, total=False):
     """Regexes searched in the path: those requests are not traced."""
     regex_routes: Literal["readable", "raw"] | None
     """How regex routes are named (None: as ``start()`` said)."""
+
+
+class InstrumentOptions(GroupingOptions, total=False):
+    """The options ``instrument()`` takes for a WSGI and an ASGI app alike."""
+
     tracer_provider: TracerProvider | None
     """The provider of the server spans (None: the global one)."""
     meter_provider: MeterProvider | None

@@ -396,7 +396,7 @@ def test_a_request_left_open_in_the_context_catches_no_other_spans_annotations(t
 
 def _discover(name):
     """What a framework adapter does once its framework has dispatched the request."""
-    from appsignal_routes._processor import current_group
+    from appsignal_routes._handoff import current_group
 
     current_group.get().discover_root_name(name)
 

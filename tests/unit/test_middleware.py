@@ -278,3 +278,74 @@ def test_a_request_abandoned_and_closed_in_another_context_closes_quietly(traced
     contextvars.copy_context().run(request.send, None)  # suspended, waiting for receive
     request.close()  # here, in another context
     assert [span.name for span in traced.roots()] == ["GET /items/:id"]
+
+
+def _duration_points(reader):
+    return [
+        point.attributes
+        for metric in reader.get_metrics_data().resource_metrics[0].scope_metrics[0].metrics
+        if metric.name == "http.server.request.duration"
+        for point in metric.data.data_points
+    ]
+
+
+class _TheirMapping(dict):
+    """Request attributes of another kind than the plain dict we rely on."""
+
+
+@pytest.mark.parametrize("grouping", [True, False], ids=["processor", "no-processor"])
+@pytest.mark.parametrize("theirs", ["mapping", "route"])
+def test_an_upstream_that_changes_its_attributes_costs_the_metric_its_route_only(
+    theirs, grouping, traced, stable_http_semconv, monkeypatch
+):
+    """The upstream ASGI middleware's attributes are its own: another kind of mapping,
+    or a route of its own in them, and its duration metric goes without ours, never
+    with a wrong one; the request and its span are grouped as ever."""
+    from opentelemetry.instrumentation import asgi as otel_asgi
+
+    collect = otel_asgi.collect_request_attributes
+
+    def collected(scope, *args):
+        attributes = collect(scope, *args)
+        if theirs == "mapping":
+            return _TheirMapping(attributes)
+        return {**attributes, "http.route": "/their/route"}
+
+    monkeypatch.setattr(otel_asgi, "collect_request_attributes", collected)
+    exporter = InMemorySpanExporter()
+    provider = traced.provider
+    if not grouping:
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    reader = InMemoryMetricReader()
+    app = ar.instrument(
+        asgi_app,
+        routes=["/items/{item_id:int}"],
+        tracer_provider=provider,
+        meter_provider=MeterProvider(metric_readers=[reader]),
+    )
+    assert call_asgi(app, "/items/3")[0]["status"] == 200
+    (root,) = traced.roots() if grouping else exporter.get_finished_spans()
+    assert root.name == "GET /items/{item_id:int}"
+    points = _duration_points(reader)
+    assert points
+    if theirs == "mapping":
+        assert root.attributes["http.route"] == "/items/{item_id:int}"
+        assert all("http.route" not in p for p in points)
+    else:  # theirs stays theirs; the span the group names gets ours back
+        assert all(p.get("http.route") == "/their/route" for p in points)
+        if grouping:
+            assert root.attributes["http.route"] == "/items/{item_id:int}"
+
+
+def test_a_failure_giving_the_metric_its_route_stays_out_of_the_request(caplog):
+    from appsignal_routes._request_start import route_for_metric
+
+    class Unequal:
+        def __ne__(self, other):
+            raise RuntimeError("broken")
+
+    attributes = {"http.route": Unequal()}
+    with caplog.at_level("DEBUG", logger="appsignal_routes"):
+        route_for_metric(None, attributes, "/items/{id}", "/items/{id}")
+    assert any("duration metric" in record.getMessage() for record in caplog.records)

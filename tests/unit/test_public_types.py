@@ -15,6 +15,8 @@ from flask import Flask
 import appsignal_routes as ar
 from appsignal_routes import _agent, _capture, _config
 from appsignal_routes._middleware import AsgiMiddleware, WsgiMiddleware
+from appsignal_routes._request_start import RequestStart
+from appsignal_routes._types import GroupingOptions
 
 from ..calls import call_asgi, call_wsgi
 
@@ -37,8 +39,10 @@ def _keywords(function: Any) -> set[str]:
 def test_the_typed_options_are_the_options_taken():
     assert ar.StartOptions.__optional_keys__ == set(_config.ENV)
     assert ar.StartOptions.__required_keys__ == set()
-    assert ar.WsgiOptions.__optional_keys__ == _keywords(WsgiMiddleware.__init__)
-    assert ar.AsgiOptions.__optional_keys__ == _keywords(AsgiMiddleware.__init__)
+    grouping = GroupingOptions.__optional_keys__
+    assert ar.WsgiOptions.__optional_keys__ == _keywords(WsgiMiddleware.__init__) | grouping
+    assert ar.AsgiOptions.__optional_keys__ == _keywords(AsgiMiddleware.__init__) | grouping
+    assert grouping == _keywords(RequestStart.__init__)
     common = ar.InstrumentOptions.__optional_keys__
     assert common == ar.WsgiOptions.__optional_keys__ & ar.AsgiOptions.__optional_keys__
 

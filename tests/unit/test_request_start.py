@@ -188,3 +188,84 @@ def test_a_root_started_while_the_request_span_starts_keeps_its_own_group():
     request = spans["GET /users/:id"]
     assert request.attributes["appsignal_routes.route_source"] == "registry"
     assert request.attributes["appsignal.action_name"] == "GET /users/:id"
+
+
+@pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+@pytest.mark.parametrize("order", [("agent", "both"), ("both", "agent")], ids="-then-".join)
+def test_two_processors_of_different_modes_leave_each_other_s_naming_alone(kind, order):
+    """The name a request starts with follows the processor that takes it, whichever
+    processor was made last: neither changes the other's naming."""
+    from ..conftest import make_traced
+
+    made = {mode: make_traced(mode=mode) for mode in order}
+    for traced in made.values():
+        wrapped = ar.instrument(
+            app if kind == "wsgi" else asgi_app,
+            routes=["/users/:id"],
+            infer_routes=True,
+            tracer_provider=traced.provider,
+        )
+        for path in ("/users/7", "/orders/12345"):
+            if kind == "wsgi":
+                call_wsgi(wrapped, path)
+            else:
+                call_asgi(wrapped, path)
+    registered, inferred = made["agent"].roots()
+    assert registered.name == "GET /users/:id"
+    assert registered.attributes["http.route"] == "/users/:id"
+    assert "appsignal.action_name" not in registered.attributes  # the agent's mode
+    # an inferred route is no http.route: its action name groups it, in every mode
+    assert inferred.attributes["appsignal_routes.route_source"] == "inferred"
+    assert inferred.attributes["appsignal.action_name"] == inferred.name
+    registered, inferred = made["both"].roots()
+    assert registered.attributes["appsignal.action_name"] == "GET /users/:id"
+    assert inferred.attributes["appsignal.action_name"] == inferred.name
+
+
+def test_the_matches_of_declared_routes_are_remembered_bounded(traced, monkeypatch):
+    monkeypatch.setattr(_request_start, "_KNOWN", 1)
+    wsgi = ar.instrument(app, routes=["/users/:id", "/orders/:id"], tracer_provider=traced.provider)
+    for path in ("/users/1", "/orders/2", "/users/3", "/users/4"):
+        call_wsgi(wsgi, path)
+    assert [root.name for root in traced.roots()] == [
+        "GET /users/:id",
+        "GET /orders/:id",
+        "GET /users/:id",
+        "GET /users/:id",
+    ]
+
+
+def test_the_names_of_methods_are_remembered_bounded(traced, monkeypatch):
+    monkeypatch.setattr(_request_start, "_METHODS", 1)
+    monkeypatch.setattr(_request_start, "_by_method", {})  # as a new process has it
+    wsgi = ar.instrument(app, routes=["/users/:id"], tracer_provider=traced.provider)
+    for method in ("GET", "POST", "GET"):
+        call_wsgi(wsgi, "/users/1", method)
+        call_wsgi(wsgi, "/nowhere", method)
+    assert [root.name for root in traced.roots()] == [
+        "GET /users/:id",
+        "GET",
+        "POST /users/:id",
+        "POST",
+        "GET /users/:id",
+        "GET",
+    ]
+
+
+def test_a_wrapping_tracer_passes_every_span_through_unless_told_otherwise(traced):
+    tracer = _request_start.WrappingTracer(traced.tracer)
+    tracer.start_span("work", kind=SpanKind.CLIENT, attributes={"peer": "db"}).end()
+    (span,) = traced.spans()
+    assert (span.name, span.kind, dict(span.attributes)) == (
+        "work",
+        SpanKind.CLIENT,
+        {"peer": "db"},
+    )
+
+
+def test_attributes_of_another_kind_never_get_the_route():
+    from types import MappingProxyType
+
+    theirs = MappingProxyType({"http.request.method": "GET"})
+    _request_start.route_for_metric(None, theirs, "/items/{id}", "/items/{id}")
+    assert "http.route" not in theirs

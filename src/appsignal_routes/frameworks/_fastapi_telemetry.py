@@ -5,7 +5,7 @@ that every FastAPI before it keeps its route discovery.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any, cast
 
@@ -13,11 +13,11 @@ import wrapt
 from fastapi import FastAPI
 from fastapi.telemetry._asgi import NativeTelemetry
 from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.trace import Link, Span, SpanKind, Tracer
+from opentelemetry.trace import Span, SpanKind, Tracer
 from opentelemetry.util.types import Attributes, AttributeValue
 
-HTTP_ROUTE = "http.route"
+from appsignal_routes._attributes import HTTP_ROUTE
+from appsignal_routes._request_start import Parent, Rest, WrappingTracer
 
 #: the span a FastAPI app's native telemetry adopts for the request in flight
 _adopted: ContextVar[Span | None] = ContextVar("appsignal_routes_fastapi_adopted", default=None)
@@ -52,39 +52,14 @@ class _AdoptingTelemetry(NativeTelemetry):
         return _AdoptingTracer(super()._get_tracer(provider=provider))
 
 
-class _AdoptingTracer(Tracer):
+class _AdoptingTracer(WrappingTracer):
     """Hands out the adopted span for FastAPI's SERVER span; any other span as asked."""
 
-    def __init__(self, tracer: Tracer) -> None:
-        self._tracer = tracer
-
-    def start_span(  # noqa: PLR0917 - the Tracer interface
-        self,
-        name: str,
-        context: Context | None = None,
-        kind: SpanKind = SpanKind.INTERNAL,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
-    ) -> Span:
+    def _start(self, name: str, ctx: Parent, kind: SpanKind, attrs: Attributes, rest: Rest) -> Span:
         adopted = _adopted.get() if kind is SpanKind.SERVER else None
         if adopted is not None:
             return cast("Span", _AdoptedSpan(adopted))
-        return self._tracer.start_span(
-            name,
-            context,
-            kind,
-            attributes,
-            links,
-            start_time,
-            record_exception,
-            set_status_on_exception,
-        )
-
-    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
-        return self._tracer.start_as_current_span(*args, **kwargs)
+        return self._tracer.start_span(name, ctx, kind, attrs, *rest)
 
 
 class _AdoptedSpan(wrapt.ObjectProxy[Span]):

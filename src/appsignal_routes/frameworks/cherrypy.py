@@ -45,7 +45,7 @@ from appsignal_routes import _registry
 from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, root_is_current
 from appsignal_routes._contain import Containment
 from appsignal_routes._grouping import RequestGroup
-from appsignal_routes._processor import current_group
+from appsignal_routes._handoff import current_group
 
 from . import DiscoveredRoute, Found, RootName, Router
 from ._cherrypy_names import app_routes, closure, controller_name, routes_template, verb_name

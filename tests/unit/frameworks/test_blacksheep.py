@@ -205,7 +205,8 @@ def test_before_the_app_starts_requests_fall_back_to_the_registry(traced):
     scope = {"type": "http", "method": "GET", "path": "/cats/1", "raw_path": b"/cats/1"}
     wrapped = ar.instrument(app, tracer_provider=traced.provider, routes=["/cats/{cat_id:int}"])
     assert wrapped.start.router.route("GET", "/cats/1", scope) is None  # no routes yet
-    assert wrapped.start.match("GET", "/cats/1", scope) == ("/cats/{cat_id:int}", "registry")
+    match = wrapped.start.match("GET", "/cats/1", scope)
+    assert (match.route, match.source) == ("/cats/{cat_id:int}", "registry")
 
 
 def counting_matches(monkeypatch) -> list[bytes]:

@@ -208,7 +208,8 @@ def test_before_the_app_starts_requests_fall_back_to_the_registry(traced):
     assert router is not None
     assert router.route("GET", "/users/1", scope) is None  # the router is not finalised yet
     wrapped = ar.instrument(app, tracer_provider=traced.provider, routes=["/users/<user_id:int>"])
-    assert wrapped.start.match("GET", "/users/1", scope) == ("/users/<user_id:int>", "registry")
+    match = wrapped.start.match("GET", "/users/1", scope)
+    assert (match.route, match.source) == ("/users/<user_id:int>", "registry")
 
 
 def test_handlers_are_named_with_the_route():
