@@ -28,13 +28,14 @@ give back when it is closed.
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
-from typing import Any
+from typing import Any, Final
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan
 
 from ._attributes import status_of
+from ._contain import Containment
 from ._handoff import current_group
 from ._processor import group_of
 from ._sdk_spans import attributes_of, span_id_of, span_in
@@ -45,6 +46,7 @@ fresh_parent: ContextVar[Context | None] = ContextVar("appsignal_routes_fresh_pa
 
 #: What a copy of a request's scope or environ still shares with the original.
 _SHARED = ("headers", "wsgi.input")
+_COMPARING_FAILED: Final = Containment("comparing two requests failed", once=True)
 
 
 def same_request(owner: Any, request: Any) -> bool:
@@ -56,7 +58,8 @@ def same_request(owner: Any, request: Any) -> bool:
             value = owner.get(key)
             if value is not None and value is request.get(key):
                 return True
-    except Exception:
+    except Exception:  # a request object of the app's own kind
+        _COMPARING_FAILED.log()
         return False
     return False
 

@@ -29,6 +29,7 @@ from opentelemetry.util.http import sanitize_method
 
 from . import _registry, _signals, graphql
 from ._annotation import current_context
+from ._contain import Containment
 from ._grouping import request_method
 from ._handoff import Serving, current_group, serving
 from ._isolation import (
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("appsignal_routes")
 _WSGI_OPTIONS: Final = WsgiOptions.__optional_keys__
 _ASGI_OPTIONS: Final = AsgiOptions.__optional_keys__
+_EXCLUSION_FAILED: Final = Containment("the framework's exclusion failed")
 _asgiref: Any = compatibility  # (untyped)
 
 
@@ -414,7 +416,7 @@ def _contained(excludes: Callable[[Scope], bool]) -> Callable[[Scope], bool]:
         try:
             return bool(excludes(scope))
         except Exception:
-            logger.debug("appsignal-routes: the framework's exclusion failed", exc_info=True)
+            _EXCLUSION_FAILED.log()
             return False
 
     return skips

@@ -12,7 +12,6 @@ end and is capped, so roots that are never ended cannot grow it without bound.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Final
 
@@ -21,11 +20,12 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import Span as ApiSpan
 
 from . import _signals
+from ._contain import Containment
 from ._grouping import Mode, Naming, RequestGroup, RouteStyle
 from ._handoff import current_group, starting
 from ._sdk_spans import context_of, is_remote_of, name_of, parent_of, span_id_of
 
-logger = logging.getLogger("appsignal_routes")
+_ON_START_FAILED: Final = Containment("on_start failed")
 
 #: Requests tracked at once, before the oldest are dropped (roots that never end).
 MAX_TRACKED_SPANS: Final = 100_000
@@ -125,7 +125,7 @@ class GroupingSpanProcessor(SpanProcessor):
                 index.trim()
             current_group.set(group)  # the context the request runs in
         except Exception:
-            logger.debug("appsignal-routes: on_start failed", exc_info=True)
+            _ON_START_FAILED.log()
 
     def on_end(self, span: ReadableSpan) -> None:
         context = context_of(span)

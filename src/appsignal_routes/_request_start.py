@@ -13,11 +13,10 @@ of it to the grouping processor's ``RequestGroup``; decorators and the framework
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -27,6 +26,7 @@ from opentelemetry.util.types import Attributes
 from . import _registry
 from ._attributes import HTTP_ROUTE, ROOT_NAME
 from ._config import env_flag
+from ._contain import Containment
 from ._grouping import RouteSource, span_method
 from ._handler_names import HandlerNames, by_method
 from ._handoff import (
@@ -41,9 +41,13 @@ from ._infer import infer_template
 from ._isolation import fresh_parent
 from .frameworks import Found, RootName, Router, router_for
 
-logger = logging.getLogger("appsignal_routes")
-
 _KNOWN = 1024  # at most this many Founds remembered per app
+
+_MATCHING_FAILED: Final = Containment("request-start matching failed", once=True)
+_DISCOVERY_FAILED: Final = Containment("route discovery failed", once=True)
+_NAMING_404_FAILED: Final = Containment("naming a 404 failed")
+_METRIC_ROUTE_FAILED: Final = Containment("the route for the duration metric failed")
+_NAMING_FAILED: Final = Containment("naming the span at start failed")
 
 
 REGEX_ROUTES = ("readable", "raw")
@@ -102,8 +106,6 @@ class RequestStart:
         env = os.environ.get("OTEL_PYTHON_EXCLUDED_URLS", "")
         patterns += [p.strip() for p in env.split(",") if p.strip()]
         self.excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
-        self._failed = False
-        self._router_failed = False
         self._handlers = HandlerNames()
         #: id of a router's Found -> (the Found, its match for every method; None: the
         #: handler's names depend on the method): routers hand the same Found per route
@@ -174,9 +176,7 @@ class RequestStart:
                         _remember(self._inferred, inferred, "inferred") if match is None else match
                     )
         except Exception:
-            if not self._failed:
-                self._failed = True
-                logger.debug("appsignal-routes: request-start matching failed", exc_info=True)
+            _MATCHING_FAILED.log()
         return None
 
     def _outranked(self, prefix: str, path: str) -> Match:
@@ -195,9 +195,7 @@ class RequestStart:
         try:
             return router.route(method, path, request)
         except Exception:
-            if not self._router_failed:
-                self._router_failed = True
-                logger.debug("appsignal-routes: route discovery failed", exc_info=True)
+            _DISCOVERY_FAILED.log()
             return None
 
 
@@ -257,7 +255,7 @@ def response_status(status: int) -> None:
         if group is not None and group.root.is_recording():
             group.unroute_inferred()
     except Exception:
-        logger.debug("appsignal-routes: naming a 404 failed", exc_info=True)
+        _NAMING_404_FAILED.log()
 
 
 def start_naming(
@@ -324,7 +322,7 @@ def route_for_metric(
         elif theirs != route and on_span is not None:
             span.set_attribute(HTTP_ROUTE, str(on_span))
     except Exception:
-        logger.debug("appsignal-routes: the route for the duration metric failed", exc_info=True)
+        _METRIC_ROUTE_FAILED.log()
 
 
 #: The parent context ``start_span`` is given, and the arguments that follow its
@@ -391,7 +389,7 @@ class NamingTracer(WrappingTracer):
             try:
                 name, attributes, started = start_naming(name, attributes, in_place=self._in_place)
             except Exception:  # never into the request; the processor names it later
-                logger.debug("appsignal-routes: naming the span at start failed", exc_info=True)
+                _NAMING_FAILED.log()
         # the record, for the grouping processor as the span starts (None: it reads the span)
         starting.record = started
         try:
