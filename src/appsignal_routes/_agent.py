@@ -31,6 +31,7 @@ from ._bounded import run_within
 from ._config import Config, resolve
 from ._exporters import build_exporter
 from ._infer import LEARN_THRESHOLD, set_learning
+from ._private.otel import add_span_processor, span_processors
 from ._processor import GroupingSpanProcessor, group_for, open_requests
 
 logger = logging.getLogger("appsignal_routes")
@@ -136,14 +137,14 @@ def _install(config: Config) -> Agent:
             export_processor = export_guard(export_processor, exporter)
         # Added before the grouping processor, so that at a span's end its request's
         # group is still known (ignore_actions drops the whole request).
-        provider.add_span_processor(export_processor)
+        add_span_processor(provider, export_processor)
     processor = _existing_processor(provider)
     if processor is None:
         processor = GroupingSpanProcessor(
             max_groups=config.max_groups,
             route_style="appsignal" if config.route_style == "appsignal" else "template",
         )
-        provider.add_span_processor(processor)
+        add_span_processor(provider, processor)
     if owns:
         trace.set_tracer_provider(provider)
     return Agent(config, provider, processor, exporter, export_processor, owns_provider=owns)
@@ -175,8 +176,7 @@ class _IgnoringProcessor(SpanProcessor):
 
 
 def _existing_processor(provider: TracerProvider) -> GroupingSpanProcessor | None:
-    active = getattr(provider, "_active_span_processor", None)
-    for processor in getattr(active, "_span_processors", ()):
+    for processor in span_processors(provider):
         if isinstance(processor, GroupingSpanProcessor) and processor.active:
             return processor
     return None

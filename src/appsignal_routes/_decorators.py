@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import wrapt
 
 from . import _registry
+from ._private.wrapt import enabled_of, init_wrapper, wrapper_of
 from ._annotation import RootNameAnnotator, RouteAnnotator, context_is_set
 from ._template import check_name
 
@@ -44,11 +45,7 @@ class _Copyable(_Wrapper):
     """
 
     def __init__(self, wrapped: Any, wrapper: Any, enabled: Any = None) -> None:
-        if inspect.isfunction(wrapped):
-            base: Any = super(wrapt.FunctionWrapper, self)  # wrapt's _FunctionWrapperBase
-            base.__init__(wrapped, None, wrapper, enabled, "staticmethod")
-        else:
-            super().__init__(wrapped, wrapper, enabled=enabled)
+        init_wrapper(self, wrapped, wrapper, enabled)
 
     def __copy__(self) -> Any:
         wrapped = copy.copy(self.__wrapped__)
@@ -59,7 +56,7 @@ class _Copyable(_Wrapper):
         return self if wrapped is self.__wrapped__ else self._rewrap(wrapped)
 
     def _rewrap(self, wrapped: Any) -> Any:
-        return type(self)(wrapped, self._self_wrapper, enabled=self._self_enabled)
+        return type(self)(wrapped, wrapper_of(self), enabled=enabled_of(self))
 
 
 class _RouteWrapper(_Copyable):

@@ -44,6 +44,7 @@ from appsignal_routes import _registry
 from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, _root_is_current
 from appsignal_routes._grouping import RequestGroup
 from appsignal_routes._processor import current_group
+from appsignal_routes._private.wrapt import wrapper_of
 
 from . import DiscoveredRoute, Found, RootName, Router
 from ._cherrypy_names import app_routes, closure, controller_name, routes_template, verb_name
@@ -261,7 +262,7 @@ def _name_dispatched(
 ) -> None:
     """Name the request by what CherryPy dispatched it to, any case (``_dispatched``)."""
     handler = _dispatched(request)
-    annotator = getattr(handler, "_self_wrapper", None)  # @ar.route, @ar.root_name
+    annotator = wrapper_of(handler)  # @ar.route, @ar.root_name
     if isinstance(annotator, RouteAnnotator):  # whether or not the handler ran
         group.set_route(annotator.route, "decorator", override=False)
     elif isinstance(annotator, RootNameAnnotator):

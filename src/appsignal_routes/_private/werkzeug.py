@@ -1,0 +1,55 @@
+"""Werkzeug's private names (see ``_private``): a routing ``Map``'s ``_remap`` and
+``_rules_by_endpoint``, a ``Rule``'s ``_converters``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.routing import Map, Rule
+
+from . import take
+
+
+def _changes_found() -> bool:
+    """Whether a map flags rules added since its last match in ``_remap`` and keeps one
+    entry per endpoint in ``_rules_by_endpoint``."""
+    url_map: Any = Map([Rule("/a", endpoint="a")])
+    before = (url_map._remap, len(url_map._rules_by_endpoint))
+    url_map.bind("localhost").match("/a")
+    matched = url_map._remap
+    url_map.add(Rule("/b", endpoint="b"))
+    return before == (True, 1) and matched is False and url_map._remap is True and (
+        len(url_map._rules_by_endpoint) == 2  # noqa: PLR2004 - the two endpoints
+    )
+
+
+def _converters_found() -> bool:
+    """Whether a rule keeps its converters by argument name in ``_converters``."""
+    url_map: Any = Map([Rule("/<int:a>/<b>", endpoint="a")])
+    rule: Any = next(url_map.iter_rules())
+    converters = rule._converters
+    return isinstance(converters, dict) and sorted(converters) == ["a", "b"]
+
+
+_CHANGES = take("werkzeug.map.changes", _changes_found)
+_CONVERTERS = take("werkzeug.rule.converters", _converters_found)
+
+
+def rules_pending(url_map: Map) -> bool:
+    """Whether rules were added to ``url_map`` that no match has seen yet; where
+    werkzeug does not say, False (``map_size`` then counts every rule)."""
+    return _CHANGES and bool(url_map._remap)  # type: ignore[attr-defined]
+
+
+def map_size(url_map: Map) -> int:
+    """A number that grows as rules are added to ``url_map``: its endpoints (read in a
+    few instructions), or its rules (counted, where werkzeug keeps them otherwise)."""
+    if _CHANGES:
+        return len(url_map._rules_by_endpoint)  # type: ignore[attr-defined]
+    return sum(1 for _ in url_map.iter_rules())
+
+
+def converters_of(rule: Rule) -> Iterable[object] | None:
+    """The converters of ``rule``'s arguments; None where werkzeug keeps them otherwise."""
+    return rule._converters.values() if _CONVERTERS else None  # type: ignore[attr-defined]
