@@ -17,8 +17,10 @@ over the length limit) to ``set_attribute`` itself. A span of another kind, or a
 whose spans keep their attributes otherwise, always gets ``set_attribute``.
 
 The current span of a context: ``SPAN_KEY``, the API's own key, for a look-up with no
-Python call, when a probe at import finds the API keeping it there; ``span_in`` reads
-it by that key, or through ``get_current_span`` when the API keeps it otherwise.
+Python call, when a probe at import finds the API keeping it there (else the key that
+``set_span_in_context`` puts a span under, found in a context it made: a ``Context`` is
+a dict); ``span_in`` reads it by that key, or through ``get_current_span`` when the API
+keeps it otherwise.
 
 Each probe goes through ``_private.take``: ``APPSIGNAL_ROUTES_FALLBACKS=force`` makes
 every one of them take the public way (see ``_private``, which lists them all).
@@ -131,9 +133,20 @@ def _span_by_api(context: Context) -> Span | None:
     return None if span is INVALID_SPAN else span
 
 
+def _span_key_of_a_context() -> object | None:
+    """The one key ``set_span_in_context`` sets, found in the context it makes."""
+    probe = NonRecordingSpan(SpanContext(1, 2, is_remote=False))
+    try:
+        context = set_span_in_context(probe, Context())
+        keys = [key for key, value in context.items() if value is probe]
+        return keys[0] if len(keys) == 1 and get_current_span(context) is probe else None
+    except Exception:
+        return None
+
+
 _key = _span_key()
 if not take("api.context.span_key", lambda: _key is not None):
-    _key = None
+    _key = _span_key_of_a_context()
 #: The key of the current span in a context (``get_current_span`` reads it); where the
 #: API keeps it otherwise, a key no context holds: a look-up by it finds nothing.
 SPAN_KEY: Any = _key if _key is not None else object()

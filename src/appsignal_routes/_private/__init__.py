@@ -103,8 +103,12 @@ from typing import Final, Literal
 
 logger = logging.getLogger("appsignal_routes")
 
+_SWITCH = os.environ.get("APPSIGNAL_ROUTES_FALLBACKS", "").strip()
 #: Whether every access takes its public fallback (``APPSIGNAL_ROUTES_FALLBACKS=force``).
-FORCED: Final = os.environ.get("APPSIGNAL_ROUTES_FALLBACKS", "").strip().lower() == "force"
+FORCED: Final = _SWITCH.lower() == "force"
+#: The accesses forced one by one (``APPSIGNAL_ROUTES_FALLBACKS=wrapt.base_init,...``),
+#: to find which fallback a behaviour depends on.
+_FORCED_NAMES: Final = frozenset(name.strip() for name in _SWITCH.split(",")) - {""}
 
 Path = Literal["private", "public"]
 
@@ -114,9 +118,9 @@ chosen: dict[str, Path] = {}
 
 def take(name: str, probe: Callable[[], object]) -> bool:
     """Whether access ``name`` takes its private path: what ``probe`` finds (False when
-    it raises), and never when the fallbacks are forced (the probe is not run)."""
+    it raises), and never when its fallback is forced (the probe is not run)."""
     private = False
-    if not FORCED:
+    if not FORCED and name not in _FORCED_NAMES:
         try:
             private = bool(probe())
         except Exception:  # noqa: BLE001 - a probe that fails is a private name that moved

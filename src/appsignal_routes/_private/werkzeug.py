@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, Rule, parse_converter_args
 
 from . import take
 
@@ -50,6 +51,26 @@ def map_size(url_map: Map) -> int:
     return sum(1 for _ in url_map.iter_rules())
 
 
-def converters_of(rule: Rule) -> Iterable[object] | None:
-    """The converters of ``rule``'s arguments; None where werkzeug keeps them otherwise."""
-    return rule._converters.values() if _CONVERTERS else None  # type: ignore[attr-defined]
+#: a rule's ``<converter(arguments):variable>``, as werkzeug parses it
+_VARIABLE = re.compile(
+    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<arguments>.*?)\))?:)?"
+    r"(?P<variable>[a-zA-Z_][a-zA-Z0-9_]*)>"
+)
+
+
+def _converters_made(rule: Rule) -> list[object]:
+    """The converters of ``rule``'s arguments, made again the public way from the rule
+    as written (``parse_converter_args``, ``Rule.get_converter``)."""
+    converters: list[object] = []
+    for found in _VARIABLE.finditer(rule.rule):
+        args, kwargs = parse_converter_args(found["arguments"] or "")
+        name = found["converter"] or "default"
+        converters.append(rule.get_converter(found["variable"], name, args, kwargs))
+    return converters
+
+
+def converters_of(rule: Rule) -> Iterable[object]:
+    """The converters of ``rule``'s arguments: those it keeps, or made again."""
+    if _CONVERTERS:
+        return rule._converters.values()  # type: ignore[attr-defined,no-any-return]
+    return _converters_made(rule)

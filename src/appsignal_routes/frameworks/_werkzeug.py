@@ -198,7 +198,7 @@ def digits_match_alike(url_map: Map) -> bool:
         if rule.defaults or rule.redirect_to is not None:
             return False
         converters = converters_of(rule)
-        if converters is None or not all(_takes_digits_alike(c) for c in converters):
+        if not all(_takes_digits_alike(converter) for converter in converters):
             return False
         for segment in rule.rule.split("/"):
             static = _RULE_CONVERTER.sub("", segment)
