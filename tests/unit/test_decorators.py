@@ -202,6 +202,7 @@ def test_base_exceptions_propagate_unchanged(traced, exc_type):
         handler()
 
 
+@pytest.mark.private_path("api.context.runtime")  # (its fallback makes Python calls)
 def test_outside_a_request_a_decorated_call_just_calls_through(traced):
     calls = []
 

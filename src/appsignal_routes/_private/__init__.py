@@ -9,9 +9,12 @@ lives in this package (or in ``_sdk_spans``, for the SDK span's fields), with:
   expects? (``take``, which records the path chosen in ``chosen``);
 - a public fallback, real code, taken when the probe fails, and by every access at
   once when ``APPSIGNAL_ROUTES_FALLBACKS=force`` is set in the environment (read once,
-  when this package is imported): the unit suite runs once more so (``make pytest``).
+  when this package is imported; or a comma-separated list of the names below, to take
+  those fallbacks alone): the unit suite runs once more so (``make pytest``).
 
-A fallback is safe, never wrong: at worst it costs more or knows less (noted below).
+A fallback is never wrong: at worst it costs more or knows less (noted below; the tests
+of what only a private path does are marked ``private_path`` and left out of a run that
+takes its fallback; ``tests/unit/test_private.py`` tests each fallback in its place).
 The accesses, by module (``name`` in ``chosen``: dependency, private name; why; fallback):
 
 ``_sdk_spans`` (the OpenTelemetry API and SDK):
@@ -28,7 +31,9 @@ The accesses, by module (``name`` in ``chosen``: dependency, private name; why; 
 - ``api.span_context.tuple``: ``SpanContext`` is a tuple (its fields read by
   ``itemgetter``). Fallback: its properties.
 - ``api.context.span_key``: ``opentelemetry.trace.propagation._SPAN_KEY``, the context
-  key of the current span: a dict look-up, no call. Fallback: ``get_current_span``.
+  key of the current span: a dict look-up, no call. Fallback: the one key that
+  ``set_span_in_context`` sets in a context it makes (a ``Context`` is a dict); where
+  there is none, ``get_current_span``.
 
 ``otel`` (the OpenTelemetry API and SDK):
 
@@ -60,7 +65,8 @@ The accesses, by module (``name`` in ``chosen``: dependency, private name; why; 
   ``Map.iter_rules()`` on every request (a cost linear in the rules).
 - ``werkzeug.rule.converters``: ``Rule._converters``, to see that a rule takes any
   segment of digits alike (the cache then keys ``/users/42`` by its shape). Fallback:
-  no converters known: paths are keyed as they are (more cache misses, same answers).
+  the converters made again from the rule as written (``parse_converter_args``,
+  ``Rule.get_converter``), once per change of the map.
 
 ``falcon``:
 
@@ -76,10 +82,12 @@ The accesses, by module (``name`` in ``chosen``: dependency, private name; why; 
 
 - ``fastapi.telemetry``: FastAPI's (0.142+) ``app._native_telemetry`` and
   ``fastapi.telemetry._asgi.NativeTelemetry`` (its ``_get_tracer``), replaced so that
-  its spans adopt the toolkit's server span; ``app._telemetry`` (its options) and
-  ``app._is_instrumented_by_opentelemetry`` (the contrib instrumentor's mark).
+  its spans adopt the toolkit's server span, and ``app._telemetry`` (its options).
   Fallback: FastAPI's telemetry left as it is (a second root span beside ours), its
-  options unread, and the contrib's mark unseen.
+  options unread.
+- ``fastapi.contrib_mark``: ``app._is_instrumented_by_opentelemetry``, the mark the
+  contrib ``FastAPIInstrumentor`` leaves on an app it traces. Fallback: the app's own
+  ``build_middleware_stack`` replaced by one defined in the contrib's module.
 
 ``starlette``:
 
@@ -114,6 +122,11 @@ Path = Literal["private", "public"]
 
 #: The path each access took, by its name (see above); filled as the modules import.
 chosen: dict[str, Path] = {}
+
+
+def switched(*names: str) -> bool:
+    """Whether the switch takes the fallback of any of the accesses ``names``."""
+    return FORCED or not _FORCED_NAMES.isdisjoint(names)
 
 
 def take(name: str, probe: Callable[[], object]) -> bool:
