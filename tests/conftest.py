@@ -43,7 +43,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _takes_a_fallback(item: pytest.Item) -> bool:
-    from appsignal_routes._private import switched  # noqa: PLC0415 - read where marked
+    from appsignal_routes._private import switched
 
     return any(switched(*mark.args) for mark in item.iter_markers("private_path"))
 

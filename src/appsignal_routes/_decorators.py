@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import wrapt
 
 from . import _registry
-from ._private.wrapt import enabled_of, init_wrapper, wrapper_of
 from ._annotation import RootNameAnnotator, RouteAnnotator, context_is_set
+from ._private.wrapt import enabled_of, init_wrapper, wrapper_of
 from ._template import check_name
 
 _T = TypeVar("_T")

@@ -16,7 +16,6 @@ import sys
 import textwrap
 
 import falcon
-import pytest
 from fastapi import FastAPI
 from flask import Flask
 from opentelemetry.sdk.trace import TracerProvider
@@ -152,9 +151,7 @@ def test_werkzeug_converters_made_again_are_those_werkzeug_made():
     assert [vars(c) for c in made] == [vars(c) for c in kept]
 
 
-def test_a_falcon_app_whose_router_cannot_be_read_is_served_as_it_is(
-    traced, monkeypatch, caplog
-):
+def test_a_falcon_app_whose_router_cannot_be_read_is_served_as_it_is(traced, monkeypatch, caplog):
     monkeypatch.setattr(private_falcon, "_ROUTER", False)
 
     class Users:

@@ -136,7 +136,7 @@ def take(name: str, probe: Callable[[], object]) -> bool:
     if not FORCED and name not in _FORCED_NAMES:
         try:
             private = bool(probe())
-        except Exception:  # noqa: BLE001 - a probe that fails is a private name that moved
+        except Exception:
             private = False
     chosen[name] = "private" if private else "public"
     if not private:

@@ -44,9 +44,7 @@ def _processors_by_field(provider: TracerProvider) -> Iterable[SpanProcessor]:
 
 
 #: The processors the toolkit added to each provider (the fallback's whole knowledge).
-_added: weakref.WeakKeyDictionary[TracerProvider, list[SpanProcessor]] = (
-    weakref.WeakKeyDictionary()
-)
+_added: weakref.WeakKeyDictionary[TracerProvider, list[SpanProcessor]] = weakref.WeakKeyDictionary()
 
 
 def _processors_found() -> bool:

@@ -31,9 +31,7 @@ def _options_found() -> bool:
         excluded_urls=["/probe"],
     )
     patterns = tuple(middleware._excluded_urls)
-    return middleware._tracer_provider is provider and [p.pattern for p in patterns] == [
-        "/probe"
-    ]
+    return middleware._tracer_provider is provider and [p.pattern for p in patterns] == ["/probe"]
 
 
 @functools.cache

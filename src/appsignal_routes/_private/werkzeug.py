@@ -20,8 +20,13 @@ def _changes_found() -> bool:
     url_map.bind("localhost").match("/a")
     matched = url_map._remap
     url_map.add(Rule("/b", endpoint="b"))
-    return before == (True, 1) and matched is False and url_map._remap is True and (
-        len(url_map._rules_by_endpoint) == 2  # noqa: PLR2004 - the two endpoints
+    return (
+        before == (True, 1)
+        and matched is False
+        and url_map._remap is True
+        and (
+            len(url_map._rules_by_endpoint) == 2  # noqa: PLR2004 - the two endpoints
+        )
     )
 
 

@@ -50,7 +50,9 @@ _STATIC_BINDING = take("wrapt.base_init", _base_init_works)
 _SELF_WRAPPER = take("wrapt.self_wrapper", _self_wrapper_found)
 
 
-def init_wrapper(proxy: wrapt.FunctionWrapper[Any, Any], wrapped: Any, wrapper: Any, enabled: Any) -> None:
+def init_wrapper(
+    proxy: wrapt.FunctionWrapper[Any, Any], wrapped: Any, wrapper: Any, enabled: Any
+) -> None:
     """``FunctionWrapper.__init__(proxy, wrapped, wrapper, enabled)``, but a plain
     function is bound as a ``staticmethod`` where wrapt's base class allows it: the
     ``function`` binding looks ``__self__`` up on every direct call, raising and

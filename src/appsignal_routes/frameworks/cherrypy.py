@@ -43,8 +43,8 @@ from cherrypy.lib.encoding import ResponseEncoder
 from appsignal_routes import _registry
 from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, _root_is_current
 from appsignal_routes._grouping import RequestGroup
-from appsignal_routes._processor import current_group
 from appsignal_routes._private.wrapt import wrapper_of
+from appsignal_routes._processor import current_group
 
 from . import DiscoveredRoute, Found, RootName, Router
 from ._cherrypy_names import app_routes, closure, controller_name, routes_template, verb_name
