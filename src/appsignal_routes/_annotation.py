@@ -32,7 +32,7 @@ _failed_once = False
 #: check: None, and every decorated call looks for its span.
 context_is_set = context_getter
 #: The current context, by the shortest way there is.
-current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current  # type: ignore[assignment]
+current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current
 
 
 class RouteAnnotator:

@@ -62,13 +62,13 @@ def router_of(app: falcon.App[Any, Any]) -> object | None:
 
 def roots_of(router: CompiledRouter) -> list[CompiledRouterNode]:
     """The top nodes of a compiled router's tree (none where it keeps them otherwise)."""
-    return router._roots if _ROUTER else []  # type: ignore[attr-defined]
+    return router._roots if _ROUTER else []
 
 
 def sinks_and_static_routes(app: falcon.App[Any, Any]) -> tuple[Any, ...]:
     """The (matcher, handler, is_sink) tried after the routes, in Falcon's order; none
     where Falcon keeps them otherwise."""
-    return app._sink_and_static_routes if _SINKS else ()  # type: ignore[attr-defined]
+    return app._sink_and_static_routes if _SINKS else ()
 
 
 def static_prefix(matcher: object) -> str | None:

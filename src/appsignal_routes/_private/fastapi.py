@@ -15,16 +15,13 @@ from opentelemetry import trace
 
 from . import take
 
-try:  # FastAPI 0.142+
-    from fastapi.telemetry._asgi import NativeTelemetry
-except ImportError:
-    NativeTelemetry = None  # type: ignore[assignment,misc]
-
 
 def _native_found() -> bool:
     """Whether an app keeps FastAPI's own telemetry in ``_native_telemetry``, built from
     its options in ``_telemetry``, with the tracer from ``_get_tracer``."""
-    if NativeTelemetry is None:
+    try:  # FastAPI 0.142+
+        from fastapi.telemetry._asgi import NativeTelemetry  # noqa: PLC0415
+    except ImportError:
         return False
     app: Any = FastAPI()
     native = getattr(app, "_native_telemetry", None)
@@ -96,20 +93,24 @@ def adopt(
     """
     if not _NATIVE:
         return
+    from fastapi.telemetry._asgi import NativeTelemetry  # noqa: PLC0415 - found by the probe
+
     telemetry: Any = getattr(app, "_native_telemetry", None)
     adopting = _adopting(adopted, tracer)
     if isinstance(telemetry, adopting):
         return
     if type(telemetry) is not NativeTelemetry:
         raise TypeError(f"unknown FastAPI telemetry {type(telemetry).__name__}")
-    app._native_telemetry = adopting(telemetry.config)  # type: ignore[attr-defined]
+    app._native_telemetry = adopting(telemetry.config)
 
 
 @functools.cache
 def _adopting(
     adopted: ContextVar[trace.Span | None], tracer: Callable[[trace.Tracer], trace.Tracer]
 ) -> type[Any]:
-    class AdoptingTelemetry(NativeTelemetry):  # type: ignore[misc,valid-type]
+    from fastapi.telemetry._asgi import NativeTelemetry  # noqa: PLC0415 - found by the probe
+
+    class AdoptingTelemetry(NativeTelemetry):
         """FastAPI's native telemetry, whose request span is the one already current."""
 
         async def __call__(self, **kwargs: Any) -> None:

@@ -45,14 +45,14 @@ _CONVERTERS = take("werkzeug.rule.converters", _converters_found)
 def rules_pending(url_map: Map) -> bool:
     """Whether rules were added to ``url_map`` that no match has seen yet; where
     werkzeug does not say, False (``map_size`` then counts every rule)."""
-    return _CHANGES and bool(url_map._remap)  # type: ignore[attr-defined]
+    return _CHANGES and bool(url_map._remap)
 
 
 def map_size(url_map: Map) -> int:
     """A number that grows as rules are added to ``url_map``: its endpoints (read in a
     few instructions), or its rules (counted, where werkzeug keeps them otherwise)."""
     if _CHANGES:
-        return len(url_map._rules_by_endpoint)  # type: ignore[attr-defined]
+        return len(url_map._rules_by_endpoint)
     return sum(1 for _ in url_map.iter_rules())
 
 
@@ -77,5 +77,5 @@ def _converters_made(rule: Rule) -> list[object]:
 def converters_of(rule: Rule) -> Iterable[object]:
     """The converters of ``rule``'s arguments: those it keeps, or made again."""
     if _CONVERTERS:
-        return rule._converters.values()  # type: ignore[attr-defined,no-any-return]
+        return rule._converters.values()
     return _converters_made(rule)

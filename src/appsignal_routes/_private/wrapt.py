@@ -4,11 +4,16 @@ wrapper's binding, and a ``FunctionWrapper``'s ``_self_wrapper``."""
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wrapt
 
 from . import take
+
+if TYPE_CHECKING:
+    _FunctionWrapper = wrapt.FunctionWrapper[Any, Any]
+else:  # (wrapt before 2.0 cannot be subscripted)
+    _FunctionWrapper = wrapt.FunctionWrapper
 
 #: Where the toolkit's own wrappers keep their wrapper function and ``enabled`` (a
 #: ``_self_`` attribute: wrapt keeps it on the proxy, never on what it wraps).
@@ -25,25 +30,25 @@ def _base_init_works() -> bool:
     def function(*args: Any) -> Any:
         return args
 
-    class Probe(wrapt.FunctionWrapper):  # type: ignore[type-arg]
+    class Probe(_FunctionWrapper):
         def __init__(self) -> None:
             base: Any = super(wrapt.FunctionWrapper, self)
             base.__init__(function, None, wrapper, None, "staticmethod")
 
-    proxy = Probe()
+    proxy: Any = Probe()
 
     class Owner:
         method = proxy
 
-    owner = Owner()
-    return proxy(1) == (1,) and owner.method(2) == (owner, 2)
+    owner: Any = Owner()
+    return bool(proxy(1) == (1,) and owner.method(2) == (owner, 2))
 
 
 def _self_wrapper_found() -> bool:
     def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:  # noqa: ARG001
         return wrapped(*args, **kwargs)
 
-    return wrapt.FunctionWrapper(len, wrapper)._self_wrapper is wrapper  # type: ignore[attr-defined]
+    return wrapt.FunctionWrapper(len, wrapper)._self_wrapper is wrapper
 
 
 _STATIC_BINDING = take("wrapt.base_init", _base_init_works)
