@@ -14,8 +14,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import falcon
+import pytest
 from fastapi import FastAPI
 from flask import Flask
 from opentelemetry.sdk.trace import TracerProvider
@@ -259,3 +261,42 @@ def test_a_flask_app_is_grouped_alike_with_the_werkzeug_fallbacks(traced, monkey
         "/users/<int:user_id>",
         "/later/<name>",
     ]
+
+
+@pytest.mark.parametrize(
+    ("module", "probe"),
+    [
+        ("fastapi.telemetry._asgi", private_fastapi._native_found),  # FastAPI before 0.142
+        ("opentelemetry.instrumentation.fastapi", private_fastapi._contrib_mark_found),
+        ("starlette.middleware.opentelemetry", private_starlette._options_found),  # < 1.7
+    ],
+)
+def test_a_probe_of_what_is_not_installed_finds_nothing(monkeypatch, module, probe):
+    monkeypatch.setitem(sys.modules, module, None)  # (importing it raises ImportError)
+    assert probe() is False
+
+
+def test_the_span_key_fallback_finds_nothing_in_a_context_laid_out_otherwise(monkeypatch):
+    from appsignal_routes import _sdk_spans
+
+    def elsewhere(span: Any, context: Any = None) -> Any:
+        return context  # a context that keeps its span where no key shows it
+
+    monkeypatch.setattr(_sdk_spans, "set_span_in_context", elsewhere)
+    assert _sdk_spans._span_key_of_a_context() is None
+
+    def broken(span: Any, context: Any = None) -> Any:
+        raise TypeError
+
+    monkeypatch.setattr(_sdk_spans, "set_span_in_context", broken)
+    assert _sdk_spans._span_key_of_a_context() is None
+
+
+def test_an_sdk_whose_spans_are_made_otherwise_fails_the_fields_probe(monkeypatch):
+    from appsignal_routes import _sdk_spans
+
+    def made_otherwise(**kwargs: Any) -> Any:
+        raise TypeError(sorted(kwargs))
+
+    monkeypatch.setattr(_sdk_spans.sdk_trace, "ReadableSpan", made_otherwise)
+    assert _sdk_spans._fields_found() is False
