@@ -8,6 +8,8 @@ fallback does in their place is tested here, in both runs.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -16,49 +18,49 @@ import sys
 import textwrap
 from typing import Any
 
-import falcon
-import pytest
-from fastapi import FastAPI
 from flask import Flask
 from opentelemetry.sdk.trace import TracerProvider
 from werkzeug.routing import Map, Rule
 
 import appsignal_routes as ar
 from appsignal_routes import _private
-from appsignal_routes._private import falcon as private_falcon
-from appsignal_routes._private import fastapi as private_fastapi
 from appsignal_routes._private import otel as private_otel
-from appsignal_routes._private import starlette as private_starlette
 from appsignal_routes._private import werkzeug as private_werkzeug
 from appsignal_routes._private import wrapt as private_wrapt
 
 from ..calls import call_wsgi
 
-#: Every private access, by the name its probe reports (see ``_private``'s docstring).
-ACCESSES = {
-    "api.context.runtime",
-    "api.context.span_key",
-    "api.span_context.tuple",
-    "falcon.router",
-    "falcon.sinks",
-    "fastapi.contrib_mark",
-    "fastapi.telemetry",
-    "sdk.provider.processors",
-    "sdk.span.fields",
-    "sdk.span.writes",
-    "starlette.telemetry",
-    "werkzeug.map.changes",
-    "werkzeug.rule.converters",
-    "wrapt.base_init",
-    "wrapt.self_wrapper",
+#: Every private access, by the name its probe reports (see ``_private``'s docstring),
+#: by the framework whose adapter makes it (None: the toolkit's own dependencies).
+BY_FRAMEWORK = {
+    None: {
+        "api.context.runtime",
+        "api.context.span_key",
+        "api.span_context.tuple",
+        "sdk.provider.processors",
+        "sdk.span.fields",
+        "sdk.span.writes",
+        "wrapt.base_init",
+        "wrapt.self_wrapper",
+    },
+    "werkzeug": {"werkzeug.map.changes", "werkzeug.rule.converters"},
+    "falcon": {"falcon.router", "falcon.sinks"},
+    "fastapi": {"fastapi.contrib_mark", "fastapi.telemetry"},
+    "starlette": {"starlette.telemetry"},
 }
+#: The frameworks installed here (``make lowest`` has Flask alone)
+INSTALLED = [name for name in BY_FRAMEWORK if name and importlib.util.find_spec(name)]
+ACCESSES = set(BY_FRAMEWORK[None]).union(*(BY_FRAMEWORK[name] for name in INSTALLED))
 
 _IMPORT_ALL = textwrap.dedent(
-    """
-    import json
+    f"""
+    import importlib, json
     import appsignal_routes, appsignal_routes._sdk_spans
-    from appsignal_routes._private import chosen, falcon, fastapi, otel, starlette, werkzeug, wrapt
-    starlette.middleware_options(object())  # probed when first read
+    from appsignal_routes._private import chosen
+    for name in {INSTALLED!r}:
+        importlib.import_module("appsignal_routes._private." + name)
+    if "starlette" in {INSTALLED!r}:  # probed when first read
+        importlib.import_module("appsignal_routes._private.starlette").middleware_options(None)
     print(json.dumps(chosen))
     """
 )
@@ -79,7 +81,10 @@ def chosen_in_a_process(switch: str | None) -> dict[str, str]:
 
 
 def test_each_access_reports_the_path_it_took_in_this_run():
-    private_starlette.middleware_options(object())  # probed when first read
+    for name in INSTALLED:
+        importlib.import_module(f"appsignal_routes._private.{name}")
+    if "starlette" in INSTALLED:  # probed when first read
+        importlib.import_module("appsignal_routes._private.starlette").middleware_options(None)
     assert set(_private.chosen) == ACCESSES
     expected = "public" if _private.FORCED else "private"  # (the releases installed here)
     assert {name: path for name, path in _private.chosen.items() if path != expected} == {}
@@ -153,72 +158,6 @@ def test_werkzeug_converters_made_again_are_those_werkzeug_made():
     assert [vars(c) for c in made] == [vars(c) for c in kept]
 
 
-def test_a_falcon_app_whose_router_cannot_be_read_is_served_as_it_is(traced, monkeypatch, caplog):
-    monkeypatch.setattr(private_falcon, "_ROUTER", False)
-
-    class Users:
-        def on_get(self, req, resp, id):  # noqa: A002 - as the template names it
-            resp.text = "user"
-
-    app = falcon.App()
-    app.add_route("/users/{id}", Users())
-    with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
-        wrapped = ar.instrument(app, tracer_provider=traced.provider)
-    assert "router cannot be read" in caplog.text
-    assert call_wsgi(wrapped, "/users/1") == ("200 OK", b"user")
-    (root,) = traced.roots()
-    assert root.name == "GET"
-    assert (root.attributes or {}).get("http.route") is None
-
-
-def test_falcon_sinks_and_static_routes_unknown_are_not_grouped(traced, monkeypatch):
-    monkeypatch.setattr(private_falcon, "_ROUTER", True)  # (this Falcon's, in either run)
-    monkeypatch.setattr(private_falcon, "_SINKS", False)
-
-    def sink(req, resp, **kwargs):
-        resp.text = "sunk"
-
-    app = falcon.App()
-    app.add_sink(sink, "/files")
-    wrapped = ar.instrument(app, tracer_provider=traced.provider)
-    assert call_wsgi(wrapped, "/files/a") == ("200 OK", b"sunk")
-    (root,) = traced.roots()
-    assert (root.attributes or {}).get("http.route") is None
-    assert private_falcon.static_prefix(object()) is None
-    assert list(wrapped.start.router.routes()) == []
-
-
-def test_fastapi_telemetry_unknown_is_left_as_it_is(monkeypatch):
-    monkeypatch.setattr(private_fastapi, "_NATIVE", False)
-    app = FastAPI()
-    native = app._native_telemetry  # type: ignore[attr-defined]
-    assert private_fastapi.native_telemetry(app) is None
-    assert private_fastapi.telemetry_options(app) is None
-    from appsignal_routes.frameworks import _fastapi_telemetry
-
-    _fastapi_telemetry.adopt(app)
-    assert app._native_telemetry is native  # type: ignore[attr-defined]
-
-
-def test_the_contrib_instrumentor_is_found_by_its_stack_builder_too(monkeypatch):
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
-    monkeypatch.setattr(private_fastapi, "_CONTRIB_MARK", False)
-    app = FastAPI()
-    assert private_fastapi.traced_by_contrib(app) is False
-    FastAPIInstrumentor.instrument_app(app)
-    try:
-        assert private_fastapi.traced_by_contrib(app) is True
-    finally:
-        FastAPIInstrumentor.uninstrument_app(app)
-    assert private_fastapi.traced_by_contrib(app) is False
-
-
-def test_starlette_middleware_options_unknown(monkeypatch):
-    monkeypatch.setattr(private_starlette, "_options_kept", lambda: False)
-    assert private_starlette.middleware_options(object()) == (None, ())
-
-
 def test_wrapt_fallbacks_bind_and_find_the_toolkits_own_wrappers(monkeypatch):
     monkeypatch.setattr(private_wrapt, "_STATIC_BINDING", False)
     monkeypatch.setattr(private_wrapt, "_SELF_WRAPPER", False)
@@ -263,19 +202,6 @@ def test_a_flask_app_is_grouped_alike_with_the_werkzeug_fallbacks(traced, monkey
     ]
 
 
-@pytest.mark.parametrize(
-    ("module", "probe"),
-    [
-        ("fastapi.telemetry._asgi", private_fastapi._native_found),  # FastAPI before 0.142
-        ("opentelemetry.instrumentation.fastapi", private_fastapi._contrib_mark_found),
-        ("starlette.middleware.opentelemetry", private_starlette._options_found),  # < 1.7
-    ],
-)
-def test_a_probe_of_what_is_not_installed_finds_nothing(monkeypatch, module, probe):
-    monkeypatch.setitem(sys.modules, module, None)  # (importing it raises ImportError)
-    assert probe() is False
-
-
 def test_the_span_key_fallback_finds_nothing_in_a_context_laid_out_otherwise(monkeypatch):
     from appsignal_routes import _sdk_spans
 
@@ -290,6 +216,7 @@ def test_the_span_key_fallback_finds_nothing_in_a_context_laid_out_otherwise(mon
 
     monkeypatch.setattr(_sdk_spans, "set_span_in_context", broken)
     assert _sdk_spans._span_key_of_a_context() is None
+    assert _sdk_spans._span_key() is None  # (the private key's probe too)
 
 
 def test_an_sdk_whose_spans_are_made_otherwise_fails_the_fields_probe(monkeypatch):
