@@ -138,8 +138,17 @@ def test_the_fallback_knows_the_processors_the_toolkit_added(monkeypatch):
     assert tuple(private_otel.span_processors(TracerProvider(shutdown_on_exit=False))) == ()
 
 
+def werkzeug_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from appsignal_routes.frameworks import _werkzeug
+
+    for module in (private_werkzeug, _werkzeug):
+        monkeypatch.setattr(module, "rules_pending", private_werkzeug._never_pending)
+        monkeypatch.setattr(module, "grown_by", private_werkzeug._every_rule)
+    monkeypatch.setattr(private_werkzeug, "_CONVERTERS", False)
+
+
 def test_werkzeug_fallbacks_see_every_rule_added(monkeypatch):
-    monkeypatch.setattr(private_werkzeug, "_CHANGES", False)
+    werkzeug_fallbacks(monkeypatch)
     url_map = Map([Rule("/a", endpoint="a")])
     assert private_werkzeug.map_size(url_map) == 1
     url_map.add(Rule("/a/<int:id>", endpoint="a"))  # an existing endpoint: a new rule
@@ -180,8 +189,7 @@ def test_wrapt_fallbacks_bind_and_find_the_toolkits_own_wrappers(monkeypatch):
 
 
 def test_a_flask_app_is_grouped_alike_with_the_werkzeug_fallbacks(traced, monkeypatch):
-    monkeypatch.setattr(private_werkzeug, "_CHANGES", False)
-    monkeypatch.setattr(private_werkzeug, "_CONVERTERS", False)
+    werkzeug_fallbacks(monkeypatch)
     app = Flask(__name__)
 
     @app.get("/users/<int:user_id>")

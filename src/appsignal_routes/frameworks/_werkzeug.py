@@ -39,7 +39,7 @@ from werkzeug.routing.converters import (
     UUIDConverter,
 )
 
-from appsignal_routes._private.werkzeug import converters_of, map_size, rules_pending
+from appsignal_routes._private.werkzeug import converters_of, grown_by, map_size, rules_pending
 
 from . import DiscoveredRoute, Found
 from ._route_cache import MISS, RouteCache, shape
@@ -92,7 +92,7 @@ class WerkzeugRouter:
         if (
             url_map is not self._map
             or rules_pending(url_map)
-            or map_size(url_map) != self._endpoints
+            or len(grown_by(url_map)) != self._endpoints
         ):
             self._forget(url_map)
         bound = self.where(path, request)
