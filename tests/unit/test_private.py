@@ -18,6 +18,7 @@ import sys
 import textwrap
 from typing import Any
 
+import pytest
 from flask import Flask
 from opentelemetry.sdk.trace import TracerProvider
 from werkzeug.routing import Map, Rule
