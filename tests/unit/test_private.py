@@ -98,10 +98,10 @@ def test_the_switch_takes_every_fallback():
 
 
 def test_the_switch_takes_the_fallbacks_it_names():
-    chosen = chosen_in_a_process("wrapt.base_init, falcon.sinks")
+    chosen = chosen_in_a_process("wrapt.base_init, sdk.span.writes")
     assert {name for name, path in chosen.items() if path == "public"} == {
         "wrapt.base_init",
-        "falcon.sinks",
+        "sdk.span.writes",
     }
 
 
