@@ -95,11 +95,15 @@ The accesses, by module (``name`` in ``chosen``: dependency, private name; why; 
   ``_tracer_provider`` and ``_excluded_urls``. Fallback: neither known (the global
   provider's spans, no URL excluded).
 
-Not yet here (each read with ``getattr`` and a default, so an absent name falls back
-already; to move in): Sanic ``_future_routes``, BlackSheep ``_sub_routers`` and
-``_get_pattern``, CherryPy's ``_cprequest``/``_cptree``/``_cpdispatch``/``_cptools``
-modules and ``HandlerTool._name``, Pyramid ``pyramid.view._find_views``, Connexion
-``_operation``, BlackSheep's ``_BaseControllerRegistry``.
+Not yet here (each read with a default, or imported from a framework's own modules, so
+an absent name fails the adapter's own preparation, which ``instrument()`` contains; to
+move in with a probe and fallback each): Sanic's ``app._future_routes``; BlackSheep's
+``router._sub_routers``, ``router._get_pattern`` and ``_BaseControllerRegistry``;
+CherryPy's ``_cprequest``, ``_cptree``, ``_cpdispatch`` and ``_cptools`` modules (most
+with public aliases: ``cherrypy.dispatch``, ``cherrypy.Application``), ``HandlerTool._name``
+and ``request._json_inner_handler``; Pyramid's ``pyramid.view._find_views``;
+Connexion's ``_operation``; and the ``_app`` attribute the wrapper walk of
+``frameworks._composed`` follows on any wrapper.
 """
 
 from __future__ import annotations
