@@ -26,8 +26,10 @@ The accesses, by module (``name`` in ``chosen``: dependency, private name; why; 
   (and ``BoundedAttributes.maxlen``/``max_value_len``), ``_name``: the attributes and
   the name the grouping writes onto a root, under the span's own lock, without
   ``set_attribute``'s validation (~10k instructions a request). Fallback:
-  ``set_attribute``/``update_name``; ``drop`` (removing an attribute, which the API
-  cannot) then does nothing.
+  ``set_attribute``/``update_name``. ``drop`` (removing a batch's GraphQL operation
+  attributes, which the API cannot do) has no fallback that would not leave a wrong
+  attribute: it tries the SDK's fields whatever the switch, and does nothing (one
+  debug log) on spans laid out otherwise.
 - ``api.span_context.tuple``: ``SpanContext`` is a tuple (its fields read by
   ``itemgetter``). Fallback: its properties.
 - ``api.context.span_key``: ``opentelemetry.trace.propagation._SPAN_KEY``, the context
