@@ -19,10 +19,20 @@ from appsignal_routes import _state
 from appsignal_routes.frameworks import older
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``@pytest.mark.since(distribution, version, reason=...)``: a test of what older
     releases of a framework lack (the adapters are also tested on their lowest supported
-    versions, `make frameworks-lowest`) is skipped there, the skip saying what and why."""
+    versions, `make frameworks-lowest`) is skipped there, the skip saying what and why.
+
+    ``@pytest.mark.private_path(access, ...)``: a test of what only the private path of
+    those accesses does is deselected in a run that takes their fallback
+    (``APPSIGNAL_ROUTES_FALLBACKS``; what the fallback does instead is tested in
+    ``tests/unit/test_private.py``)."""
+    public = [item for item in items if _takes_a_fallback(item)]
+    if public:
+        config.hook.pytest_deselected(items=public)
+        left_out = set(public)
+        items[:] = [item for item in items if item not in left_out]
     for item in items:
         for mark in item.iter_markers("since"):
             distribution, version = mark.args
@@ -30,6 +40,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if older(installed, version):
                 reason = f"{distribution} {installed} < {version}: {mark.kwargs['reason']}"
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _takes_a_fallback(item: pytest.Item) -> bool:
+    from appsignal_routes._private import switched
+
+    return any(switched(*mark.args) for mark in item.iter_markers("private_path"))
 
 
 def reset_global_tracer_provider() -> None:

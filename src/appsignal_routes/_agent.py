@@ -31,6 +31,7 @@ from ._bounded import run_within
 from ._config import Config, resolve
 from ._exporters import build_exporter
 from ._infer import LEARN_THRESHOLD, set_learning
+from ._private.otel import add_span_processor, span_processors
 from ._processor import GroupingSpanProcessor, group_for, open_requests
 from ._types import StartOptions, checked_options
 
@@ -140,7 +141,7 @@ def _install(config: Config) -> Agent:
             route_style="appsignal" if config.route_style == "appsignal" else "template",
         )
     if added is not None or export_processor is not None:
-        provider.add_span_processor(_Pipeline(added, export_processor))
+        add_span_processor(provider, _Pipeline(added, export_processor))
     if owns:
         trace.set_tracer_provider(provider)
     return Agent(config, provider, processor, exporter, export_processor, owns_provider=owns)
@@ -155,6 +156,7 @@ class _Pipeline(SpanProcessor):
     processor already on the provider; no exporter)."""
 
     def __init__(self, grouping: SpanProcessor | None, export: SpanProcessor | None) -> None:
+        self.grouping = grouping
         self._first = tuple(p for p in (grouping, export) if p is not None)
         self._last = self._first[::-1]
 
@@ -201,8 +203,8 @@ class _IgnoringProcessor(SpanProcessor):
 
 
 def _existing_processor(provider: TracerProvider) -> GroupingSpanProcessor | None:
-    active = getattr(provider, "_active_span_processor", None)
-    for processor in getattr(active, "_span_processors", ()):
+    for added in span_processors(provider):
+        processor = added.grouping if isinstance(added, _Pipeline) else added
         if isinstance(processor, GroupingSpanProcessor) and processor.active:
             return processor
     return None

@@ -8,7 +8,6 @@ input first (a bad template is the caller's bug, reported at the call).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -18,29 +17,20 @@ from opentelemetry.trace import get_current_span
 from ._attributes import HTTP_ROUTE, ROOT_NAME
 from ._grouping import RequestGroup, RouteSource
 from ._handoff import current_group
+from ._private.otel import context_getter
 from ._processor import group_for
 from ._sdk_spans import SPAN_KEY
 from ._template import check_name, parse
 from ._wrapping import CALL_FAILED
 
-
-def _context_probe() -> Callable[[], object] | None:
-    """A check, at C speed, for whether any OpenTelemetry context is set at all.
-
-    It returns the current context, which is empty (false) outside every span; a
-    decorated call then skips the annotation without a single Python call. With a
-    runtime context other than the default one (``OTEL_PYTHON_CONTEXT``), there is no
-    such check: None, and every decorated call looks for its span.
-    """
-    runtime = getattr(otel_context, "_RUNTIME_CONTEXT", None)
-    current = getattr(runtime, "_current_context", None)
-    return current.get if isinstance(current, ContextVar) else None
-
-
-#: Truthy when some OpenTelemetry context (perhaps a recording span) is current.
-context_is_set = _context_probe()
+#: Truthy when some OpenTelemetry context (perhaps a recording span) is current: a check,
+#: at C speed, that returns the current context, which is empty (false) outside every
+#: span; a decorated call then skips the annotation without a single Python call. With a
+#: runtime context other than the default one (``OTEL_PYTHON_CONTEXT``), there is no such
+#: check: None, and every decorated call looks for its span.
+context_is_set = context_getter
 #: The current context, by the shortest way there is.
-current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current  # type: ignore[assignment]
+current_context: Callable[[], otel_context.Context] = context_is_set or otel_context.get_current
 
 
 class RouteAnnotator:

@@ -27,6 +27,7 @@ from opentelemetry.trace import ProxyTracerProvider, SpanKind, StatusCode
 
 from ._attributes import HTTP_ROUTE, METHOD, METHOD_ORIGINAL, PATH, ROUTE_SOURCE, status_of
 from ._contain import Containment
+from ._private.otel import add_span_processor, span_processors
 from ._processor import GroupingSpanProcessor
 
 logger = logging.getLogger("appsignal_routes")
@@ -212,8 +213,7 @@ _processor = CaptureProcessor()
 
 
 def _has_capture(provider: TracerProvider) -> bool:
-    active = getattr(provider, "_active_span_processor", None)
-    return any(p is _processor for p in getattr(active, "_span_processors", ()))
+    return any(p is _processor for p in span_processors(provider))
 
 
 def install() -> None:
@@ -227,11 +227,11 @@ def install() -> None:
         provider = trace.get_tracer_provider()
         if isinstance(provider, ProxyTracerProvider):
             provider = TracerProvider()
-            provider.add_span_processor(GroupingSpanProcessor())
-            provider.add_span_processor(_processor)
+            add_span_processor(provider, GroupingSpanProcessor())
+            add_span_processor(provider, _processor)
             trace.set_tracer_provider(provider)
         elif isinstance(provider, TracerProvider) and not _has_capture(provider):
-            provider.add_span_processor(_processor)
+            add_span_processor(provider, _processor)
         elif not isinstance(provider, TracerProvider):
             logger.warning(
                 "appsignal-routes: the global TracerProvider %r is not the SDK's; "

@@ -26,6 +26,7 @@ import functools
 import inspect
 
 from ._annotation import RootNameAnnotator, RouteAnnotator
+from ._private.wrapt import wrapper_of
 
 #: a handler's root name and route, as its decorators give them (None: none)
 Names = tuple[str | None, str | None]
@@ -98,7 +99,7 @@ def decorators_of(obj: object) -> Names:
     route: str | None = None
     for _ in range(_DEPTH):
         # (a wrapt proxy passes isinstance for what it wraps: asked before the rest)
-        wrapper = getattr(obj, "_self_wrapper", None)  # a wrapt proxy's function
+        wrapper = wrapper_of(obj)  # a wrapt proxy's function
         if root is None and type(wrapper) is RootNameAnnotator:
             root = wrapper.name
         elif route is None and type(wrapper) is RouteAnnotator:

@@ -17,8 +17,13 @@ over the length limit) to ``set_attribute`` itself. A span of another kind, or a
 whose spans keep their attributes otherwise, always gets ``set_attribute``.
 
 The current span of a context: ``SPAN_KEY``, the API's own key, for a look-up with no
-Python call, when a probe at import finds the API keeping it there; ``span_in`` reads
-it by that key, or through ``get_current_span`` when the API keeps it otherwise.
+Python call, when a probe at import finds the API keeping it there (else the key that
+``set_span_in_context`` puts a span under, found in a context it made: a ``Context`` is
+a dict); ``span_in`` reads it by that key, or through ``get_current_span`` when the API
+keeps it otherwise.
+
+Each probe goes through ``_private.take``: ``APPSIGNAL_ROUTES_FALLBACKS=force`` makes
+every one of them take the public way (see ``_private``, which lists them all).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from typing import Any
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.context import Context
 from opentelemetry.sdk import trace as sdk_trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from opentelemetry.trace import (
     INVALID_SPAN,
     NonRecordingSpan,
@@ -41,6 +48,8 @@ from opentelemetry.trace import (
     propagation,
     set_span_in_context,
 )
+
+from ._private import take
 
 logger = logging.getLogger("appsignal_routes")
 
@@ -74,10 +83,10 @@ def _context_is_a_tuple() -> bool:
     return isinstance(context, tuple) and context[1] == context.span_id and context[2] is True
 
 
-if _context_is_a_tuple():
+if take("api.span_context.tuple", _context_is_a_tuple):
     span_id_of: Callable[[Any], int] = itemgetter(1)  # of a SpanContext
     is_remote_of: Callable[[Any], bool] = itemgetter(2)
-else:  # pragma: no cover - another API layout
+else:  # another API layout
     span_id_of = attrgetter("span_id")
     is_remote_of = attrgetter("is_remote")
 
@@ -88,14 +97,14 @@ def _plain_attributes(span: Any) -> Mapping[str, object]:
     return dict(span.attributes or {})
 
 
-if _fields_found():
+if take("sdk.span.fields", _fields_found):
     name_of: Callable[[Any], str] = attrgetter("_name")
     context_of: Callable[[Any], SpanContext | None] = attrgetter("_context")
     parent_of: Callable[[Any], SpanContext | None] = attrgetter("_parent")
     kind_of: Callable[[Any], SpanKind] = attrgetter("_kind")
     #: A span's attributes (read at once, never kept: they change).
     attributes_of: Callable[[Any], Mapping[str, object]] = attrgetter("_attributes._dict")
-else:  # pragma: no cover - another SDK layout
+else:  # another SDK layout
     name_of = attrgetter("name")
     context_of = attrgetter("context")
     parent_of = attrgetter("parent")
@@ -124,7 +133,20 @@ def _span_by_api(context: Context) -> Span | None:
     return None if span is INVALID_SPAN else span
 
 
+def _span_key_of_a_context() -> object | None:
+    """The one key ``set_span_in_context`` sets, found in the context it makes."""
+    probe = NonRecordingSpan(SpanContext(1, 2, is_remote=False))
+    try:
+        context = set_span_in_context(probe, Context())
+        keys = [key for key, value in context.items() if value is probe]
+        return keys[0] if len(keys) == 1 and get_current_span(context) is probe else None
+    except Exception:
+        return None
+
+
 _key = _span_key()
+if not take("api.context.span_key", lambda: _key is not None):
+    _key = _span_key_of_a_context()
 #: The key of the current span in a context (``get_current_span`` reads it); where the
 #: API keeps it otherwise, a key no context holds: a look-up by it finds nothing.
 SPAN_KEY: Any = _key if _key is not None else object()
@@ -141,7 +163,32 @@ class _Direct:
         self.on = True
 
 
+def _writes_found() -> bool:
+    """Whether an SDK span keeps what ``put`` writes where it writes it: its attributes
+    in ``_attributes._dict`` (a ``BoundedAttributes``, with its limits), its name in
+    ``_name``, its end in ``_end_time``, under its ``_lock``."""
+    provider = sdk_trace.TracerProvider(
+        sampler=ALWAYS_ON, resource=Resource.get_empty(), shutdown_on_exit=False
+    )
+    span: Any = provider.get_tracer("probe").start_span("probe", attributes={"k": "v"})
+    with span._lock:
+        store = span._attributes._dict
+        limits = (span._attributes.maxlen, span._attributes.max_value_len)
+        store["k2"] = "v2"
+        span._name = "renamed"
+        open_before = span._end_time is None
+    span.end()
+    return (
+        open_before
+        and span._end_time is not None
+        and span.name == "renamed"
+        and dict(span.attributes or {}) == {"k": "v", "k2": "v2"}
+        and all(limit is None or isinstance(limit, int) for limit in limits)
+    )
+
+
 direct = _Direct()
+direct.on = take("sdk.span.writes", _writes_found)
 
 #: The SDK's span classes, by exact type (what its tracer makes is a private subclass):
 #: a subclass of someone else's may keep its attributes in its own way.
@@ -206,7 +253,7 @@ def put_two(span: Span, key: str, value: str, other: str, other_value: str) -> N
 def drop(span: Span, key: str) -> None:
     """Remove attribute ``key`` from a recording SDK span, if it has it; elsewhere do
     nothing (the public API cannot remove an attribute)."""
-    if type(span) in _SDK_SPANS:
+    if type(span) in _SDK_SPANS:  # (no public way: not switched, see _private)
         sdk_span: Any = span
         try:
             with sdk_span._lock:

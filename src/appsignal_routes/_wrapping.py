@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 import wrapt
 
 from ._contain import Containment
+from ._private.wrapt import enabled_of, init_wrapper, wrapper_of
 
 if TYPE_CHECKING:
     Wrapper = wrapt.FunctionWrapper[Any, Any]
@@ -45,11 +46,7 @@ class Copyable(Wrapper):
     """
 
     def __init__(self, wrapped: Any, wrapper: Any, enabled: Any = None) -> None:
-        if inspect.isfunction(wrapped):
-            base: Any = super(wrapt.FunctionWrapper, self)  # wrapt's _FunctionWrapperBase
-            base.__init__(wrapped, None, wrapper, enabled, "staticmethod")
-        else:
-            super().__init__(wrapped, wrapper, enabled=enabled)
+        init_wrapper(self, wrapped, wrapper, enabled)
 
     def __copy__(self) -> Any:
         wrapped = copy.copy(self.__wrapped__)
@@ -60,7 +57,7 @@ class Copyable(Wrapper):
         return self if wrapped is self.__wrapped__ else self._rewrap(wrapped)
 
     def _rewrap(self, wrapped: Any) -> Any:
-        return type(self)(wrapped, self._self_wrapper, enabled=self._self_enabled)
+        return type(self)(wrapped, wrapper_of(self), enabled=enabled_of(self))
 
 
 def check_callable(target: object, what: str) -> None:

@@ -77,6 +77,7 @@ def test_an_existing_provider_gets_an_exporter_only_when_one_is_asked_for(monkey
     assert [s.name for s in asked.exporter.get_finished_spans()] == ["GET /twice"]  # type: ignore[attr-defined]
 
 
+@pytest.mark.private_path("sdk.provider.processors")  # (the fallback sees only its own)
 def test_a_provider_that_already_has_the_processor_is_not_given_another():
     provider = TracerProvider()
     mine = ar.GroupingSpanProcessor()

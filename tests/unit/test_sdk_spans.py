@@ -21,11 +21,12 @@ def exported(limits: SpanLimits | None = None, *, direct: bool = True, write=Non
     provider = TracerProvider(span_limits=limits)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     span = provider.get_tracer("t").start_span("GET", attributes={"a": "1", "b": "2"})
+    was = _sdk_spans.direct.on
     _sdk_spans.direct.on = direct
     try:
         write(span)
     finally:
-        _sdk_spans.direct.on = True
+        _sdk_spans.direct.on = was
     span.end()
     (done,) = exporter.get_finished_spans()
     assert isinstance(done, ReadableSpan)

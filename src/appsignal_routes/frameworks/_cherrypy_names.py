@@ -14,6 +14,7 @@ from cherrypy._cpdispatch import MethodDispatcher, RoutesDispatcher
 from cherrypy._cptools import HandlerTool
 
 from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator
+from appsignal_routes._private.wrapt import wrapper_of
 
 from . import DiscoveredRoute
 from ._names import dotted_name
@@ -140,7 +141,7 @@ def _handler_route(handler: object, prefix: str, attribute: str) -> DiscoveredRo
 
 def _group_of(handler: object) -> str:
     """The group a handler's requests get: its decorator's, else ``Class#method``."""
-    annotator = getattr(handler, "_self_wrapper", None)
+    annotator = wrapper_of(handler)
     if isinstance(annotator, RootNameAnnotator):
         return annotator.name
     if isinstance(annotator, RouteAnnotator):

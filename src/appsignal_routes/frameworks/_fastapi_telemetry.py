@@ -1,6 +1,6 @@
 """FastAPI's native telemetry (FastAPI 0.142+), made to adopt the server span already
-current: imported by the FastAPI adapter only for an app that has native telemetry, so
-that every FastAPI before it keeps its route discovery.
+current (its telemetry replaced in ``_private.fastapi``): imported by the FastAPI adapter
+only for an app that has native telemetry.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from typing import Any, cast
 
 import wrapt
 from fastapi import FastAPI
-from fastapi.telemetry._asgi import NativeTelemetry
-from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Tracer
+from opentelemetry.trace import Span, SpanKind
 from opentelemetry.util.types import Attributes, AttributeValue
 
 from appsignal_routes._attributes import HTTP_ROUTE
+from appsignal_routes._private import fastapi as _private_fastapi
 from appsignal_routes._request_start import Parent, Rest, WrappingTracer
 
 #: the span a FastAPI app's native telemetry adopts for the request in flight
@@ -29,27 +28,7 @@ def adopt(app: FastAPI) -> None:
     Raises:
         TypeError: the app's telemetry is not FastAPI's own (an unknown FastAPI).
     """
-    telemetry = getattr(app, "_native_telemetry", None)
-    if isinstance(telemetry, _AdoptingTelemetry):
-        return
-    if type(telemetry) is not NativeTelemetry:
-        raise TypeError(f"unknown FastAPI telemetry {type(telemetry).__name__}")
-    app._native_telemetry = _AdoptingTelemetry(telemetry.config)
-
-
-class _AdoptingTelemetry(NativeTelemetry):
-    """FastAPI's native telemetry, whose request span is the one already current."""
-
-    async def __call__(self, **kwargs: Any) -> None:
-        current = trace.get_current_span()
-        token = _adopted.set(current if current.is_recording() else None)
-        try:
-            await super().__call__(**kwargs)
-        finally:
-            _adopted.reset(token)
-
-    def _get_tracer(self, *, provider: trace.TracerProvider) -> Tracer:
-        return _AdoptingTracer(super()._get_tracer(provider=provider))
+    _private_fastapi.adopt(app, _adopted, _AdoptingTracer)
 
 
 class _AdoptingTracer(WrappingTracer):

@@ -39,6 +39,8 @@ from werkzeug.routing.converters import (
     UUIDConverter,
 )
 
+from appsignal_routes._private.werkzeug import converters_of, grown_by, map_size, rules_pending
+
 from . import DiscoveredRoute, Found
 from ._route_cache import MISS, RouteCache, shape
 
@@ -94,12 +96,12 @@ class WerkzeugRouter:
 
     def route(self, method: str | None, path: str, request: Any) -> Found | None:
         url_map = self._app.url_map
-        # Map.add sets _remap; a new endpoint is counted too, in case another thread's
-        # match has already cleared _remap since
+        # Map.add sets werkzeug's own "rules changed" flag; a new endpoint is counted
+        # too, in case another thread's match has already cleared the flag since
         if (
             url_map is not self._map
-            or url_map._remap  # werkzeug's own "rules changed" flag
-            or len(url_map._rules_by_endpoint) != self._endpoints
+            or rules_pending(url_map)
+            or len(grown_by(url_map)) != self._endpoints
         ):
             self._forget(url_map)
         bound = self.where(path, request)
@@ -128,9 +130,9 @@ class WerkzeugRouter:
         url_map = app.url_map
         if url_map.host_matching or app.subdomain_matching or app.config["SERVER_NAME"]:
             return None
-        if url_map._remap:  # rules added, not matched yet: no answer to keep
+        if rules_pending(url_map):  # rules added, not matched yet: no answer to keep
             return object()
-        return (url_map, len(url_map._rules_by_endpoint), url_map.default_subdomain)
+        return (url_map, map_size(url_map), url_map.default_subdomain)
 
     @property
     def answers_by_shape(self) -> bool:
@@ -141,7 +143,7 @@ class WerkzeugRouter:
     def _forget(self, url_map: Map) -> None:
         self._version = object()  # a new, empty cache
         self._map = url_map
-        self._endpoints = len(url_map._rules_by_endpoint)
+        self._endpoints = map_size(url_map)
         self._by_shape = digits_match_alike(url_map)
 
     def _match(
@@ -204,7 +206,7 @@ def digits_match_alike(url_map: Map) -> bool:
     for rule in url_map.iter_rules():
         if rule.defaults or rule.redirect_to is not None:
             return False
-        converters = rule._converters.values()
+        converters = converters_of(rule)
         if not all(_takes_digits_alike(converter) for converter in converters):
             return False
         for segment in rule.rule.split("/"):
@@ -224,7 +226,7 @@ def _takes_digits_alike(converter: object) -> bool:
 
 def check_map(url_map: object) -> None:
     """Raises TypeError when ``url_map`` is not the werkzeug ``Map`` this module reads."""
-    if not isinstance(url_map, Map) or not hasattr(url_map, "_rules_by_endpoint"):
+    if not isinstance(url_map, Map):
         msg = f"url_map is not a werkzeug routing Map: {type(url_map).__name__}"
         raise TypeError(msg)
 

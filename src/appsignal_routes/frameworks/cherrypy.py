@@ -46,6 +46,7 @@ from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, root
 from appsignal_routes._contain import Containment
 from appsignal_routes._grouping import RequestGroup
 from appsignal_routes._handoff import current_group
+from appsignal_routes._private.wrapt import wrapper_of
 
 from . import DiscoveredRoute, Found, RootName, Router
 from ._cherrypy_names import app_routes, closure, controller_name, routes_template, verb_name
@@ -263,7 +264,7 @@ def _name_dispatched(
 ) -> None:
     """Name the request by what CherryPy dispatched it to, any case (``_dispatched``)."""
     handler = _dispatched(request)
-    annotator = getattr(handler, "_self_wrapper", None)  # @ar.route, @ar.root_name
+    annotator = wrapper_of(handler)  # @ar.route, @ar.root_name
     if isinstance(annotator, RouteAnnotator):  # whether or not the handler ran
         group.set_route(annotator.route, "decorator", override=False)
     elif isinstance(annotator, RootNameAnnotator):

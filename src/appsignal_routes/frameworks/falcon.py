@@ -22,7 +22,13 @@ import falcon
 import falcon.asgi
 from falcon.routing import CompiledRouter
 from falcon.routing.compiled import CompiledRouterNode
-from falcon.routing.static import StaticRoute
+
+from appsignal_routes._private.falcon import (
+    roots_of,
+    router_of,
+    sinks_and_static_routes,
+    static_prefix,
+)
 
 from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
@@ -41,7 +47,7 @@ class FalconRouter:
     def __init__(self, app: falcon.App[Any, Any], router: CompiledRouter) -> None:
         self._app = app
         self._find = router.find
-        self._roots = router._roots
+        self._roots = roots_of(router)
         self._asgi = isinstance(app, falcon.asgi.App)
         #: an ASGI app routes the scope's whole path, its root_path included: mounted,
         #: its templates already hold the mount's path (see ``_mounted``)
@@ -69,7 +75,7 @@ class FalconRouter:
             if template is None:
                 return None
             return self._found(template, found, method)
-        for matcher, _, is_sink in self._app._sink_and_static_routes:
+        for matcher, _, is_sink in sinks_and_static_routes(self._app):
             if matcher.match(path):
                 return _sink_prefix(matcher) if is_sink else _static_prefix(matcher)
         return None
@@ -97,7 +103,7 @@ class FalconRouter:
 
     def routes(self) -> Iterable[DiscoveredRoute]:
         yield from self._walk(self._roots)
-        for matcher, handler, is_sink in self._app._sink_and_static_routes:
+        for matcher, handler, is_sink in sinks_and_static_routes(self._app):
             prefix = _sink_prefix(matcher) if is_sink else _static_prefix(matcher)
             if prefix is not None:
                 methods = () if is_sink else ("GET", "HEAD")
@@ -127,8 +133,7 @@ def _sink_prefix(matcher: object) -> str | None:
 
 
 def _static_prefix(matcher: object) -> str | None:
-    prefix = getattr(matcher, "_prefix", None) if isinstance(matcher, StaticRoute) else None
-    return prefix if isinstance(prefix, str) else None
+    return static_prefix(matcher)
 
 
 def router_for(app: object) -> Router | None:
@@ -140,7 +145,10 @@ def router_for(app: object) -> Router | None:
     """
     if not isinstance(app, falcon.App):
         return None
-    router = getattr(app, "_router", None)
+    router = router_of(app)
+    if router is None:
+        msg = "Falcon app whose router cannot be read (this release of Falcon keeps it otherwise)"
+        raise TypeError(msg)
     if not isinstance(router, CompiledRouter):
         msg = f"Falcon app with a router Falcon does not compile: {type(router).__name__}"
         raise TypeError(msg)

@@ -23,6 +23,8 @@ from typing import Any, cast
 from fastapi import FastAPI
 from opentelemetry import trace
 
+from appsignal_routes._private.fastapi import native_telemetry, telemetry_options, traced_by_contrib
+
 from . import Router
 from . import starlette as _starlette
 from ._tracing import Tracing, excluding
@@ -42,7 +44,7 @@ def prepare(app: object) -> object | None:
     with the native telemetry of the FastAPI app (and those mounted in it) adopting ours."""
     found = _starlette.find_app(app)
     if isinstance(found, FastAPI):
-        if getattr(found, "_is_instrumented_by_opentelemetry", False):
+        if traced_by_contrib(found):
             logger.info(
                 "appsignal-routes: %r is traced by FastAPIInstrumentor already; "
                 "instrument() leaves it as it is (its span is grouped by its http.route)",
@@ -60,7 +62,7 @@ def tracing(app: object) -> Tracing | None:
     ``exclude(scope)``; with those of a Starlette ``OpenTelemetryMiddleware`` in it."""
     found = _starlette.find_app(app)
     starlette = _starlette.tracing(app)
-    config = getattr(found, "_telemetry", None) if isinstance(found, FastAPI) else None
+    config = telemetry_options(found) if isinstance(found, FastAPI) else None
     if not isinstance(config, Mapping):
         return starlette
     provider = config.get("tracer_provider")
@@ -91,7 +93,7 @@ def _fastapi_apps(app: FastAPI) -> list[FastAPI]:
 def _adopt(app: FastAPI) -> None:
     """The app's native telemetry adopts our span; FastAPI before 0.142 has none, and
     its module is imported only for an app that has it."""
-    if getattr(app, "_native_telemetry", None) is None:
+    if native_telemetry(app) is None:
         return
     from . import _fastapi_telemetry  # noqa: PLC0415 - FastAPI 0.142+ only
 

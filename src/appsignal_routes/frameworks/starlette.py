@@ -38,6 +38,8 @@ from starlette.applications import Starlette
 from starlette.routing import Host, Match, Mount, Route, WebSocketRoute
 from starlette.routing import Router as StarletteRouting
 
+from appsignal_routes._private.starlette import middleware_options
+
 from . import DiscoveredRoute, Found, Router, prepare_mounted
 from . import router_for as _router_of
 from ._mounted import answers_version, below_mount, mounted_routes, prefixed
@@ -480,8 +482,7 @@ def tracing(app: object) -> Tracing | None:
             excluded = [p.strip() for p in excluded.split(",")] if excluded else ()
         patterns = tuple(re.compile(pattern) for pattern in excluded)
     else:
-        provider = getattr(middleware, "_tracer_provider", None)
-        patterns = tuple(getattr(middleware, "_excluded_urls", ()))
+        provider, patterns = middleware_options(middleware)
     return Tracing(provider, _excluded_urls(patterns) if patterns else None)
 
 

@@ -400,6 +400,7 @@ class FalconItem:
 
 
 @pytest.mark.since("starlette", "0.33", reason="a mounted app is called with the whole path")
+@pytest.mark.private_path("falcon.router")
 def test_falcon_django_and_starlette_apps_mounted_in_starlette(traced):
     falcon_app = falcon.asgi.App()  # it routes the whole path: mounted, its routes say so
     falcon_app.add_route("/falcon/items/{item_id:int}", FalconItem())
@@ -527,6 +528,7 @@ def fastapi_app() -> FastAPI:
     return api
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_a_mounted_fastapi_app_traces_no_second_server_span(traced):
     """FastAPI's native telemetry, mounted in Starlette or behind a dispatcher, adopts
     the span of instrument(): one server span per request, in one trace."""

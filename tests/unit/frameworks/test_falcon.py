@@ -8,11 +8,15 @@ import logging
 
 import falcon
 import falcon.asgi
+import pytest
 
 import appsignal_routes as ar
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
 
 from ...calls import call_asgi, call_wsgi
+
+#: Falcon has no public way to its router (see tests/unit/test_private.py for the fallback).
+pytestmark = pytest.mark.private_path("falcon.router")
 
 
 class Users:
@@ -109,6 +113,7 @@ def test_a_non_ascii_path_is_decoded_as_falcon_decodes_it(traced):
     assert [name for name, _, _ in traced.grouped()] == ["GET /café/{name}"]
 
 
+@pytest.mark.private_path("falcon.sinks")
 def test_sinks_and_static_routes_after_the_routes(traced, tmp_path):
     (tmp_path / "app.css").write_text("body {}")
     api = wsgi_app()
@@ -180,6 +185,7 @@ def test_other_falcon_objects_are_not_apps():
     assert router_for(falcon.Response()) is None
 
 
+@pytest.mark.private_path("falcon.sinks")
 def test_routes_lists_templates_methods_and_resources(tmp_path):
     api = wsgi_app()
     api.add_sink(proxy, "/proxy")

@@ -108,6 +108,7 @@ def native(traced):
 
 
 @NATIVE_TELEMETRY
+@pytest.mark.private_path("fastapi.telemetry")
 def test_native_telemetry_adopts_our_span(native):
     app = make_app()
     send_all(ar.instrument(app, tracer_provider=native.provider))
@@ -120,6 +121,7 @@ def test_native_telemetry_adopts_our_span(native):
     assert first.attributes["http.status_code"] == 200
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_instrument_asgi_forced_makes_one_server_span_too(native):
     send_all(ar.instrument_asgi(make_app(), tracer_provider=native.provider))
     one_server_span_each(native)
@@ -132,6 +134,7 @@ def test_native_telemetry_off(traced):
     assert traced.grouped() == DISCOVERED
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_native_telemetry_with_its_own_provider(traced):
     app = make_app(telemetry={"tracer_provider": traced.provider})
     send_all(ar.instrument(app, tracer_provider=traced.provider))
@@ -190,6 +193,7 @@ def test_instrumented_after_instrument(native):
 
 
 @pytest.mark.since("starlette", "1.7", reason="Starlette's own OpenTelemetryMiddleware")
+@pytest.mark.private_path("fastapi.telemetry")
 def test_starlettes_middleware_in_a_fastapi_app(native):
     from starlette.middleware.opentelemetry import OpenTelemetryMiddleware
 
@@ -200,6 +204,7 @@ def test_starlettes_middleware_in_a_fastapi_app(native):
     assert native.grouped() == DISCOVERED
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_mounted_fastapi_apps_adopt_too(native):
     outer = make_app()
     inner = FastAPI()
@@ -279,6 +284,7 @@ def test_a_fastapi_without_native_telemetry_is_discovered(traced, monkeypatch):
     assert template_of(found) == "/users/{user_id}"
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_unknown_fastapi_internals_fall_back(traced, caplog):
     app = make_app()
     app._native_telemetry = object()  # a FastAPI whose telemetry we do not know
@@ -317,6 +323,7 @@ def test_adopted_span_takes_what_fastapi_writes_while_it_records(traced):
 
 
 @NATIVE_TELEMETRY
+@pytest.mark.private_path("fastapi.telemetry")
 def test_adoption_is_once_and_direct_calls_trace_natively(native):
     from fastapi.exceptions import FastAPIDeprecationWarning
 

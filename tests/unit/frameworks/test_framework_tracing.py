@@ -42,7 +42,14 @@ def served(traced) -> list[tuple[str, object]]:
     return [(s.name, (s.attributes or {}).get("http.route")) for s in traced.spans()]
 
 
-@pytest.mark.parametrize("form", ["middleware-list", "wrapping", "string"])
+@pytest.mark.parametrize(
+    "form",
+    [
+        "middleware-list",
+        pytest.param("wrapping", marks=pytest.mark.private_path("starlette.telemetry")),
+        "string",
+    ],
+)
 def test_starlettes_middleware_provider_and_excluded_urls_are_followed(global_traced, form):
     own = make_traced()
     excluded = ["/health$", "/metrics$"]
@@ -98,6 +105,7 @@ def make_fastapi(**telemetry: object) -> FastAPI:
     return app
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_fastapis_own_provider_gets_the_server_span_with_its_children(global_traced):
     own = make_traced()
     app = make_fastapi(
@@ -115,6 +123,7 @@ def test_fastapis_own_provider_gets_the_server_span_with_its_children(global_tra
     assert all(s.parent is not None for s in spans if s is not server)
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_fastapi_with_starlettes_middleware_too(global_traced):
     own = make_traced()
     app = make_fastapi(exclude=lambda scope: scope["path"] == "/health")
@@ -127,6 +136,7 @@ def test_fastapi_with_starlettes_middleware_too(global_traced):
     assert [n for n, _ in served(own) if n.startswith("GET")] == ["GET /items/{item_id}"]
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_an_exclusion_that_fails_traces_the_request(global_traced, caplog):
     def broken(scope: object) -> bool:
         raise RuntimeError("bad exclusion")

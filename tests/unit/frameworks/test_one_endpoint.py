@@ -169,6 +169,7 @@ def test_bottle(traced):
 
 
 @pytest.mark.parametrize("kind", ["wsgi", "asgi"])
+@pytest.mark.private_path("falcon.router")
 def test_falcon(traced, kind):
 
     class Auth:
@@ -305,6 +306,7 @@ def test_litestar(traced):
     ]
 
 
+@pytest.mark.private_path("falcon.router")
 def test_falcon_answers_are_remembered_bounded(monkeypatch):
     from appsignal_routes.frameworks import falcon as adapter
     from appsignal_routes.frameworks import router_for

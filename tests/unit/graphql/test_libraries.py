@@ -133,6 +133,7 @@ def test_discover_routes_false_turns_it_off(monkeypatch, discover):
     assert watched == [True, True] if discover else not watched
 
 
+@pytest.mark.private_path("fastapi.telemetry")
 def test_strawberry_s_own_test_client_and_route_groups(route_groups):
     from strawberry.asgi.test import GraphQLTestClient
 
