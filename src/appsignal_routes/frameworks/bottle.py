@@ -112,9 +112,12 @@ class BottleRouter:
         found = cached.get(key, MISS)
         if found is not MISS:
             return found
-        rule, by_own_routes = _route_in(self._app, *key)
-        if isinstance(rule, _Foreign):
-            rule, by_own_routes = self._into(rule, key[0], request)
+        routed, by_own_routes = _route_in(self._app, *key)
+        rule: str | Found | None
+        if isinstance(routed, _Foreign):
+            rule, by_own_routes = self._into(routed, key[0], request)
+        else:
+            rule = routed
         if by_own_routes:
             self._cache.store(cached, key, rule)
         return rule
