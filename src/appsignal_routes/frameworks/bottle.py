@@ -53,14 +53,6 @@ def _mount_of(route: bottle.Route) -> tuple[str, object] | None:
     return "/" + "/".join(segments), target
 
 
-def _mounted(route: bottle.Route) -> tuple[str, bottle.Bottle] | None:
-    """A Bottle app that ``route`` passes requests on to, and its prefix."""
-    mount = _mount_of(route)
-    if mount is None or not isinstance(mount[1], bottle.Bottle):
-        return None
-    return mount[0], mount[1]
-
-
 def _route_in(app: bottle.Bottle, method: str, path: str) -> tuple[Found | _Foreign | None, bool]:
     """The rule Bottle routes a request to, with its callback (or the mounted app of
     another kind it passes the request on to), and whether ``app``'s own routes alone
