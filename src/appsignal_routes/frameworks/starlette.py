@@ -20,8 +20,9 @@ Plain routes are matched by their own path regex and methods, which is what thei
 ``matches()`` does without building a child scope; any other route is asked through
 ``matches()``. Answers are remembered per request key (type, method, path, and the
 Host header when Host routes exist) in a bounded map, emptied when a route list grows
-or shrinks. The path is keyed by its shape (``_route_cache.shape``: ``/users/42`` and
-``/users/43`` share one entry) where every route and Mount of the tree takes a segment
+or shrinks. An answer is kept by the path's shape too (``_route_cache.shape``:
+``/users/42`` and ``/users/43`` share one entry; a path seen before is found by itself,
+without its shape computed) where every route and Mount of the tree takes a segment
 of digits alone alike whatever its value: only Starlette's own convertors (``str``,
 ``path``, ``int``, ``float``, ``uuid``, which match any digits of one length alike, or
 none), no static segment of digits alone (``/2024/...``), and no route asked through a
@@ -68,6 +69,8 @@ logger = logging.getLogger("appsignal_routes")
 #: how many ``.app`` links (middleware) are followed to find the app below a wrapper
 _MAX_WRAPPERS = 16
 _PARTIAL_NONE = object()
+#: the last item of a key by the path's shape: never equal to a key by the path itself
+_SHAPED = "shape"
 #: convertor regexes that match every segment of digits alone of one length alike (or none)
 _UNIFORM_REGEXES = frozenset(
     convertor.regex
@@ -130,10 +133,8 @@ class StarletteRouter:
         self._lists: list[list[Any]] = []
         self._version: tuple[int, ...] = ()
         self._hosts = False
-        #: whether paths are keyed by their shape (every route takes digits alike)
+        #: whether answers are kept by the path's shape too (every route takes digits alike)
         self._by_shape = False
-        #: whether some mounted app's answer is kept by its exact path under shape keys
-        self._exact = False
         #: id of a mounted app -> (the app, its router): read once, kept across rebuilds
         self._mounted: dict[int, tuple[object, Router | None]] = {}
         self._prepared: dict[int, object] = {}
@@ -149,27 +150,31 @@ class StarletteRouter:
             version = self._version
         kind = scope.get("type")
         host = _host(scope) if self._hosts else None
-        key = (kind, method, shape(route_path) if self._by_shape else route_path, host)
+        key = (kind, method, route_path, host)
         entries = self._cache.entries(version)
         found: Any = entries.get(key, MISS)
-        if found is MISS and self._exact:  # a mounted app's answer kept by the exact path
-            found = entries.get((kind, method, route_path, host), MISS)
-        if found is not MISS:
-            if type(found) is not _Held:
-                return cast("str | Found | None", found)
-            if answers_version(found.router) == found.version:  # the mounted app's, still
-                return found.answer
+        shaped = None
+        if found is MISS and self._by_shape:  # a path not seen: one of its shape, maybe
+            shaped = (kind, method, shape(route_path), host, _SHAPED)
+            found = entries.get(shaped, MISS)
+        if found is not MISS and (
+            type(found) is not _Held or answers_version(found.router) == found.version
+        ):  # (a mounted app's answer while its routes stay as they were)
+            if shaped is not None:  # this path again: answered without its shape
+                self._cache.store(entries, key, found)
+            return cast("str | Found | None", found.answer if type(found) is _Held else found)
         if root_path and scope.get("root_path") != root_path:
             scope = {**scope, "root_path": root_path}  # FastAPI(root_path=...) sets it so
         template, remember = _find(self._index, scope, route_path, kind, method)
-        if remember is True:  # (an opaque Found too: handed back as it is)
-            self._cache.store(entries, key, cast("str | None", template))
-        elif remember is not False:
-            held = _Held(template, *remember)
-            if self._by_shape and getattr(held.router, "answers_by_shape", False) is not True:
-                key = (kind, method, route_path, host)  # its router tells ids apart
-                self._exact = True
-            self._cache.store(entries, key, cast("str | None", held))
+        if remember is False:
+            return template
+        answer: Any = template if remember is True else _Held(template, *remember)
+        self._cache.store(entries, key, answer)  # (an opaque Found too: as it is)
+        if self._by_shape and (
+            remember is True or getattr(answer.router, "answers_by_shape", False) is True
+        ):  # not where a mounted app's router tells ids apart
+            shaped = shaped or (kind, method, shape(route_path), host, _SHAPED)
+            self._cache.store(entries, shaped, answer)
         return template
 
     def routes(self) -> Iterable[DiscoveredRoute]:
