@@ -71,16 +71,24 @@ _MAX_WRAPPERS = 16
 _PARTIAL_NONE = object()
 #: the last item of a key by the path's shape: never equal to a key by the path itself
 _SHAPED = "shape"
-#: convertor regexes that match every segment of digits alone of one length alike (or none)
+#: convertor regexes that match every segment of digits alone of one length alike (or
+#: none): Starlette's own, and the signed ones Connexion registers in place of its
+#: "int" and "float" (in every app of the process, once a Connexion app is made)
 _UNIFORM_REGEXES = frozenset(
-    convertor.regex
-    for convertor in (
-        StringConvertor,
-        PathConvertor,
-        IntegerConvertor,
-        FloatConvertor,
-        UUIDConvertor,
-    )
+    [
+        *(
+            convertor.regex
+            for convertor in (
+                StringConvertor,
+                PathConvertor,
+                IntegerConvertor,
+                FloatConvertor,
+                UUIDConvertor,
+            )
+        ),
+        r"[+-]?[0-9]+",
+        r"[+-]?[0-9]*(\.[0-9]*)?",
+    ]
 )
 
 
