@@ -21,8 +21,8 @@ Plain routes are matched by their own path regex and methods, which is what thei
 ``matches()``. Answers are remembered per request key (type, method, path, and the
 Host header when Host routes exist) in a bounded map, emptied when a route list grows
 or shrinks. An answer is kept by the path's shape too (``_route_cache.shape``:
-``/users/42`` and ``/users/43`` share one entry; a path seen before is found by itself,
-without its shape computed) where every route and Mount of the tree takes a segment
+``/users/42`` and ``/users/43`` share one entry; a path the routes were walked for is found by
+itself, without its shape computed) where every route and Mount of the tree takes a segment
 of digits alone alike whatever its value: only Starlette's own convertors (``str``,
 ``path``, ``int``, ``float``, ``uuid``, which match any digits of one length alike, or
 none), no static segment of digits alone (``/2024/...``), and no route asked through a
@@ -168,8 +168,6 @@ class StarletteRouter:
         if found is not MISS and (
             type(found) is not _Held or answers_version(found.router) == found.version
         ):  # (a mounted app's answer while its routes stay as they were)
-            if shaped is not None:  # this path again: answered without its shape
-                self._cache.store(entries, key, found)
             return cast("str | Found | None", found.answer if type(found) is _Held else found)
         if root_path and scope.get("root_path") != root_path:
             scope = {**scope, "root_path": root_path}  # FastAPI(root_path=...) sets it so
