@@ -17,6 +17,7 @@ route); one none can see into (a plain WSGI callable) is grouped by the mount's 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from http import HTTPStatus
 from typing import Any, NamedTuple
 
 import bottle
@@ -29,8 +30,6 @@ from ._route_cache import MISS, RouteCache
 
 DISTRIBUTION = "bottle"  # whose installed version route discovery checks
 LOWEST = "0.12.25"  # the lowest release of it this adapter supports, tested in CI
-
-_NOT_ALLOWED = 405
 
 
 class _Foreign(NamedTuple):
@@ -61,7 +60,7 @@ def _route_in(app: bottle.Bottle, method: str, path: str) -> tuple[Found | _Fore
     try:
         route, _ = router.match({"REQUEST_METHOD": method, "PATH_INFO": path})
     except bottle.HTTPError as error:
-        if error.status_code != _NOT_ALLOWED:
+        if error.status_code != HTTPStatus.METHOD_NOT_ALLOWED:
             return None, True
         # the rule of the first method Bottle would allow, asked of Bottle again
         allowed = sorted(str(error.get_header("Allow", "")).split(","))
