@@ -12,6 +12,9 @@ goes to the 20th, a parameterised route, so that a linear walk pays for its leng
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -410,7 +413,83 @@ def run() -> list[Discovery]:
     return [*(measure(framework) for framework in APPS), measure_cherrypy()]
 
 
+#: requests a counted process matches after its warm-up (fewer than ``FRESH``: each a new id)
+COUNTED = 2000
+
+
+def _one(framework: str, variant: str, ids: str, count: int) -> None:
+    """Match ``FRESH // 2`` warm-up requests then ``count`` more with the ``discovered``
+    or ``registry`` way, each to a new id (``ids="fresh"``) or to one path (``"seen"``):
+    the process that ``count_instructions`` has callgrind count."""
+    build, kind = APPS[framework]
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    _registry.reset()
+    app, tail = build()
+    if variant == "discovered":
+        start = RequestStart(app, discover_routes=True)
+    else:
+        templates = [f"/r{n}{tail}" for n in range(COUNT)]
+        start = RequestStart(object(), routes=templates, discover_routes=False)
+    requests = _fresh(kind)
+    if ids == "seen":
+        requests = [requests[TARGET]] * FRESH
+    match = _cycling(start, requests)
+    for _ in range(FRESH // 2 + count):
+        match()
+
+
+def count_instructions(framework: str, ids: str = "fresh") -> tuple[int, int]:
+    """Instructions a request's route match costs, discovered and by the registry (per
+    request, warm-up and start-up left out), counted by callgrind: the same whatever
+    else the machine does, where time on a shared machine swings by tens of percent."""
+    from .instructions import _COLLECTED
+
+    def total(variant: str, count: int) -> int:
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                "-m",
+                "benchmarks.discovery",
+                "--one",
+                framework,
+                variant,
+                ids,
+                str(count),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        found = _COLLECTED.search(done.stderr)
+        if found is None:
+            raise RuntimeError(f"callgrind printed no count: {done.stderr[-500:]}")
+        return int(found.group(1))
+
+    return tuple(  # type: ignore[return-value] # two variants
+        (total(variant, COUNTED) - total(variant, 0)) // COUNTED
+        for variant in ("discovered", "registry")
+    )
+
+
 def __getattr__(name: str) -> Any:  # Django reads ROOT_URLCONF's urlpatterns lazily
     if name == "urlpatterns":
         return _django_urlpatterns()
     raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        _one(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    else:  # python -m benchmarks.discovery [FRAMEWORK...]: instructions per match
+        for name in sys.argv[1:] or list(APPS):
+            for ids in ("seen", "fresh"):
+                discovered, registry = count_instructions(name, ids)
+                print(
+                    f"{name}, {ids} ids: discovered {discovered:,}, registry {registry:,}, "
+                    f"added {discovered - registry:+,} instructions a request",
+                    flush=True,
+                )

@@ -3,16 +3,19 @@
 The app is imported as a server imports it (the current directory on ``sys.path``),
 then its framework's router is read the way ``instrument()`` reads it, and every route
 is printed with the group its requests get. The wrappers looked through are named, and
-the routes of a mounted app say which app they are of (its framework and prefix). What
-could not be discovered is said too.
+the routes of a mounted app say which app they are of (its framework and prefix).
+Pyramid's traversal views follow its routes: each with its view name, the resource type
+it is registered for and the group a request to it gets. What could not be discovered
+is said too.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from . import _registry
 from ._grouping import group_name
@@ -20,6 +23,7 @@ from ._middleware import AsgiMiddleware, WsgiMiddleware
 from .frameworks import DiscoveredRoute, Router, framework_of, router_for
 from .frameworks._composed import WrappedRouter
 from .frameworks._names import dotted_name
+from .frameworks._pyramid_traversal import TraversalView
 
 _WRAPPED_ATTRIBUTES = ("wsgi_app", "asgi_app")  # where Flask/Quart users wrap the app
 
@@ -59,8 +63,13 @@ def find_router(app: object) -> tuple[Router | None, object]:
 def _group(route: DiscoveredRoute) -> str:
     if route.group:
         return route.group
-    methods = [m for m in route.methods if m not in ("HEAD", "OPTIONS")] or list(route.methods)
-    return group_name(methods[0] if len(methods) == 1 else "{METHOD}", route.template)
+    return group_name(_method(route.methods), route.template)
+
+
+def _method(methods: tuple[str, ...]) -> str:
+    """The method a group is named by: the one method a route takes, else ``{METHOD}``."""
+    named = [m for m in methods if m not in ("HEAD", "OPTIONS")] or list(methods)
+    return named[0] if len(named) == 1 else "{METHOD}"
 
 
 def _mounted_app(route: DiscoveredRoute) -> str:
@@ -86,6 +95,10 @@ def render_routes(routes: Iterable[DiscoveredRoute]) -> str:
         for route in listed
     ]
     header = ("methods", "route", "group", *(("app",) if mounted else ()), "handler")
+    return _table(header, rows)
+
+
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     last = len(header) - 1
     widths = [max([len(header[i])] + [len(row[i]) for row in rows]) for i in range(last)]
     lines = []
@@ -94,6 +107,34 @@ def render_routes(routes: Iterable[DiscoveredRoute]) -> str:
         lines.append("  ".join([*cells, row[last]]).rstrip())
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
+
+
+def render_traversal(views: Iterable[TraversalView]) -> str:
+    """Traversal views as a table: view name, resource type, group, handler."""
+    rows = []
+    for view in views:
+        method = _method(view.methods)
+        if view.root_name:
+            groups = [view.root_name]
+        elif view.route:
+            groups = [group_name(method, view.route)]
+        else:
+            groups = [group_name(method, template) for template in view.templates]
+        rows.append(
+            (view.name or "(default)", view.context or "(any)", ", ".join(groups), view.handler)
+        )
+    return _table(("view name", "resource type", "group", "handler"), rows)
+
+
+def traversal_of(router: Router) -> list[TraversalView]:
+    """The traversal views of a Pyramid router (inside wrappers too); none for others."""
+    current: object = router
+    while current is not None:
+        views: Any = getattr(current, "traversal_views", None)
+        if callable(views):
+            return list(cast("Iterable[TraversalView]", views()))
+        current = getattr(current, "inner", None)
+    return []
 
 
 def _inside(router: Router) -> str:
@@ -115,7 +156,21 @@ def routes_report(target: str) -> tuple[str, int]:
             f"{router.framework} app {target}{_inside(router)}: routes discovered from its router\n"
         )
         listed = list(router.routes())
-        out.append(render_routes(listed))
+        views = traversal_of(router)
+        if listed or not views:
+            out.append(render_routes(listed))
+        if views:
+            out.append(
+                ("\n" if listed else "")
+                + "traversal views (Pyramid finds one by the resource type of the context "
+                "and the view name):\n"
+            )
+            out.append(render_traversal(views))
+            out.append(
+                "\nThe path's resources are named by their types; a path left after the view "
+                "name adds /*subpath;\n... stands for resources above it not met walking the "
+                "tree from its root."
+            )
         if any(route.prefix and not route.framework for route in listed):
             out.append(
                 "\nAn app mounted where no router can be read is grouped by its prefix,"

@@ -52,7 +52,11 @@ class RouteCache(Generic[K]):
 def shape(path: str) -> str:
     """``path`` with each segment of (ASCII) digits alone replaced by its length: the key
     under which a router whose routes treat such segments alike whatever their value
-    remembers its answer (``/users/42`` and ``/users/43`` share one entry)."""
+    remembers its answer (``/users/42`` and ``/users/43`` share one entry). A path that
+    holds a NUL itself (``%00`` decoded) is its own key, marked by a trailing NUL that no
+    shape ends with: ``/users/\x002`` never shares the entry of ``/users/12``."""
+    if "\x00" in path:
+        return path + "\x00"
     parts = path.split("/")
     for index, part in enumerate(parts):  # (a loop: a generator costs a third more)
         if part.isdigit() and part.isascii():

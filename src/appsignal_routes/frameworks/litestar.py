@@ -11,7 +11,9 @@ not enough: Litestar names none before 2.11, an empty one for a route without
 parameters in 2.11-2.12, none for a mount, and (in 2.12 at least) the template of a route
 that shares the node (``/v/{n}/latest`` for ``/v/3``). A method the route does not take (a 405,
 ``MethodNotAllowedException``) is asked again with one it takes; a path no route
-matches (``NotFoundException``) has none. A mounted ASGI app is grouped by its mount path.
+matches (``NotFoundException``) has none. A mounted ASGI app (``@asgi(..., is_mount=True)``,
+static files) is one none can see into: it is grouped by its mount path, as an opaque
+``Found`` that a declared route outranks.
 
 Answers are remembered per method and path, by the path's shape where the routes allow
 it: when no route has a static segment of digits alone and every parameter's type
@@ -97,7 +99,8 @@ class LitestarRouter:
         if declared is None:
             return None
         fn = getattr(found[1], "fn", None)
-        return Found(declared, getattr(fn, "value", fn))  # (Litestar 2.0 holds a Ref)
+        fn = getattr(fn, "value", fn)  # (Litestar 2.0 holds a Ref)
+        return Found(declared, fn, opaque=getattr(found[1], "is_mount", False) is True)
 
     def _declared_path(self, template: str, handler: Any, path: str) -> str | None:
         routes = self._app.routes

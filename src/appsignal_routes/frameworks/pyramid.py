@@ -34,7 +34,7 @@ from appsignal_routes._handler_names import member
 
 from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name
-from ._pyramid_traversal import listen
+from ._pyramid_traversal import TraversalView, listen, traversal_views
 from ._route_cache import MISS, SIZE, RouteCache, shape
 
 DISTRIBUTION = "pyramid"  # whose installed version route discovery checks
@@ -151,6 +151,16 @@ class PyramidRouter:
     def routes(self) -> Iterable[DiscoveredRoute]:
         mapper = self._app.routes_mapper
         return () if mapper is None else self._described(mapper.get_routes())
+
+    def traversal_views(self) -> list[TraversalView]:
+        """The views traversal reaches, for ``appsignal-routes routes`` (the root factory
+        is called once, with a request for "/" built as the router builds one)."""
+        app = self._app
+
+        def root() -> object:
+            return app.root_factory(self._request(Request.blank("/").environ))
+
+        return traversal_views(app.registry, root)
 
     def _described(self, routes: list[Any]) -> Iterator[DiscoveredRoute]:
         introspector = self._app.registry.introspector

@@ -20,8 +20,16 @@ Plain routes are matched by their own path regex and methods, which is what thei
 ``matches()`` does without building a child scope; any other route is asked through
 ``matches()``. Answers are remembered per request key (type, method, path, and the
 Host header when Host routes exist) in a bounded map, emptied when a route list grows
-or shrinks. A mounted app's answer is remembered so only while its router's
-``answers_version()`` holds (see ``_mounted``); else the mounted router is asked.
+or shrinks. An answer is kept by the path's shape too (``_route_cache.shape``:
+``/users/42`` and ``/users/43`` share one entry; a path the routes were walked for is found by
+itself, without its shape computed) where every route and Mount of the tree takes a segment
+of digits alone alike whatever its value: only Starlette's own convertors (``str``,
+``path``, ``int``, ``float``, ``uuid``, which match any digits of one length alike, or
+none), no static segment of digits alone (``/2024/...``), and no route asked through a
+``matches()`` of its own. A mounted app's answer is remembered only while its router's
+``answers_version()`` holds (see ``_mounted``), and by the path's shape only where that
+router says its answers go by shape too (``answers_by_shape``); else the mounted router
+is asked.
 """
 
 from __future__ import annotations
@@ -35,7 +43,15 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from starlette.applications import Starlette
-from starlette.routing import Host, Match, Mount, Route, WebSocketRoute
+from starlette.convertors import (
+    CONVERTOR_TYPES,
+    FloatConvertor,
+    IntegerConvertor,
+    PathConvertor,
+    StringConvertor,
+    UUIDConvertor,
+)
+from starlette.routing import PARAM_REGEX, Host, Match, Mount, Route, WebSocketRoute
 from starlette.routing import Router as StarletteRouting
 
 from appsignal_routes._private.starlette import middleware_options
@@ -44,7 +60,7 @@ from . import DiscoveredRoute, Found, Router, prepare_mounted
 from . import router_for as _router_of
 from ._mounted import answers_version, below_mount, mounted_routes, prefixed
 from ._names import dotted_name
-from ._route_cache import MISS, RouteCache
+from ._route_cache import MISS, RouteCache, shape
 from ._tracing import Tracing
 
 DISTRIBUTION = "starlette"  # whose installed version route discovery checks
@@ -55,6 +71,27 @@ logger = logging.getLogger("appsignal_routes")
 #: how many ``.app`` links (middleware) are followed to find the app below a wrapper
 _MAX_WRAPPERS = 16
 _PARTIAL_NONE = object()
+#: the last item of a key by the path's shape: never equal to a key by the path itself
+_SHAPED = "shape"
+#: convertor regexes that match every segment of digits alone of one length alike (or
+#: none): Starlette's own, and the signed ones Connexion registers in place of its
+#: "int" and "float" (in every app of the process, once a Connexion app is made)
+_UNIFORM_REGEXES = frozenset(
+    [
+        *(
+            convertor.regex
+            for convertor in (
+                StringConvertor,
+                PathConvertor,
+                IntegerConvertor,
+                FloatConvertor,
+                UUIDConvertor,
+            )
+        ),
+        r"[+-]?[0-9]+",
+        r"[+-]?[0-9]*(\.[0-9]*)?",
+    ]
+)
 
 
 @dataclass(slots=True)
@@ -106,6 +143,8 @@ class StarletteRouter:
         self._lists: list[list[Any]] = []
         self._version: tuple[int, ...] = ()
         self._hosts = False
+        #: whether answers are kept by the path's shape too (every route takes digits alike)
+        self._by_shape = False
         #: id of a mounted app -> (the app, its router): read once, kept across rebuilds
         self._mounted: dict[int, tuple[object, Router | None]] = {}
         self._prepared: dict[int, object] = {}
@@ -124,19 +163,26 @@ class StarletteRouter:
         key = (kind, method, route_path, host)
         entries = self._cache.entries(version)
         found: Any = entries.get(key, MISS)
-        if found is not MISS:
-            if type(found) is not _Held:
-                return cast("str | Found | None", found)
-            if answers_version(found.router) == found.version:  # the mounted app's, still
-                return found.answer
+        shaped = None
+        if found is MISS and self._by_shape:  # a path not seen: one of its shape, maybe
+            shaped = (kind, method, shape(route_path), host, _SHAPED)
+            found = entries.get(shaped, MISS)
+        if found is not MISS and (
+            type(found) is not _Held or answers_version(found.router) == found.version
+        ):  # (a mounted app's answer while its routes stay as they were)
+            return cast("str | Found | None", found.answer if type(found) is _Held else found)
         if root_path and scope.get("root_path") != root_path:
             scope = {**scope, "root_path": root_path}  # FastAPI(root_path=...) sets it so
         template, remember = _find(self._index, scope, route_path, kind, method)
-        if remember is True:  # (an opaque Found too: handed back as it is)
-            self._cache.store(entries, key, cast("str | None", template))
-        elif remember is not False:
-            held = _Held(template, *remember)
-            self._cache.store(entries, key, cast("str | None", held))
+        if remember is False:
+            return template
+        answer: Any = template if remember is True else _Held(template, *remember)
+        self._cache.store(entries, key, answer)  # (an opaque Found too: as it is)
+        if self._by_shape and (
+            remember is True or getattr(answer.router, "answers_by_shape", False) is True
+        ):  # not where a mounted app's router tells ids apart
+            shaped = shaped or (kind, method, shape(route_path), host, _SHAPED)
+            self._cache.store(entries, shaped, answer)
         return template
 
     def routes(self) -> Iterable[DiscoveredRoute]:
@@ -146,6 +192,7 @@ class StarletteRouter:
         """The routes as entries, and the route lists whose lengths version them."""
         lists: list[list[Any]] = []
         self._hosts = False
+        self._by_shape = True  # until a route that tells digits apart is seen
         index = self._index_of(self._routing.routes, lists)
         self._lists = lists
         self._version = tuple(map(len, lists))
@@ -167,7 +214,9 @@ class StarletteRouter:
                 entries.append(
                     _Entry(item, path, regex.match, "http", methods, None, _static(path), answer)
                 )
+                self._by_shape = self._by_shape and _digits_alike(path)
             elif kind in _PLAIN_WEBSOCKET and regex is not None and path is not None:
+                self._by_shape = self._by_shape and _digits_alike(path)
                 entries.append(
                     _Entry(item, path, regex.match, "websocket", None, None, _static(path), answer)
                 )
@@ -176,6 +225,7 @@ class StarletteRouter:
                 self._hosts = self._hosts or isinstance(original, Host)
                 prefix = path if isinstance(original, Mount) else ""
                 first = _static(prefix) if prefix else None
+                self._by_shape = self._by_shape and _digits_alike(prefix or "")
                 if isinstance(below, list) and below:
                     self._prepare(getattr(original, "app", None))
                     below_index = self._index_of(below, lists)
@@ -188,7 +238,8 @@ class StarletteRouter:
                     if kind is Mount and entry.inner is not None and regex is not None:
                         entry.mount_match = regex.match if "(?P<path>" in regex.pattern else None
                     entries.append(entry)
-            else:
+            else:  # asked through its own matches(): what it makes of digits is unknown
+                self._by_shape = False
                 entries.append(_Entry(item, path, answer=answer))
         return _Index(entries)
 
@@ -257,6 +308,22 @@ def _watch_included(included: list[Any], lists: list[list[Any]]) -> None:
 
 def _first_segment(path: str) -> str | None:
     return path[1:].partition("/")[0] if path.startswith("/") else None
+
+
+def _digits_alike(template: str) -> bool:
+    """Whether ``template`` matches every segment of digits alone of one length alike:
+    its convertors are of ``_UNIFORM_REGEXES`` and no segment is digits alone but for
+    its parameters (``/2024``, ``/{n:int}5``)."""
+    for _, convertor in PARAM_REGEX.findall(template):
+        if getattr(CONVERTOR_TYPES.get(convertor[1:] or "str"), "regex", None) not in (
+            _UNIFORM_REGEXES
+        ):
+            return False
+    for segment in template.split("/"):
+        static = PARAM_REGEX.sub("", segment)
+        if static and static.isdigit():
+            return False
+    return True
 
 
 def _static(template: str) -> str | None:

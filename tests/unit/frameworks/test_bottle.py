@@ -100,18 +100,6 @@ def test_an_app_mounted_the_wsgi_way_is_asked_for_the_rest_of_the_path(traced):
     ]
 
 
-def test_another_wsgi_app_mounted_is_grouped_by_the_catch_all(traced):
-    def legacy(environ, start_response):
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"legacy"]
-
-    app = make_app()
-    app.mount("/legacy/", legacy)
-    wrapped = ar.instrument(app, tracer_provider=traced.provider)
-    assert call_wsgi(wrapped, "/legacy/a/b")[0] == "200 OK"
-    assert [name for name, _, _ in traced.grouped()] == ["GET /legacy/<:re:.*>"]
-
-
 def test_a_decorator_on_the_handler_wins(traced):
     app = ar.instrument(make_app(), tracer_provider=traced.provider)
     assert call_wsgi(app, "/orders/3")[0] == "200 OK"
