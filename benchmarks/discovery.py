@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
-from appsignal_routes import _registry
-from appsignal_routes._request_start import RequestStart
+from appsignal_routes._request.start import RequestStart
+from appsignal_routes._routes import registry as _registry
 
 from .compare import Ratio, compare
 
@@ -353,8 +353,8 @@ def measure_cherrypy() -> Discovery:
     from opentelemetry.trace import SpanKind
 
     from appsignal_routes import GroupingSpanProcessor
-    from appsignal_routes._handoff import Serving, serving
-    from appsignal_routes._request_start import NamingTracerProvider
+    from appsignal_routes._grouping.handoff import Serving, serving
+    from appsignal_routes._request.start import NamingTracerProvider
     from appsignal_routes.frameworks import cherrypy as adapter
 
     _registry.reset()

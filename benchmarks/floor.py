@@ -53,8 +53,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from appsignal_routes import GroupingSpanProcessor
-from appsignal_routes._route_table import RouteTable
-from appsignal_routes._sdk_spans import context_of, parent_of, put, span_id_of
+from appsignal_routes._private.sdk_spans import context_of, parent_of, put, span_id_of
+from appsignal_routes._routes.table import RouteTable
 
 from .compare import against, chunked
 from .inprocess import asgi_request, plain_provider, toolkit_provider, wsgi_request

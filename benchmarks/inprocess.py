@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
-from appsignal_routes._route_table import RouteTable
+from appsignal_routes._routes.table import RouteTable
 
 from .compare import Ratio, compare
 from .variants import ROUTE, NullExporter, asgi_app, wsgi_app

@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 import appsignal_routes as ar
-from appsignal_routes._processor import index
+from appsignal_routes._grouping.processor import index
 
 from .inprocess import wsgi_request
 from .variants import NullExporter, wsgi_app

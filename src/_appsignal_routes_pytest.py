@@ -13,8 +13,8 @@ import pytest
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    from appsignal_routes import _pytest_plugin  # noqa: PLC0415 - see the module docstring
+    from appsignal_routes._testing import pytest_plugin  # noqa: PLC0415 - see the module docstring
 
     manager = early_config.pluginmanager
-    if not manager.is_registered(_pytest_plugin):
-        manager.register(_pytest_plugin, "appsignal_routes.route_groups")
+    if not manager.is_registered(pytest_plugin):
+        manager.register(pytest_plugin, "appsignal_routes.route_groups")

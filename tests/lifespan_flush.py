@@ -41,7 +41,7 @@ def check_a_flush_that_never_answers_leaves_the_loop_serving(
 ) -> None:
     """The lifespan's startup and shutdown answered, and the other task served while the
     shutdown's flush waited (its timeout cut to half a second)."""
-    monkeypatch.setattr("appsignal_routes._lifespan.FLUSH_TIMEOUT", 0.5)
+    monkeypatch.setattr("appsignal_routes._shutdown.lifespan.FLUSH_TIMEOUT", 0.5)
     with silent_endpoint() as endpoint:
         provider = TracerProvider(shutdown_on_exit=False)
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint, timeout=1)))

@@ -3,14 +3,14 @@
 Only the names re-exported here are public; the modules behind them are private.
 """
 
-from ._agent import Agent, start, stop
-from ._annotation import set_root_name, set_route
-from ._capture import CapturedRequest, RouteGroups
-from ._config import Config
-from ._decorators import root_name, route
-from ._jobs import job, set_namespace
-from ._middleware import instrument, instrument_asgi, instrument_wsgi
-from ._processor import GroupingSpanProcessor
+from ._agent.agent import Agent, start, stop
+from ._agent.config import Config
+from ._decorators.handlers import root_name, route
+from ._decorators.jobs import job, set_namespace
+from ._grouping.annotation import set_root_name, set_route
+from ._grouping.processor import GroupingSpanProcessor
+from ._request.middleware import instrument, instrument_asgi, instrument_wsgi
+from ._testing.capture import CapturedRequest, RouteGroups
 from ._types import (
     AsgiApp,
     AsgiOptions,

@@ -4,30 +4,35 @@ A process truly has one of each of these; each lives beside the code that uses i
 (so that a request reads it without a call), and this module is where they can all be
 seen and put back as a fresh process has them:
 
-- the started agent (``_agent``): ``start()`` and ``stop()``;
-- the declared routes and the inference default (``_registry.settings``);
+- the started agent (``agent``): ``start()`` and ``stop()``;
+- the declared routes and the inference default (``registry.settings``);
 - what learning mode learned (``_infer``);
-- the requests in flight (``_processor.index``; each context's ``current_group``);
+- the requests in flight (``processor.index``; each context's ``current_group``);
 - the SIGTERM chain and its drain (``_signals``), installed and removed by the agent;
-- the tracer jobs start their spans with (``_jobs``);
+- the tracer jobs start their spans with (``jobs``);
 - the log-once flags of contained failures (``_contain``);
-- whether spans take the direct attribute write (``_sdk_spans``).
+- whether spans take the direct attribute write (``sdk_spans``).
 
 The captures of the pytest plugin (``_capture``) are the plugin's own, per test; the
-export guard it registers with the agent (``_agent.guard_exports``) holds for the whole
+export guard it registers with the agent (``agent.guard_exports``) holds for the whole
 session, and is not reset.
 """
 
 from __future__ import annotations
 
-from . import _agent, _contain, _jobs, _processor, _registry, _sdk_spans
+from . import _contain
+from ._agent import agent
+from ._decorators import jobs
+from ._grouping import processor
+from ._private import sdk_spans
+from ._routes import registry
 
 
 def reset() -> None:
     """Stop the agent and forget every piece of process-wide state (for tests)."""
-    _agent.stop()
-    _registry.reset()  # with what inference learned
-    _processor.index.groups.clear()
-    _jobs.forget_tracer()
+    agent.stop()
+    registry.reset()  # with what inference learned
+    processor.index.groups.clear()
+    jobs.forget_tracer()
     _contain.reset_all()
-    _sdk_spans.direct.on = True
+    sdk_spans.direct.on = True

@@ -11,6 +11,7 @@ again at run time (``checked_options``), for callers no checker sees.
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import (
     Awaitable,
     Callable,
@@ -176,3 +177,32 @@ def checked_options(
         close = difflib.get_close_matches(option, sorted(allowed), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
     raise TypeError(f"{function}() got an unexpected keyword argument {option!r}{hint}")
+
+
+def detect_interface(app: Any) -> Literal["wsgi", "asgi"]:
+    """Tell a WSGI app from an ASGI one: async ``__call__`` or three parameters is ASGI."""
+    if not callable(app):
+        raise TypeError(f"instrument() takes a WSGI or ASGI app, not {app!r}")
+    call: object = app if inspect.isfunction(app) or inspect.ismethod(app) else type(app).__call__
+    if inspect.isclass(app):
+        call = getattr(app, "__call__", None)  # noqa: B004 - an ASGI 2 class: instances are called
+        if inspect.iscoroutinefunction(call) or hasattr(app, "__await__"):
+            return "asgi"
+    if inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(app):
+        return "asgi"
+    try:
+        parameters = inspect.signature(app).parameters.values()
+    except (TypeError, ValueError):
+        parameters = None
+    if parameters is not None and not any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        positional = [
+            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        if len(positional) == 3:  # noqa: PLR2004 - scope, receive, send
+            return "asgi"
+        if len(positional) == 2:  # noqa: PLR2004 - environ, start_response
+            return "wsgi"
+    raise TypeError(
+        f"cannot tell whether {app!r} is a WSGI or an ASGI app; "
+        "use instrument_wsgi() or instrument_asgi()"
+    )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import appsignal_routes as ar
-from appsignal_routes._agent import current_agent
+from appsignal_routes._agent.agent import current_agent
 
 from ..integration.servers import serving_process
 from ..integration.traffic import Planned, by_request_id, percentile, send

@@ -20,16 +20,16 @@ from appsignal_routes import _contain
 from .inprocess import call_asgi, call_wsgi
 
 BROKEN = [
-    "appsignal_routes._grouping.RequestGroup.apply",
-    "appsignal_routes._grouping.RequestGroup.__init__",
-    "appsignal_routes._grouping.RequestGroup.set_route",
-    "appsignal_routes._grouping.RequestGroup.set_root_name",
-    "appsignal_routes._grouping.Naming.admit",
-    "appsignal_routes._route_table.RouteTable.match",
-    "appsignal_routes._request_start.infer_template",
-    "appsignal_routes._annotation.current_group",
-    "appsignal_routes._request_start.start_naming",
-    "appsignal_routes._processor.current_group",
+    "appsignal_routes._grouping.group.RequestGroup.apply",
+    "appsignal_routes._grouping.group.RequestGroup.__init__",
+    "appsignal_routes._grouping.group.RequestGroup.set_route",
+    "appsignal_routes._grouping.group.RequestGroup.set_root_name",
+    "appsignal_routes._grouping.group.Naming.admit",
+    "appsignal_routes._routes.table.RouteTable.match",
+    "appsignal_routes._request.start.infer_template",
+    "appsignal_routes._grouping.annotation.current_group",
+    "appsignal_routes._request.start.start_naming",
+    "appsignal_routes._grouping.processor.current_group",
 ]
 
 

@@ -18,9 +18,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, Sp
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
-from appsignal_routes._processor import MAX_TRACKED_SPANS, index
-from appsignal_routes._route_table import RouteTable
-from appsignal_routes._template import RouteTemplate, parse, segment_pattern
+from appsignal_routes._grouping.processor import MAX_TRACKED_SPANS, index
+from appsignal_routes._routes.table import RouteTable
+from appsignal_routes._routes.template import RouteTemplate, parse, segment_pattern
 
 from .figures import record
 from .inprocess import call_asgi, call_wsgi, ok_asgi, ok_wsgi

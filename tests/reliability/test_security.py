@@ -9,7 +9,7 @@ import os
 import pytest
 
 import appsignal_routes as ar
-from appsignal_routes._agent import current_agent
+from appsignal_routes._agent.agent import current_agent
 
 from ..command import appsignal_routes
 from ..receiver import running_receiver

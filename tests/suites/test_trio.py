@@ -15,7 +15,7 @@ from tests.lifespan_flush import (
 )
 
 import appsignal_routes as ar
-from appsignal_routes import _signals
+from appsignal_routes._shutdown import signals
 
 
 def test_a_flush_to_an_endpoint_that_never_answers_leaves_trio_serving(monkeypatch):
@@ -51,7 +51,7 @@ def test_a_flush_that_ends_in_time_under_trio(monkeypatch):
 
 def test_on_event_loop_tells_trio_running():
     async def inside() -> bool:
-        return _signals.on_event_loop()
+        return signals.on_event_loop()
 
     assert trio.run(inside)
-    assert not _signals.on_event_loop()
+    assert not signals.on_event_loop()

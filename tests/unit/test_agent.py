@@ -12,8 +12,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
-from appsignal_routes import _agent, _registry
-from appsignal_routes._processor import open_requests
+from appsignal_routes._agent import agent as _agent
+from appsignal_routes._grouping.processor import open_requests
+from appsignal_routes._routes import registry
 
 from ..calls import clear_appsignal_env
 from ..calls import server_request as request
@@ -33,7 +34,7 @@ def test_start_is_idempotent_and_installs_grouping(caplog):
     request()
     names = [s.name for s in agent.exporter.get_finished_spans()]
     assert names == ["GET /users/:id", "GET"]
-    assert _registry.registry().match("/users/1").text == "/users/:id"
+    assert registry.registry().match("/users/1").text == "/users/:id"
     resource = agent.tracer_provider.resource.attributes
     assert resource["appsignal.config.language_integration"] == "python"
     assert resource["appsignal.config.environment"] == "development"
@@ -96,7 +97,7 @@ def test_inactive_installs_nothing_but_decorators_still_work():
         return 1
 
     assert handler() == 1
-    assert "/declared" in _registry.registry()
+    assert "/declared" in registry.registry()
 
 
 def test_stop_is_bounded_when_shutdown_hangs(monkeypatch, caplog):

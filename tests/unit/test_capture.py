@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NoOpTracerProvider, SpanKind
 
-from appsignal_routes import _capture
+from appsignal_routes._testing import capture as _capture
 
 
 def server_span(method: str = "GET", path: str = "/x", **attributes: object):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from appsignal_routes._cli import main
+from appsignal_routes._cli.command import main
 
 from ..command import appsignal_routes
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import appsignal_routes as ar
-from appsignal_routes._config import resolve
+from appsignal_routes._agent.config import resolve
 
 from ..calls import clear_appsignal_env
 

@@ -11,7 +11,7 @@ import traceback
 import pytest
 
 import appsignal_routes as ar
-from appsignal_routes import _registry
+from appsignal_routes._routes import registry
 
 
 def names_of(traced, call):
@@ -260,8 +260,8 @@ def test_with_another_runtime_context_every_call_looks_for_its_span(monkeypatch)
 
 
 def test_an_internal_failure_is_swallowed_and_logged_once(traced, monkeypatch, caplog):
-    from appsignal_routes._grouping import RequestGroup
-    from appsignal_routes._wrapping import CALL_FAILED
+    from appsignal_routes._grouping.annotation import CALL_FAILED
+    from appsignal_routes._grouping.group import RequestGroup
 
     def broken(*args):
         raise RuntimeError("internal")
@@ -341,7 +341,7 @@ def test_class_route_and_methods_list_and_subclassing(traced):
     assert names_of(traced, Child().on_get) == ("get", "GET /items/{item_id}")
     assert names_of(traced, ItemResource().on_delete) == ("delete", "GET")
     assert isinstance(Child(), ItemResource)
-    assert "/items/{item_id}" in _registry.registry()
+    assert "/items/{item_id}" in registry.registry()
 
 
 def test_method_level_route_is_more_specific_than_the_class_one(traced):
@@ -406,7 +406,7 @@ def test_methods_that_do_not_exist_or_a_str_are_rejected():
 
 def test_decorators_declare_their_templates_in_the_registry():
     ar.route("/declared/:id")
-    assert _registry.registry().match("/declared/5").text == "/declared/:id"
+    assert registry.registry().match("/declared/5").text == "/declared/:id"
 
 
 def test_copies_of_a_decorated_handler_still_group(traced):

@@ -9,8 +9,8 @@ import pytest
 from opentelemetry import trace
 
 import appsignal_routes as ar
-from appsignal_routes._config import resolve
-from appsignal_routes._exporters import ConsoleExporter, JsonlExporter, build_exporter
+from appsignal_routes._agent.config import resolve
+from appsignal_routes._agent.exporters import ConsoleExporter, JsonlExporter, build_exporter
 
 from ..calls import clear_appsignal_env
 from ..calls import server_request as request

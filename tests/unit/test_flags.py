@@ -7,7 +7,7 @@ import bottle
 import pytest
 
 import appsignal_routes as ar
-from appsignal_routes._config import resolve
+from appsignal_routes._agent.config import resolve
 
 from ..calls import call_wsgi
 

@@ -11,7 +11,7 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 import appsignal_routes as ar
-from appsignal_routes._processor import _SpanIndex, index
+from appsignal_routes._grouping.processor import _SpanIndex, index
 
 from ..conftest import make_traced
 
@@ -334,7 +334,7 @@ def test_appsignal_style_keeps_a_route_it_cannot_parse(traced):
 
 
 def test_requests_in_flight_are_counted_until_their_root_ends(traced):
-    from appsignal_routes._processor import open_requests
+    from appsignal_routes._grouping.processor import open_requests
 
     assert open_requests() == 0
     # a span started inside a request is no new request, even when it looks like one
@@ -344,7 +344,7 @@ def test_requests_in_flight_are_counted_until_their_root_ends(traced):
 
 
 def test_a_failure_at_span_start_is_swallowed(traced, monkeypatch, caplog):
-    from appsignal_routes import _grouping
+    from appsignal_routes._grouping import group as _grouping
 
     def broken(self, *args):
         raise RuntimeError("broken")
@@ -396,7 +396,7 @@ def test_a_request_left_open_in_the_context_catches_no_other_spans_annotations(t
 
 def _discover(name):
     """What a framework adapter does once its framework has dispatched the request."""
-    from appsignal_routes._handoff import current_group
+    from appsignal_routes._grouping.handoff import current_group
 
     current_group.get().discover_root_name(name)
 

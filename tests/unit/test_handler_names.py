@@ -13,8 +13,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import appsignal_routes as ar
-from appsignal_routes import _handler_names, _request_start
-from appsignal_routes._handler_names import HandlerNames, by_method, names_of
+from appsignal_routes._decorators import handler_names
+from appsignal_routes._decorators.handler_names import HandlerNames, by_method, names_of
+from appsignal_routes._request import start
 
 from ..calls import call_wsgi
 
@@ -131,7 +132,7 @@ def test_by_method():
 
 
 def test_handler_names_are_remembered_bounded(monkeypatch):
-    monkeypatch.setattr(_handler_names, "_SIZE", 2)
+    monkeypatch.setattr(handler_names, "_SIZE", 2)
     known = HandlerNames()
     handlers = [logged(show_user) for _ in range(3)]
     assert [known.of(h, "GET") for h in handlers] == [(None, "/users/:user_id")] * 3
@@ -170,7 +171,7 @@ def test_when_naming_at_start_fails_the_group_still_takes_the_root_name(traced, 
     def broken(name: str, attributes: Any, *, in_place: bool) -> Any:
         raise RuntimeError("broken")
 
-    monkeypatch.setattr(_request_start, "start_naming", broken)
+    monkeypatch.setattr(start, "start_naming", broken)
     call_wsgi(ar.instrument(flask_app(), tracer_provider=traced.provider), "/users/7")
     (root,) = traced.roots()
     assert root.name == "Users#show"
@@ -189,7 +190,7 @@ def test_without_a_grouping_processor_the_span_starts_with_the_root_name():
 
 
 def test_the_matches_of_founds_are_remembered_bounded(traced, monkeypatch):
-    monkeypatch.setattr(_request_start, "_KNOWN", 1)
+    monkeypatch.setattr(start, "_KNOWN", 1)
     app = ar.instrument(flask_app(), tracer_provider=traced.provider)
     for path in ("/users/7", "/other", "/missing", "/users/9"):
         call_wsgi(app, path)

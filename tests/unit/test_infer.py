@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import appsignal_routes as ar
-from appsignal_routes import _infer
-from appsignal_routes._infer import MAX_PATH, PathLearner, infer_template, set_learning
+from appsignal_routes._routes import infer
+from appsignal_routes._routes.infer import MAX_PATH, PathLearner, infer_template, set_learning
 
 UUID = "12345678-1234-1234-1234-123456789abc"
 
@@ -108,7 +108,7 @@ def test_inferred_groups_equal_routes(routes, data):
 @pytest.fixture
 def learning():
     set_learning(5)
-    yield _infer.learning()
+    yield infer.learning()
     set_learning(None)
 
 
@@ -190,9 +190,9 @@ def test_a_bad_threshold_fails_at_once(bad):
 def test_start_turns_learning_on_and_inference_with_it():
     ar.start(learn_routes=True, exporter="memory")
     try:
-        learner = _infer.learning()
+        learner = infer.learning()
         assert learner is not None
-        assert learner.threshold == _infer.LEARN_THRESHOLD
+        assert learner.threshold == infer.LEARN_THRESHOLD
     finally:
         ar.stop()
 

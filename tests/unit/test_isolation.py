@@ -13,7 +13,7 @@ import pytest
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
-from appsignal_routes._isolation import same_request
+from appsignal_routes._request.isolation import same_request
 
 TRACEPARENT = "00-0000000000000000000000000000abcd-00000000000000ef-01"
 
@@ -249,12 +249,14 @@ def test_a_response_left_open_by_hand_is_no_parent_of_the_next_request(traced):
 def test_a_response_left_open_is_found_where_the_api_keeps_its_span_key_otherwise(
     traced, monkeypatch
 ):
-    # what _sdk_spans sets up when its probe finds no key: a key no context holds, and
+    # what sdk_spans sets up when its probe finds no key: a key no context holds, and
     # the current span read through the public API
-    from appsignal_routes import _annotation, _isolation, _sdk_spans
+    from appsignal_routes._grouping import annotation
+    from appsignal_routes._private import sdk_spans
+    from appsignal_routes._request import isolation
 
-    monkeypatch.setattr(_annotation, "SPAN_KEY", object())
-    monkeypatch.setattr(_isolation, "span_in", _sdk_spans._span_by_api)
+    monkeypatch.setattr(annotation, "SPAN_KEY", object())
+    monkeypatch.setattr(isolation, "span_in", sdk_spans._span_by_api)
     app = ar.instrument(two_chunks, tracer_provider=traced.provider)
 
     @ar.route("/inner/:id")

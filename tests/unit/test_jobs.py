@@ -16,7 +16,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
 import appsignal_routes as ar
-from appsignal_routes import _jobs
+from appsignal_routes._decorators import jobs as _jobs
 
 from ..conftest import Traced, make_traced
 
@@ -733,7 +733,7 @@ def test_set_namespace_when_the_request_root_has_ended(jobs):
 
 
 def test_internal_failures_are_swallowed_and_the_work_still_runs(jobs, monkeypatch, caplog):
-    from appsignal_routes._wrapping import CALL_FAILED
+    from appsignal_routes._grouping.annotation import CALL_FAILED
 
     def broken(*args, **kwargs):
         raise RuntimeError("internal")
@@ -793,7 +793,7 @@ def test_a_coroutine_returned_by_something_else_is_not_renamed(jobs):
 def test_the_console_prints_job_roots_with_namespace_and_error(jobs):
     import io
 
-    from appsignal_routes._exporters import ConsoleExporter
+    from appsignal_routes._agent.exporters import ConsoleExporter
 
     @ar.job("Mailer#deliver")
     def deliver():

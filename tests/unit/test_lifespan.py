@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import appsignal_routes as ar
-from appsignal_routes._lifespan import flush as lifespan_flush
+from appsignal_routes._shutdown.lifespan import flush as lifespan_flush
 
 from ..lifespan_flush import (
     Task,

@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import appsignal_routes as ar
-from appsignal_routes._middleware import AsgiMiddleware, WsgiMiddleware, detect_interface
+from appsignal_routes._request.middleware import AsgiMiddleware, WsgiMiddleware, detect_interface
 
 from ..calls import call_asgi, call_wsgi
 
@@ -223,13 +223,13 @@ def test_inferred_routes_are_opt_in_and_never_http_route(traced):
 
 
 def test_a_failing_registry_never_reaches_the_request(traced, monkeypatch):
-    from appsignal_routes import _registry
+    from appsignal_routes._routes import registry
 
     class Broken:
         def match(self, path):
             raise RuntimeError("broken")
 
-    monkeypatch.setattr(_registry, "registry", lambda: Broken())
+    monkeypatch.setattr(registry, "registry", lambda: Broken())
     assert call_wsgi(ar.instrument(wsgi_app, tracer_provider=traced.provider), "/x") == (
         "200 OK",
         b"ok",
@@ -339,7 +339,7 @@ def test_an_upstream_that_changes_its_attributes_costs_the_metric_its_route_only
 
 
 def test_a_failure_giving_the_metric_its_route_stays_out_of_the_request(caplog):
-    from appsignal_routes._request_start import route_for_metric
+    from appsignal_routes._request.start import route_for_metric
 
     class Unequal:
         def __ne__(self, other):

@@ -56,7 +56,7 @@ ACCESSES = set(BY_FRAMEWORK[None]).union(*(BY_FRAMEWORK[name] for name in INSTAL
 _IMPORT_ALL = textwrap.dedent(
     f"""
     import importlib, json
-    import appsignal_routes, appsignal_routes._sdk_spans
+    import appsignal_routes, appsignal_routes._private.sdk_spans
     from appsignal_routes._private import chosen
     for name in {INSTALLED!r}:
         importlib.import_module("appsignal_routes._private." + name)
@@ -212,27 +212,27 @@ def test_a_flask_app_is_grouped_alike_with_the_werkzeug_fallbacks(traced, monkey
 
 
 def test_the_span_key_fallback_finds_nothing_in_a_context_laid_out_otherwise(monkeypatch):
-    from appsignal_routes import _sdk_spans
+    from appsignal_routes._private import sdk_spans
 
     def elsewhere(span: Any, context: Any = None) -> Any:
         return context  # a context that keeps its span where no key shows it
 
-    monkeypatch.setattr(_sdk_spans, "set_span_in_context", elsewhere)
-    assert _sdk_spans._span_key_of_a_context() is None
+    monkeypatch.setattr(sdk_spans, "set_span_in_context", elsewhere)
+    assert sdk_spans._span_key_of_a_context() is None
 
     def broken(span: Any, context: Any = None) -> Any:
         raise TypeError
 
-    monkeypatch.setattr(_sdk_spans, "set_span_in_context", broken)
-    assert _sdk_spans._span_key_of_a_context() is None
-    assert _sdk_spans._span_key() is None  # (the private key's probe too)
+    monkeypatch.setattr(sdk_spans, "set_span_in_context", broken)
+    assert sdk_spans._span_key_of_a_context() is None
+    assert sdk_spans._span_key() is None  # (the private key's probe too)
 
 
 def test_an_sdk_whose_spans_are_made_otherwise_fails_the_fields_probe(monkeypatch):
-    from appsignal_routes import _sdk_spans
+    from appsignal_routes._private import sdk_spans
 
     def made_otherwise(**kwargs: Any) -> Any:
         raise TypeError(sorted(kwargs))
 
-    monkeypatch.setattr(_sdk_spans.sdk_trace, "ReadableSpan", made_otherwise)
-    assert _sdk_spans._fields_found() is False
+    monkeypatch.setattr(sdk_spans.sdk_trace, "ReadableSpan", made_otherwise)
+    assert sdk_spans._fields_found() is False

@@ -13,9 +13,11 @@ import pytest
 from flask import Flask
 
 import appsignal_routes as ar
-from appsignal_routes import _agent, _capture, _config
-from appsignal_routes._middleware import AsgiMiddleware, WsgiMiddleware
-from appsignal_routes._request_start import RequestStart
+from appsignal_routes._agent import agent as _agent
+from appsignal_routes._agent import config
+from appsignal_routes._request.middleware import AsgiMiddleware, WsgiMiddleware
+from appsignal_routes._request.start import RequestStart
+from appsignal_routes._testing import capture
 from appsignal_routes._types import GroupingOptions
 
 from ..calls import call_asgi, call_wsgi
@@ -37,7 +39,7 @@ def _keywords(function: Any) -> set[str]:
 
 
 def test_the_typed_options_are_the_options_taken():
-    assert ar.StartOptions.__optional_keys__ == set(_config.ENV)
+    assert ar.StartOptions.__optional_keys__ == set(config.ENV)
     assert ar.StartOptions.__required_keys__ == set()
     grouping = GroupingOptions.__optional_keys__
     assert ar.WsgiOptions.__optional_keys__ == _keywords(WsgiMiddleware.__init__) | grouping
@@ -163,6 +165,6 @@ def test_flask_wsgi_app_replaced_by_its_instrumented_self(traced):
 
 def test_route_groups_is_public(route_groups):
     assert isinstance(route_groups, ar.RouteGroups)
-    assert ar.RouteGroups is _capture.RouteGroups
-    assert ar.CapturedRequest is _capture.CapturedRequest
+    assert ar.RouteGroups is capture.RouteGroups
+    assert ar.CapturedRequest is capture.CapturedRequest
     assert set(ar.__all__) <= set(dir(ar))

@@ -11,13 +11,15 @@ import textwrap
 CHECK = """
     import pytest
 
-    from appsignal_routes import _agent, _capture, _pytest_plugin
+    from appsignal_routes._agent import agent
+    from appsignal_routes._testing import capture
+    from appsignal_routes._testing import pytest_plugin
 
-    assert _agent._export_guards == [], "importing the plugin registered a guard"
+    assert agent._export_guards == [], "importing the plugin registered a guard"
     manager = pytest.PytestPluginManager()
-    manager.register(_pytest_plugin, "appsignal_routes.route_groups")
+    manager.register(pytest_plugin, "appsignal_routes.route_groups")
     manager.register(object(), "another plugin")
-    assert _agent._export_guards == [_capture.guard_export]
+    assert agent._export_guards == [capture.guard_export]
 """
 
 

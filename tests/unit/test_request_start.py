@@ -6,7 +6,7 @@ import pytest
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
-from appsignal_routes import _request_start
+from appsignal_routes._request import start
 
 from ..calls import call_asgi, call_wsgi
 
@@ -62,7 +62,7 @@ def test_the_span_starts_named_by_its_group(traced, kind, method, path, name, so
 
 def test_a_route_already_at_start_is_left_to_the_processor():
     attributes = {"http.request.method": "GET", "http.route": "/items/{id}"}
-    assert _request_start.start_naming("GET /items/3", attributes, in_place=False) == (
+    assert start.start_naming("GET /items/3", attributes, in_place=False) == (
         "GET /items/3",
         attributes,
         None,
@@ -73,7 +73,7 @@ def test_when_adding_it_fails_the_request_hook_groups_the_request(traced, monkey
     def broken(name, attributes, *, in_place):
         raise RuntimeError("broken")
 
-    monkeypatch.setattr(_request_start, "start_naming", broken)
+    monkeypatch.setattr(start, "start_naming", broken)
     call_wsgi(
         ar.instrument(app, routes=["/users/:id"], tracer_provider=traced.provider), "/users/7"
     )
@@ -83,7 +83,7 @@ def test_when_adding_it_fails_the_request_hook_groups_the_request(traced, monkey
 
 
 def test_other_spans_of_the_wrapped_tracer_pass_through(traced):
-    tracer = _request_start.NamingTracer(traced.tracer, in_place=False)
+    tracer = start.NamingTracer(traced.tracer, in_place=False)
     with tracer.start_as_current_span("work", kind=SpanKind.INTERNAL) as span:
         assert span.is_recording()
     assert [s.name for s in traced.spans()] == ["work"]
@@ -223,7 +223,7 @@ def test_two_processors_of_different_modes_leave_each_other_s_naming_alone(kind,
 
 
 def test_the_matches_of_declared_routes_are_remembered_bounded(traced, monkeypatch):
-    monkeypatch.setattr(_request_start, "_KNOWN", 1)
+    monkeypatch.setattr(start, "_KNOWN", 1)
     wsgi = ar.instrument(app, routes=["/users/:id", "/orders/:id"], tracer_provider=traced.provider)
     for path in ("/users/1", "/orders/2", "/users/3", "/users/4"):
         call_wsgi(wsgi, path)
@@ -236,8 +236,8 @@ def test_the_matches_of_declared_routes_are_remembered_bounded(traced, monkeypat
 
 
 def test_the_names_of_methods_are_remembered_bounded(traced, monkeypatch):
-    monkeypatch.setattr(_request_start, "_METHODS", 1)
-    monkeypatch.setattr(_request_start, "_by_method", {})  # as a new process has it
+    monkeypatch.setattr(start, "_METHODS", 1)
+    monkeypatch.setattr(start, "_by_method", {})  # as a new process has it
     wsgi = ar.instrument(app, routes=["/users/:id"], tracer_provider=traced.provider)
     for method in ("GET", "POST", "GET"):
         call_wsgi(wsgi, "/users/1", method)
@@ -253,7 +253,7 @@ def test_the_names_of_methods_are_remembered_bounded(traced, monkeypatch):
 
 
 def test_a_wrapping_tracer_passes_every_span_through_unless_told_otherwise(traced):
-    tracer = _request_start.WrappingTracer(traced.tracer)
+    tracer = start.WrappingTracer(traced.tracer)
     tracer.start_span("work", kind=SpanKind.CLIENT, attributes={"peer": "db"}).end()
     (span,) = traced.spans()
     assert (span.name, span.kind, dict(span.attributes)) == (
@@ -267,5 +267,5 @@ def test_attributes_of_another_kind_never_get_the_route():
     from types import MappingProxyType
 
     theirs = MappingProxyType({"http.request.method": "GET"})
-    _request_start.route_for_metric(None, theirs, "/items/{id}", "/items/{id}")
+    start.route_for_metric(None, theirs, "/items/{id}", "/items/{id}")
     assert "http.route" not in theirs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appsignal_routes._route_table import RouteTable
+from appsignal_routes._routes.table import RouteTable
 
 
 def match(table: RouteTable, path: str) -> str | None:

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from appsignal_routes._cli import main
+from appsignal_routes._cli.command import main
 
 from ..command import routes_listed
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 import textwrap
 
-from appsignal_routes._cli import main
+from appsignal_routes._cli.command import main
 
 MIXED_APP = """
     from pyramid.config import Configurator

@@ -11,8 +11,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
 
-from appsignal_routes import _sdk_spans
-from appsignal_routes._sdk_spans import put, put_all, put_two
+from appsignal_routes._private import sdk_spans
+from appsignal_routes._private.sdk_spans import put, put_all, put_two
 
 
 def exported(limits: SpanLimits | None = None, *, direct: bool = True, write=None):  # type: ignore[no-untyped-def]
@@ -21,12 +21,12 @@ def exported(limits: SpanLimits | None = None, *, direct: bool = True, write=Non
     provider = TracerProvider(span_limits=limits)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     span = provider.get_tracer("t").start_span("GET", attributes={"a": "1", "b": "2"})
-    was = _sdk_spans.direct.on
-    _sdk_spans.direct.on = direct
+    was = sdk_spans.direct.on
+    sdk_spans.direct.on = direct
     try:
         write(span)
     finally:
-        _sdk_spans.direct.on = was
+        sdk_spans.direct.on = was
     span.end()
     (done,) = exporter.get_finished_spans()
     assert isinstance(done, ReadableSpan)
@@ -124,7 +124,7 @@ def test_a_span_that_is_not_the_sdks_gets_set_attribute():
 
 
 def test_an_sdk_laid_out_otherwise_is_written_the_public_way_from_then_on(monkeypatch):
-    monkeypatch.setattr(_sdk_spans.direct, "on", True)
+    monkeypatch.setattr(sdk_spans.direct, "on", True)
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -135,14 +135,14 @@ def test_an_sdk_laid_out_otherwise_is_written_the_public_way_from_then_on(monkey
 
     span._attributes = Attributes()  # type: ignore[attr-defined]
     put(span, "http.route", "/a")
-    assert _sdk_spans.direct.on is False
+    assert sdk_spans.direct.on is False
     put_two(span, "x", "1", "y", "2")
     put_all(span, [("z", "3")], None)
     assert dict(span._attributes) == {"http.route": "/a", "x": "1", "y": "2", "z": "3"}  # type: ignore[attr-defined]
 
 
 def test_put_all_finds_an_sdk_laid_out_otherwise(monkeypatch):
-    monkeypatch.setattr(_sdk_spans.direct, "on", True)
+    monkeypatch.setattr(sdk_spans.direct, "on", True)
     provider = TracerProvider()
     span = provider.get_tracer("t").start_span("GET")
 
@@ -151,7 +151,7 @@ def test_put_all_finds_an_sdk_laid_out_otherwise(monkeypatch):
 
     span._attributes = Attributes()  # type: ignore[attr-defined]
     put_all(span, [("z", "3")], "Z#name")
-    assert _sdk_spans.direct.on is False
+    assert sdk_spans.direct.on is False
     assert dict(span._attributes) == {"z": "3"}  # type: ignore[attr-defined]
     assert span.name == "Z#name"  # type: ignore[attr-defined]
 
@@ -164,26 +164,26 @@ def test_the_readers_see_what_the_properties_return():
     root = tracer.start_span("GET", kind=SpanKind.SERVER, attributes={"a": "1"})
     child = tracer.start_span("db", context=trace.set_span_in_context(root))
     for span in (root, child):
-        assert _sdk_spans.name_of(span) == span.name
-        assert _sdk_spans.context_of(span) is span.get_span_context()
-        assert _sdk_spans.parent_of(span) is span.parent
-        assert _sdk_spans.kind_of(span) is span.kind
-        assert dict(_sdk_spans.attributes_of(span)) == dict(span.attributes or {})
-    parent = _sdk_spans.parent_of(child)
+        assert sdk_spans.name_of(span) == span.name
+        assert sdk_spans.context_of(span) is span.get_span_context()
+        assert sdk_spans.parent_of(span) is span.parent
+        assert sdk_spans.kind_of(span) is span.kind
+        assert dict(sdk_spans.attributes_of(span)) == dict(span.attributes or {})
+    parent = sdk_spans.parent_of(child)
     assert parent is not None
-    assert _sdk_spans.span_id_of(parent) == root.get_span_context().span_id
-    assert _sdk_spans.is_remote_of(parent) is False
+    assert sdk_spans.span_id_of(parent) == root.get_span_context().span_id
+    assert sdk_spans.is_remote_of(parent) is False
     child.end()
     root.end()
     for done in exporter.get_finished_spans():  # and on what the exporters get
-        assert _sdk_spans.context_of(done) is done.context
-        assert _sdk_spans.parent_of(done) is done.parent
+        assert sdk_spans.context_of(done) is done.context
+        assert sdk_spans.parent_of(done) is done.parent
 
 
 def test_another_layout_reads_the_attributes_from_any_mapping():
     from types import MappingProxyType, SimpleNamespace
 
-    plain = _sdk_spans._plain_attributes  # the reader of spans laid out otherwise
+    plain = sdk_spans._plain_attributes  # the reader of spans laid out otherwise
     view = SimpleNamespace(attributes=MappingProxyType({"a": "1"}))  # an SDK span's view
     assert plain(view) == {"a": "1"}
     assert plain(SimpleNamespace(attributes={"a": "1"})) == {"a": "1"}
@@ -195,9 +195,9 @@ def test_the_current_span_of_a_context_is_read_by_the_apis_key_or_through_the_ap
     from opentelemetry.trace import propagation, set_span_in_context
 
     span = NonRecordingSpan(SpanContext(1, 2, is_remote=False))
-    assert _sdk_spans.SPAN_KEY is propagation._SPAN_KEY  # found by the probe here
-    for read in (_sdk_spans.span_in, _sdk_spans._span_by_key, _sdk_spans._span_by_api):
+    assert sdk_spans.SPAN_KEY is propagation._SPAN_KEY  # found by the probe here
+    for read in (sdk_spans.span_in, sdk_spans._span_by_key, sdk_spans._span_by_api):
         assert read(set_span_in_context(span)) is span
         assert read(Context()) is None
     monkeypatch.delattr(propagation, "_SPAN_KEY")  # an API that keeps it otherwise
-    assert _sdk_spans._span_key() is None  # then span_in is _span_by_api
+    assert sdk_spans._span_key() is None  # then span_in is _span_by_api

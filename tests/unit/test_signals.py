@@ -16,7 +16,7 @@ import pytest
 from opentelemetry import trace
 
 import appsignal_routes as ar
-from appsignal_routes import _signals
+from appsignal_routes._shutdown import signals
 
 from ..conftest import make_traced
 from ..receiver import running_receiver
@@ -90,7 +90,7 @@ def test_an_ignored_sigterm_stays_ignored():
 def test_the_handler_is_put_back_by_stop():
     before = signal.getsignal(signal.SIGTERM)
     ar.start(exporter="memory")
-    assert isinstance(signal.getsignal(signal.SIGTERM), _signals._Chain)
+    assert isinstance(signal.getsignal(signal.SIGTERM), signals._Chain)
     ar.stop()
     assert signal.getsignal(signal.SIGTERM) == before
 
@@ -111,7 +111,7 @@ def test_a_handler_installed_after_start_is_kept_by_stop():
 
 def test_outside_the_main_thread_nothing_is_installed():
     results = []
-    thread = threading.Thread(target=lambda: results.append(_signals.install(print, int)))
+    thread = threading.Thread(target=lambda: results.append(signals.install(print, int)))
     thread.start()
     thread.join()
     assert results == [False]
@@ -125,7 +125,7 @@ def test_a_failing_flush_still_ends_the_process(monkeypatch):
     def broken_flush():
         raise RuntimeError("exporter broke")
 
-    chain = _signals._Chain(broken_flush, lambda: 0)
+    chain = signals._Chain(broken_flush, lambda: 0)
     chain.previous = signal.SIG_DFL
     chain(signal.SIGTERM, None)
     assert kills == [signal.SIGTERM]
@@ -143,18 +143,18 @@ def test_the_flush_waits_until_no_request_has_been_in_flight_for_a_moment(monkey
         return seen[-1]
 
     flushed_after = []
-    chain = _signals._Chain(lambda: flushed_after.append(list(seen)), in_flight)
+    chain = signals._Chain(lambda: flushed_after.append(list(seen)), in_flight)
     chain.previous = signal.SIG_DFL
     started = time.monotonic()
     chain(signal.SIGTERM, None)
     # flushed only once it had seen no request for the quiet period, after the late one
     assert flushed_after[0][:5] == [1, 1, 0, 1, 0]
-    assert time.monotonic() - started >= _signals.QUIET_PERIOD
+    assert time.monotonic() - started >= signals.QUIET_PERIOD
 
 
 def test_a_server_handler_before_start_is_called_and_nothing_is_flushed():
     received, flushed = [], []
-    chain = _signals._Chain(lambda: flushed.append(1), lambda: 0)
+    chain = signals._Chain(lambda: flushed.append(1), lambda: 0)
     chain.previous = lambda signum, frame: received.append(signum)
     chain(signal.SIGTERM, None)
     assert received == [signal.SIGTERM]
@@ -163,7 +163,7 @@ def test_a_server_handler_before_start_is_called_and_nothing_is_flushed():
 
 def test_an_ignored_sigterm_neither_flushes_nor_ends_the_process():
     flushed = []
-    chain = _signals._Chain(lambda: flushed.append(1), lambda: 0)
+    chain = signals._Chain(lambda: flushed.append(1), lambda: 0)
     chain.previous = signal.SIG_IGN
     chain(signal.SIGTERM, None)
     assert flushed == []
@@ -174,36 +174,36 @@ def test_a_refused_handler_is_reported_as_not_installed(monkeypatch):
         raise ValueError("signal only works in main thread of the main interpreter")
 
     monkeypatch.setattr(signal, "signal", refuse)
-    assert _signals.install(print, int) is False
+    assert signals.install(print, int) is False
 
 
 @pytest.fixture
 def drain_reset():
     yield
-    _signals.uninstall()
+    signals.uninstall()
 
 
 def test_after_a_servers_own_stop_the_last_request_to_end_flushes(drain_reset):
     received, flushed = [], []
     open_requests = [2]
-    chain = _signals._Chain(lambda: None, lambda: open_requests[0], flushed.append)
+    chain = signals._Chain(lambda: None, lambda: open_requests[0], flushed.append)
     chain.previous = lambda signum, frame: received.append(signum)
     chain(signal.SIGTERM, None)
     assert received == [signal.SIGTERM]
-    assert _signals.draining
+    assert signals.draining
     assert flushed == []  # two requests still in flight: they flush as they end
     open_requests[0] = 1
-    _signals.request_ended()
+    signals.request_ended()
     assert flushed == []
     open_requests[0] = 0
-    _signals.request_ended()
+    signals.request_ended()
     assert len(flushed) == 1
-    assert 0 < flushed[0] <= _signals.FLUSH_TIMEOUT * 1000
+    assert 0 < flushed[0] <= signals.FLUSH_TIMEOUT * 1000
 
 
 def test_a_servers_stop_with_no_request_in_flight_flushes_at_once(drain_reset):
     flushed = []
-    chain = _signals._Chain(lambda: None, lambda: 0, flushed.append)
+    chain = signals._Chain(lambda: None, lambda: 0, flushed.append)
     chain.previous = lambda signum, frame: None
     chain(signal.SIGTERM, None)
     chain(signal.SIGTERM, None)  # a second signal: the same drain, flushed again
@@ -212,19 +212,19 @@ def test_a_servers_stop_with_no_request_in_flight_flushes_at_once(drain_reset):
 
 def test_a_request_that_never_ends_holds_the_others_only_for_a_while(drain_reset, monkeypatch):
     flushed = []
-    chain = _signals._Chain(lambda: None, lambda: 1, flushed.append)  # one never ends
+    chain = signals._Chain(lambda: None, lambda: 1, flushed.append)  # one never ends
     chain.previous = lambda signum, frame: None
     chain(signal.SIGTERM, None)
-    _signals.request_ended()
+    signals.request_ended()
     assert flushed == []
-    assert _signals._drain is not None
-    monkeypatch.setattr(_signals._drain, "started", time.monotonic() - _signals.DRAIN_TIMEOUT - 1)
-    _signals.request_ended()
+    assert signals._drain is not None
+    monkeypatch.setattr(signals._drain, "started", time.monotonic() - signals.DRAIN_TIMEOUT - 1)
+    signals.request_ended()
     assert len(flushed) == 1
 
 
 def test_a_hanging_flush_spends_the_budget_once(drain_reset, monkeypatch):
-    monkeypatch.setattr(_signals, "FLUSH_TIMEOUT", 0.05)
+    monkeypatch.setattr(signals, "FLUSH_TIMEOUT", 0.05)
     release = threading.Event()
     calls = []
 
@@ -232,11 +232,11 @@ def test_a_hanging_flush_spends_the_budget_once(drain_reset, monkeypatch):
         calls.append(timeout_millis)
         release.wait(5)
 
-    chain = _signals._Chain(lambda: None, lambda: 0, hanging)
+    chain = signals._Chain(lambda: None, lambda: 0, hanging)
     chain.previous = lambda signum, frame: None
     try:
         chain(signal.SIGTERM, None)  # gives up after FLUSH_TIMEOUT
-        _signals.request_ended()  # the collector is stuck: no more waiting per request
+        signals.request_ended()  # the collector is stuck: no more waiting per request
     finally:
         release.set()
     assert len(calls) == 1
@@ -246,10 +246,10 @@ def test_a_failing_drain_never_raises(drain_reset):
     def broken() -> int:
         raise RuntimeError("count broke")
 
-    chain = _signals._Chain(lambda: None, broken, lambda timeout: None)
+    chain = signals._Chain(lambda: None, broken, lambda timeout: None)
     chain.previous = lambda signum, frame: None
     chain(signal.SIGTERM, None)
-    _signals.request_ended()  # logged, never raised
+    signals.request_ended()  # logged, never raised
 
 
 def test_request_ends_flush_through_the_processor_only_while_draining(drain_reset):
@@ -263,28 +263,28 @@ def test_request_ends_flush_through_the_processor_only_while_draining(drain_rese
     with tracer.start_as_current_span("GET", kind=SpanKind.SERVER):
         pass
     assert flushed == []
-    _signals._start_draining(flushed.append, lambda: 1)  # a request is in flight
+    signals._start_draining(flushed.append, lambda: 1)  # a request is in flight
     with tracer.start_as_current_span("GET", kind=SpanKind.SERVER):
         with tracer.start_as_current_span("child"):
             pass
         assert flushed == []  # a child span ending is no request ending
     assert len(flushed) == 0  # in_flight still says 1
-    _signals._drain.in_flight = lambda: 0  # type: ignore[union-attr]
+    signals._drain.in_flight = lambda: 0  # type: ignore[union-attr]
     with tracer.start_as_current_span("GET", kind=SpanKind.SERVER):
         pass
     assert len(flushed) == 1
-    _signals.uninstall()
-    assert not _signals.draining
-    _signals.request_ended()  # no drain: nothing
+    signals.uninstall()
+    assert not signals.draining
+    signals.request_ended()  # no drain: nothing
     assert len(flushed) == 1
 
 
 def test_the_default_handler_flushes_after_drain_timeout_even_with_a_request_stuck(monkeypatch):
     monkeypatch.setattr(os, "kill", lambda pid, signum: None)
     monkeypatch.setattr(signal, "signal", lambda signum, handler: None)
-    monkeypatch.setattr(_signals, "DRAIN_TIMEOUT", 0.05)
+    monkeypatch.setattr(signals, "DRAIN_TIMEOUT", 0.05)
     stopped = []
-    chain = _signals._Chain(lambda: stopped.append(1), lambda: 1)
+    chain = signals._Chain(lambda: stopped.append(1), lambda: 1)
     chain.previous = signal.SIG_DFL
     chain(signal.SIGTERM, None)
     assert stopped == [1]
@@ -296,7 +296,7 @@ LOOP_SCRIPT = textwrap.dedent(
     from opentelemetry import trace
     from opentelemetry.trace import SpanKind
     import appsignal_routes as ar
-    from appsignal_routes import _signals
+    from appsignal_routes._shutdown import signals
 
     captured = []
     if sys.argv[1].startswith("uvicorn-workers"):
@@ -306,7 +306,7 @@ LOOP_SCRIPT = textwrap.dedent(
     tracer = trace.get_tracer("script")
 
     def stopping():
-        chain = _signals._installed
+        chain = signals._installed
         return bool(captured) or bool(chain is not None and getattr(chain, "ending", False))
 
     idle = sys.argv[1].endswith("-idle")  # no request in flight at the signal
@@ -317,11 +317,11 @@ LOOP_SCRIPT = textwrap.dedent(
             ar.set_route("/slow/:id")
             if not idle:
                 print("ready", flush=True)
-            while not idle and not stopping() and not _signals.draining:
+            while not idle and not stopping() and not signals.draining:
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.05)  # the loop still serves after the signal
         print("request", "done", flush=True)
-        await _signals.flushed()
+        await signals.flushed()
 
     async def main():
         await request()
@@ -372,10 +372,10 @@ def test_on_an_event_loop_a_request_in_flight_at_sigterm_ends_and_is_exported(mo
 
 
 def test_on_event_loop_tells_a_running_loop():
-    assert not _signals.on_event_loop()
+    assert not signals.on_event_loop()
 
     async def inside() -> bool:
-        return _signals.on_event_loop()
+        return signals.on_event_loop()
 
     assert asyncio.run(inside())  # (trio's: tests/suites/test_trio.py, run by make suites)
 
@@ -398,7 +398,7 @@ def test_a_servers_stop_on_a_loop_is_called_once_the_flush_is_done(drain_reset):
 
     async def serve() -> None:
         main_thread_loop = asyncio.get_running_loop()
-        _signals._start_draining(gate, lambda: 0, lambda: stopped.append(True))
+        signals._start_draining(gate, lambda: 0, lambda: stopped.append(True))
         for _ in range(3):
             await asyncio.sleep(0)  # the loop goes on while the flush waits
         assert stopped == []
@@ -428,12 +428,12 @@ def test_on_a_loop_request_ends_flush_in_a_thread_the_middleware_awaits(drain_re
     wrapped = ar.instrument(app, tracer_provider=traced.provider)
 
     async def serve() -> list[int]:
-        _signals._start_draining(flush, lambda: 1)  # a request in flight: no flush yet
-        _signals._drain.in_flight = lambda: 0  # type: ignore[union-attr]
+        signals._start_draining(flush, lambda: 1)  # a request in flight: no flush yet
+        signals._drain.in_flight = lambda: 0  # type: ignore[union-attr]
         request = asyncio.ensure_future(call_asgi_async(wrapped, "/a"))
         while not gate.calls:
             await asyncio.sleep(0.01)  # the span ended, its flush waits: the loop goes on
-        _signals.request_ended()  # another one ends meanwhile: flushed once more after
+        signals.request_ended()  # another one ends meanwhile: flushed once more after
         assert not request.done()  # handed back to the server only once flushed
         gate.release.set()
         await request
@@ -462,7 +462,7 @@ def test_the_default_handler_on_a_loop_flushes_in_a_thread_then_ends(monkeypatch
     monkeypatch.setattr(signal, "signal", lambda signum, handler: handlers.append(handler))
     in_flight = [1]
     stopped: list[bool] = []
-    chain = _signals._Chain(lambda: stopped.append(True), lambda: in_flight[0])
+    chain = signals._Chain(lambda: stopped.append(True), lambda: in_flight[0])
     chain.previous = signal.SIG_DFL
 
     async def serve() -> None:
@@ -488,18 +488,18 @@ def test_a_failing_server_stop_never_raises(caplog):
         raise RuntimeError("server broke")
 
     with caplog.at_level(logging.DEBUG, logger="appsignal_routes"):
-        _signals._contained(broken)()
+        signals._contained(broken)()
     assert "own stop failed" in caplog.text
 
 
 def test_flushed_without_a_drain_returns_at_once(drain_reset):
-    asyncio.run(_signals.flushed())
+    asyncio.run(signals.flushed())
 
 
 def test_a_servers_own_handler_on_a_loop_is_called_after_the_flush(drain_reset):
     flushed: list[int] = []
     received: list[int] = []
-    chain = _signals._Chain(lambda: None, lambda: 0, flushed.append)
+    chain = signals._Chain(lambda: None, lambda: 0, flushed.append)
     chain.previous = lambda signum, frame: received.append(signum)
 
     async def serve() -> None:
@@ -515,10 +515,10 @@ def test_a_servers_own_handler_on_a_loop_is_called_after_the_flush(drain_reset):
 def test_with_requests_in_flight_a_servers_stop_is_called_at_once(drain_reset):
     flushed: list[int] = []
     stopped: list[bool] = []
-    _signals._start_draining(flushed.append, lambda: 2, lambda: stopped.append(True))
+    signals._start_draining(flushed.append, lambda: 2, lambda: stopped.append(True))
     assert stopped == [True]
     assert flushed == []
-    _signals.uninstall()
-    _signals._start_draining(flushed.append, lambda: 0, lambda: stopped.append(True))
+    signals.uninstall()
+    signals._start_draining(flushed.append, lambda: 0, lambda: stopped.append(True))
     assert flushed != []  # off any loop: flushed in place, then the server's stop
     assert stopped == [True, True]

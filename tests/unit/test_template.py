@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import appsignal_routes as ar
-from appsignal_routes._template import parse
+from appsignal_routes._routes.template import parse
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_spaces_are_allowed_between_converter_arguments_only(template, message):
 
 
 def test_converter_arguments_work_in_decorators_and_routes(traced):
-    from appsignal_routes import _registry
+    from appsignal_routes._routes import registry
 
     from ..calls import call_wsgi
 
@@ -172,4 +172,4 @@ def test_converter_arguments_work_in_decorators_and_routes(traced):
         "GET /lang/<string(length=2):code>",
         "GET",
     ]
-    assert "/<any(xhr, jquery, fetch):js>" in _registry.registry()
+    assert "/<any(xhr, jquery, fetch):js>" in registry.registry()

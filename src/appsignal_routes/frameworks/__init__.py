@@ -85,15 +85,6 @@ class Found:
     opaque: bool = False
 
 
-class RootName(str):
-    """What a router answers for a request named by its handler rather than by a route
-    (a framework without route templates: CherryPy's ``Class#method``): the request's
-    span starts named by it, as a root name of source ``discovered``, without
-    ``http.route``."""
-
-    __slots__ = ()
-
-
 class Router(Protocol):
     """A framework's router, as the request-start path asks it."""
 

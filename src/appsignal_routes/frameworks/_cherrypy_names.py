@@ -13,7 +13,7 @@ from cherrypy import _cprequest, _cptree
 from cherrypy._cpdispatch import MethodDispatcher, RoutesDispatcher
 from cherrypy._cptools import HandlerTool
 
-from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator
+from appsignal_routes._grouping.annotation import RootNameAnnotator, RouteAnnotator
 from appsignal_routes._private.wrapt import wrapper_of
 
 from . import DiscoveredRoute

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, Literal, Protocol
 
 from appsignal_routes._contain import Containment
+from appsignal_routes._types import detect_interface
 
 from . import DiscoveredRoute, Found, Router
 from ._crossing import asgi_path, environ_of, is_scope, scope_of, wsgi_path
@@ -106,7 +107,6 @@ def chain(app: object) -> Iterator[object]:
 
 def interface_of(app: object) -> Literal["wsgi", "asgi"] | None:
     """Whether ``app`` is called as a WSGI or an ASGI app, or None if it cannot be told."""
-    from appsignal_routes._middleware import detect_interface  # noqa: PLC0415 - it imports us
 
     with _NO_INTERFACE.about(app):
         return detect_interface(app)

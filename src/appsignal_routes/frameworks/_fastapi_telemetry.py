@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.util.types import Attributes, AttributeValue
 
-from appsignal_routes._attributes import HTTP_ROUTE
+from appsignal_routes._grouping.attributes import HTTP_ROUTE
+from appsignal_routes._grouping.tracers import Parent, Rest, WrappingTracer
 from appsignal_routes._private import fastapi as _private_fastapi
-from appsignal_routes._request_start import Parent, Rest, WrappingTracer
 
 #: the span a FastAPI app's native telemetry adopts for the request in flight
 _adopted: ContextVar[Span | None] = ContextVar("appsignal_routes_fastapi_adopted", default=None)

@@ -37,9 +37,9 @@ from pyramid.interfaces import IContextFound, IException, IRequest
 from pyramid.view import _find_views
 from zope.interface import providedBy
 
-from appsignal_routes._annotation import annotate_root_name, annotate_route
 from appsignal_routes._contain import Containment
-from appsignal_routes._handler_names import decorators_of, member, names_of
+from appsignal_routes._decorators.handler_names import decorators_of, member, names_of
+from appsignal_routes._grouping.annotation import annotate_root_name, annotate_route
 
 from ._names import dotted_name
 

@@ -41,14 +41,14 @@ from cherrypy._cpdispatch import (
 )
 from cherrypy.lib.encoding import ResponseEncoder
 
-from appsignal_routes import _registry
-from appsignal_routes._annotation import RootNameAnnotator, RouteAnnotator, root_is_current
 from appsignal_routes._contain import Containment
-from appsignal_routes._grouping import RequestGroup
-from appsignal_routes._handoff import current_group
+from appsignal_routes._grouping.annotation import RootNameAnnotator, RouteAnnotator, root_is_current
+from appsignal_routes._grouping.group import RequestGroup
+from appsignal_routes._grouping.handoff import RootName, current_group
 from appsignal_routes._private.wrapt import wrapper_of
+from appsignal_routes._routes import registry
 
-from . import DiscoveredRoute, Found, RootName, Router
+from . import DiscoveredRoute, Found, Router
 from ._cherrypy_names import app_routes, closure, controller_name, routes_template, verb_name
 from ._route_cache import MISS, RouteCache, shape
 
@@ -273,7 +273,7 @@ def _name_dispatched(
         named = discovered_name(request, handler)
         if named is None:  # CherryPy found no handler (a 404)
             if group.undiscover_root_name():  # started by a name learnt: as it would have
-                template = _registry.settings.table.match(environ.get("PATH_INFO") or "/")
+                template = registry.settings.table.match(environ.get("PATH_INFO") or "/")
                 if template is not None:
                     group.set_route(template.text, "registry", override=False)
         elif named[1]:

@@ -30,7 +30,7 @@ from pyramid.predicates import RequestMethodPredicate
 from pyramid.request import Request, apply_request_extensions
 from pyramid.router import Router as PyramidApp
 
-from appsignal_routes._handler_names import member
+from appsignal_routes._decorators.handler_names import member
 
 from . import DiscoveredRoute, Found, Router
 from ._names import dotted_name

@@ -12,11 +12,11 @@ from typing import Final
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from appsignal_routes._annotation import recording_group_of, root_is_current
-from appsignal_routes._attributes import is_websocket
-from appsignal_routes._grouping import RequestGroup
-from appsignal_routes._handoff import current_group
-from appsignal_routes._sdk_spans import attributes_of, kind_of
+from appsignal_routes._grouping.annotation import recording_group_of, root_is_current
+from appsignal_routes._grouping.attributes import is_websocket
+from appsignal_routes._grouping.group import RequestGroup
+from appsignal_routes._grouping.handoff import current_group
+from appsignal_routes._private.sdk_spans import attributes_of, kind_of
 
 #: The operation types of the GraphQL specification.
 TYPES: Final = frozenset({"query", "mutation", "subscription"})

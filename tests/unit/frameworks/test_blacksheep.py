@@ -16,7 +16,7 @@ from blacksheep.server.routing import HeadersFilter
 from blacksheep.server.routing import Route as BlackSheepRoute
 
 import appsignal_routes as ar
-from appsignal_routes._cli import main
+from appsignal_routes._cli.command import main
 from appsignal_routes.frameworks import DiscoveredRoute, router_for
 from appsignal_routes.frameworks.blacksheep import _release
 

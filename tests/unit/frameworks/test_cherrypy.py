@@ -726,7 +726,7 @@ def test_instrumenting_an_app_again_shares_what_was_learnt(traced, tree):
 
 
 def test_a_failure_to_name_the_span_at_its_start_still_names_it(traced, tree, monkeypatch):
-    from appsignal_routes import _request_start
+    from appsignal_routes._request import start
 
     app = ar.instrument(tree, tracer_provider=traced.provider)
     assert call_wsgi(app, "/users/show/1")[0] == "200 OK"
@@ -734,7 +734,7 @@ def test_a_failure_to_name_the_span_at_its_start_still_names_it(traced, tree, mo
     def broken(*args, **kwargs):
         raise RuntimeError("naming bug")
 
-    monkeypatch.setattr(_request_start, "start_naming", broken)
+    monkeypatch.setattr(start, "start_naming", broken)
     assert call_wsgi(app, "/users/show/2")[0] == "200 OK"  # the learnt name, read back
     assert traced.grouped(ROOT_NAME)[1] == ("UsersPage#show", None, "discovered", "UsersPage#show")
 

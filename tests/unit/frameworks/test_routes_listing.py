@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import textwrap
 
-from appsignal_routes._cli import main
+from appsignal_routes._cli.command import main
 
 from ...command import routes_listed
 

@@ -18,7 +18,7 @@ from sanic.views import HTTPMethodView
 from sanic_testing.testing import SanicASGITestClient
 
 import appsignal_routes as ar
-from appsignal_routes._cli import main
+from appsignal_routes._cli.command import main
 from appsignal_routes.frameworks import DiscoveredRoute, Found, router_for
 
 from .asgi_serving import get_all, served, websocket_handshake

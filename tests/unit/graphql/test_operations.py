@@ -434,7 +434,7 @@ def test_a_graphql_core_without_collected_errors_is_hooked_at_handle_field_error
 def test_a_batch_s_attributes_are_dropped_only_from_a_recording_sdk_span(traced, caplog):
     from opentelemetry.trace import NonRecordingSpan, SpanContext
 
-    from appsignal_routes._sdk_spans import drop
+    from appsignal_routes._private.sdk_spans import drop
 
     drop(NonRecordingSpan(SpanContext(1, 2, is_remote=False)), "graphql.operation.name")
     with traced.request("POST") as span:

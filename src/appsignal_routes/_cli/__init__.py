@@ -1,0 +1,3 @@
+"""The ``appsignal-routes`` command: ``demo``, ``diagnose``, ``routes`` and
+``report``.
+"""

@@ -1,0 +1,3 @@
+"""No span lost at a stop: flushing at lifespan shutdown and at SIGTERM, within
+a bounded time.
+"""

@@ -1,0 +1,1 @@
+"""The ``route_groups`` pytest fixture and what it captures."""
