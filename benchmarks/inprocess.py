@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind
 
 import appsignal_routes as ar
+from appsignal_routes._agent.agent import _Pipeline as Pipeline
 from appsignal_routes._routes.table import RouteTable
 
 from .compare import Ratio, compare
@@ -28,9 +29,11 @@ def plain_provider() -> TracerProvider:
 
 
 def toolkit_provider() -> TracerProvider:
-    """As ``start()`` builds it: the export processor, then the grouping processor."""
-    provider = plain_provider()
-    provider.add_span_processor(ar.GroupingSpanProcessor())
+    """As ``start()`` builds it: the grouping and the export processor as one pipeline
+    (a span starts in the grouping first and ends in the export first)."""
+    provider = TracerProvider()
+    export = SimpleSpanProcessor(NullExporter())
+    provider.add_span_processor(Pipeline(ar.GroupingSpanProcessor(), export))
     return provider
 
 

@@ -142,8 +142,9 @@ def _install(config: Config) -> Agent:
             max_groups=config.max_groups,
             route_style="appsignal" if config.route_style == "appsignal" else "template",
         )
-    if added is not None or export_processor is not None:
-        add_span_processor(provider, _Pipeline(added, export_processor))
+    pipeline = _pipeline(added, export_processor)
+    if pipeline is not None:
+        add_span_processor(provider, pipeline)
     if owns:
         trace.set_tracer_provider(provider)
     return Agent(config, provider, processor, exporter, export_processor, owns_provider=owns)
@@ -154,29 +155,37 @@ class _Pipeline(SpanProcessor):
     starts in the grouping first (it names a request's root as it starts), and ends in
     the export first, while the grouping still knows its request (``ignore_actions``
     drops a whole request; at a graceful stop the grouping flushes as the last request
-    ends, which must find that request's root queued). Either may be None (a grouping
-    processor already on the provider; no exporter)."""
+    ends, which must find that request's root queued). Written out for the two, not
+    looped: it runs twice for every span."""
 
-    def __init__(self, grouping: SpanProcessor | None, export: SpanProcessor | None) -> None:
+    def __init__(self, grouping: SpanProcessor, export: SpanProcessor) -> None:
         self.grouping = grouping
-        self._first = tuple(p for p in (grouping, export) if p is not None)
-        self._last = self._first[::-1]
+        self.export = export
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        for processor in self._first:
-            processor.on_start(span, parent_context)
+        self.grouping.on_start(span, parent_context)
+        self.export.on_start(span, parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
-        for processor in self._last:
-            processor.on_end(span)
+        self.export.on_end(span)
+        self.grouping.on_end(span)
 
     def shutdown(self) -> None:
-        for processor in self._last:
-            processor.shutdown()
+        self.export.shutdown()
+        self.grouping.shutdown()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        flushed = [processor.force_flush(timeout_millis) for processor in self._last]  # each
-        return all(flushed)
+        exported = self.export.force_flush(timeout_millis)
+        return self.grouping.force_flush(timeout_millis) and exported
+
+
+def _pipeline(
+    grouping: SpanProcessor | None, export: SpanProcessor | None
+) -> SpanProcessor | None:
+    """What ``start()`` adds to the provider: the two in their order, or the one given."""
+    if grouping is not None and export is not None:
+        return _Pipeline(grouping, export)
+    return grouping or export
 
 
 class _IgnoringProcessor(SpanProcessor):
