@@ -6,14 +6,14 @@ seen and put back as a fresh process has them:
 
 - the started agent (``agent``): ``start()`` and ``stop()``;
 - the declared routes and the inference default (``registry.settings``);
-- what learning mode learned (``_infer``);
+- what learning mode learned (``_routes.infer``);
 - the requests in flight (``processor.index``; each context's ``current_group``);
-- the SIGTERM chain and its drain (``_signals``), installed and removed by the agent;
+- the SIGTERM chain and its drain (``_shutdown.signals``), installed and removed by the agent;
 - the tracer jobs start their spans with (``jobs``);
 - the log-once flags of contained failures (``_contain``);
 - whether spans take the direct attribute write (``sdk_spans``).
 
-The captures of the pytest plugin (``_capture``) are the plugin's own, per test; the
+The captures of the pytest plugin (``_testing.capture``) are the plugin's own, per test; the
 export guard it registers with the agent (``agent.guard_exports``) holds for the whole
 session, and is not reset.
 """

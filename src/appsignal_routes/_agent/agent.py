@@ -179,9 +179,7 @@ class _Pipeline(SpanProcessor):
         return self.grouping.force_flush(timeout_millis) and exported
 
 
-def _pipeline(
-    grouping: SpanProcessor | None, export: SpanProcessor | None
-) -> SpanProcessor | None:
+def _pipeline(grouping: SpanProcessor | None, export: SpanProcessor | None) -> SpanProcessor | None:
     """What ``start()`` adds to the provider: the two in their order, or the one given."""
     if grouping is not None and export is not None:
         return _Pipeline(grouping, export)

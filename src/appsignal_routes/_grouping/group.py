@@ -52,7 +52,7 @@ _RANK: Final[dict[str | None, int]] = {
     "decorator": 4,
     "framework": 4,
 }
-#: The sources a request's route can have as it starts (see ``_request_start``).
+#: The sources a request's route can have as it starts (see ``_request.start``).
 AT_START: Final = frozenset({"discovered", "registry", "inferred"})
 
 
@@ -207,7 +207,7 @@ class RequestGroup:
         self.operation: tuple[str, str] | None = None
         self.executions = 0
         #: the upstream ASGI middleware's own attributes of the request and the route
-        #: its duration metric is to get (see ``_middleware``), until it has it
+        #: its duration metric is to get (see ``_request.middleware``), until it has it
         self.metric: dict[str, object] | None = None
         self.metric_route = ""
         # our four attributes as the root span has them (in _OWN_ATTRIBUTES order) and

@@ -2,18 +2,18 @@
 
 One request, in order (each step hands the next one a record of this module):
 
-1. ``_middleware`` matches the request as it arrives (``_request_start.RequestStart``)
+1. ``_request.middleware`` matches the request as it arrives (``_request.start.RequestStart``)
    and sets ``serving`` to a ``Serving``: the request and the ``Match`` it made.
-2. The upstream middleware starts the server span through ``_request_start``'s naming
+2. The upstream middleware starts the server span through ``_request.start``'s naming
    tracer, which names it by that match and leaves a ``Started`` in ``starting`` for the
    length of that one ``start_span`` call.
 3. The grouping processor sees the span start, and makes the request's group
-   (``_grouping.RequestGroup``) from the record, which writes it (``write_started``);
+   (``_grouping.group.RequestGroup``) from the record, which writes it (``write_started``);
    the group becomes the context's ``current_group``, where the rest of the request
    (annotations, hooks) finds it. A record no group took, the tracer writes itself.
 4. The group renames the root span as the request goes on; it is exported as named.
    (ASGI: the upstream's own attributes of the request wait on the group for the route
-   its duration metric is to get: ``_request_start.route_for_metric``.)
+   its duration metric is to get: ``_request.start.route_for_metric``.)
 
 Data flows that one way: this module imports none of the modules that use it.
 """
@@ -80,7 +80,7 @@ class Serving:
 
 #: The request being served, for its server span to start with. Set by the middleware
 #: around the upstream middleware's call (one variable: one set a request); read as the
-#: span starts, and by ``_isolation`` to tell another request's context.
+#: span starts, and by ``_request.isolation`` to tell another request's context.
 serving: ContextVar[Serving | None] = ContextVar("appsignal_routes_serving", default=None)
 
 
@@ -118,7 +118,7 @@ starting = _Starting()
 
 #: The group of the request (or job) the current context belongs to: set as its root
 #: starts, in the context the request runs in (a later root in the same context, or a
-#: request that has ended, is told apart by the caller: see ``_processor.group_for``).
+#: request that has ended, is told apart by the caller: see ``_grouping.processor.group_for``).
 current_group: ContextVar[RequestGroup | None] = ContextVar(
     "appsignal_routes_current_group", default=None
 )

@@ -1,7 +1,7 @@
 """The grouping span processor: which request does each span belong to.
 
 It gives every local root span (parent none or remote) a ``RequestGroup`` (from the
-naming tracer's record, if it started the span: see ``_handoff``), indexed by the
+naming tracer's record, if it started the span: see ``_grouping.handoff``), indexed by the
 root's span id, and makes it the context's ``current_group``, where an annotation made
 anywhere in the request finds it, with no look-up per span: the spans below a root
 are not tracked at all. A span of the request named explicitly finds its group by

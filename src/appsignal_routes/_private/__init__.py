@@ -3,7 +3,7 @@
 The toolkit reads (and in a few places writes) names its dependencies keep private,
 where the public way costs a request thousands of instructions or cannot say what the
 private name does (measured: about 5 % of a request's instructions). Each such access
-lives in this package (or in ``_sdk_spans``, for the SDK span's fields), with:
+lives in this package (or in ``_private.sdk_spans``, for the SDK span's fields), with:
 
 - a probe, run once at import: does the private name exist and behave as the toolkit
   expects? (``take``, which records the path chosen in ``chosen``);
@@ -17,7 +17,7 @@ of what only a private path does are marked ``private_path`` and left out of a r
 takes its fallback; ``tests/unit/test_private.py`` tests each fallback in its place).
 The accesses, by module (``name`` in ``chosen``: dependency, private name; why; fallback):
 
-``_sdk_spans`` (the OpenTelemetry API and SDK):
+``_private.sdk_spans`` (the OpenTelemetry API and SDK):
 
 - ``sdk.span.fields``: SDK ``ReadableSpan``'s ``_name``, ``_context``, ``_parent``,
   ``_kind``, ``_attributes._dict``, read by C-level ``attrgetter``; a property call each

@@ -1,6 +1,6 @@
 """The OpenTelemetry API's and SDK's private names (see ``_private``): the runtime
 context's ``ContextVar`` and a provider's span processors. (The SDK span's fields and
-the API's span key are read in ``_sdk_spans``.)"""
+the API's span key are read in ``_private.sdk_spans``.)"""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ uvicorn, once flow control paused and resumed reading inside a request (a body o
 64 KiB), every later request on that keep-alive connection inherits that request's
 context, current span included, and the upstream middleware then makes its span an
 INTERNAL child of the other request's span. The middleware marks each request it
-serves in ``_handoff.serving``; a request that starts while another request's mark is
+serves in ``_grouping.handoff.serving``; a request that starts while another request's mark is
 set runs in an empty OpenTelemetry context. A request nested in itself (an app wrapped
 twice, a framework that hands the same scope on) keeps its context, and so does a span
 that a user's own outer middleware started for the same request. So does a request made

@@ -2,7 +2,7 @@
 
 The upstream ``OpenTelemetryMiddleware`` does the tracing; these wrappers add what
 it cannot know: the route of a request, matched as the request starts (the framework's
-own router, the registry, opt-in inference: see ``_request_start``), so that requests
+own router, the registry, opt-in inference: see ``_request.start``), so that requests
 that never reach a handler are grouped too. They also honour excluded URLs for WSGI,
 which the upstream WSGI middleware does not.
 """
@@ -114,9 +114,9 @@ class WsgiMiddleware:
         infer = start.infer_routes  # (RequestStart.infers, inlined: every request)
         if infer or (infer is None and registry.settings.infer):
             start_response = _noting_status(start_response)
-        # another request's context (see _isolation; an ASGI server's, through a WSGI
+        # another request's context (see _request.isolation; an ASGI server's, through a WSGI
         # adapter that copies it into the thread): the span's parent is in the headers
-        # or a response left open, whose span stays current (see _isolation): the same
+        # or a response left open, whose span stays current (see _request.isolation): the same
         owner = serving.get()
         if owner is None:
             clean = None
@@ -128,7 +128,7 @@ class WsgiMiddleware:
             )
         else:
             clean, fresh = _set_aside(owner.request, environ, wsgi_getter)
-        # matched before the upstream middleware starts the span: see _request_start
+        # matched before the upstream middleware starts the span: see _request.start
         mark = serving.set(
             Serving(environ, start.match(environ.get("REQUEST_METHOD"), path, environ))
         )
@@ -164,7 +164,7 @@ def _reset(var: ContextVar[Any], token: Token[Any]) -> None:
 def _set_aside(
     owner: object, request: Any, getter: Getter[Any]
 ) -> tuple[Token[Context] | None, Token[Context | None] | None]:
-    """A request that started while ``owner`` is marked as served (see ``_isolation``):
+    """A request that started while ``owner`` is marked as served (see ``_request.isolation``):
     the same request handed on keeps its context; one made in-process from inside
     ``owner`` gets a server span of its own, a child of the caller's current span (or of
     the span in its headers), in the caller's context; any other runs in an empty
@@ -259,7 +259,7 @@ class AsgiMiddleware:
         infer = start.infer_routes
         if infer or (infer is None and registry.settings.infer):
             send = _noting_status_asgi(send)
-        # another request's context (see _isolation): the span's parent is in the headers
+        # another request's context (see _request.isolation): the span's parent is in the headers
         owner = serving.get()
         clean, fresh = (
             (None, None) if owner is None else _set_aside(owner.request, scope, asgi_getter)
@@ -323,7 +323,7 @@ def _positional_count(app: Any) -> int | None:
 
 def _span_details(scope: Scope) -> tuple[str, dict[str, str]]:
     """The upstream's name for a request, and no extra attributes. (The span is named
-    as it starts, by ``_request_start``: the name given here stands only if that fails.)"""
+    as it starts, by ``_request.start``: the name given here stands only if that fails.)"""
     current = serving.get()
     found = current.match if current is not None else None
     if found is not None and found.source != "inferred":

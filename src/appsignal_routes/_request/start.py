@@ -3,7 +3,7 @@
 As a request arrives, the middleware asks ``RequestStart.match`` for its route: the
 route the framework's own router would dispatch it to (``frameworks``, source
 ``discovered``), else a template of the registry (``registry``), else, opt-in, one
-inferred from the path (``inferred``). The match travels to the span in ``_handoff``'s
+inferred from the path (``inferred``). The match travels to the span in ``_grouping.handoff``'s
 records: the upstream middleware gets its tracer from ``NamingTracerProvider``, whose
 ``NamingTracer`` starts the server span already named by the match, or by its method
 alone, with the grouping attributes among its start attributes, and hands the record
@@ -343,7 +343,7 @@ class NamingTracer(WrappingTracer):
         attributes = attrs  # (attrs stays the caller's own: is it what the span started with?)
         if kind is SpanKind.INTERNAL:  # the upstream found a span current
             fresh = fresh_parent.get()
-            if fresh is not None:  # another request's, left open: see _isolation
+            if fresh is not None:  # another request's, left open: see _request.isolation
                 kind = SpanKind.SERVER
                 ctx = fresh
         if kind is SpanKind.SERVER:
