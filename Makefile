@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test lint types docs pytest matrix suites reliability bench bench-breakdown bench-floor bench-peers versions lowest frameworks-lowest graphql-newest install clean
+.PHONY: demo test lint types docs pytest matrix suites reliability bench bench-breakdown bench-floor bench-peers versions lowest frameworks-lowest frameworks-middle graphql-newest install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -135,45 +135,68 @@ lowest:
 	  --ignore=tests/unit/frameworks --ignore=tests/unit/graphql/test_libraries.py
 
 # Each framework at the lowest version its adapter supports (LOWEST; pinned with what
-# must go with it in tests/frameworks-lowest.txt), in .venv-fw-lowest: the adapters'
-# tests and the matrix, each example under one server. Connexion 3.0, Sanic 23.6,
-# BlackSheep 2.3 and CherryPy 18.7 share the first pass with the others (Connexion's
-# Flask extra runs on Flask 2.3); webtest, a2wsgi, whitenoise and djangorestframework
-# are there for the CherryPy and wrapper tests. test_framework_tracing.py is left out:
-# each of its tests is of Starlette 1.7's OpenTelemetryMiddleware or FastAPI 0.142's
-# telemetry, which the floors lack. Quart 0.19 needs Flask 3.0, so it is a second pass,
+# must go with it in tests/frameworks-lowest.txt), in .venv-fw-lowest, and at a release
+# about halfway to its newest (tests/frameworks-middle.txt), in .venv-fw-middle: the
+# adapters' tests and the matrix, each example under one server, the same on both.
+# FW_PACKAGES is what both install (the versions are the constraints file's),
+# fw_pytest the pytest both run, FW_MATRIX the matrix cells.
+# Connexion 3.0, Sanic 23.6, BlackSheep 2.3 and CherryPy 18.7 share the first pass with
+# the others (Connexion's Flask extra runs on Flask 2.3); webtest, a2wsgi, whitenoise and
+# djangorestframework are there for the CherryPy and wrapper tests.
+# test_framework_tracing.py is left out: each of its tests is of Starlette 1.7's
+# OpenTelemetryMiddleware or FastAPI 0.142's telemetry, which the floors (and the middle
+# releases) lack. Quart 0.19 needs Flask 3.0, so it is a second pass of the lowest target,
 # over the first (tests/frameworks-lowest-quart.txt): test_quart.py, and the tests of
-# other files that need Quart, named test_quart... (as in test_composed.py). The -W
-# filters are the old releases' own warnings: Bottle 0.12's import hook, Litestar 2.0
-# passing its deprecated debug parameter, Sanic 23.6 importing websockets.connection
-# (websockets 10.4, of its time, would do without, but the newest uvicorn needs a newer
-# one). FALCON_DISABLE_CYTHON: where no wheel of Falcon's floor fits the Python, it
-# installs as pure Python instead of compiling.
+# other files that need Quart, named test_quart... (as in test_composed.py); the middle
+# Quart runs on the middle Flask, in the one pass. The lowest target's -W filters are the
+# old releases' own warnings: Bottle 0.12's import hook, Litestar 2.0 passing its
+# deprecated debug parameter, Sanic 23.6 importing websockets.connection (websockets 10.4,
+# of its time, would do without, but the newest uvicorn needs a newer one); the middle
+# target's, the middle releases' own: Sanic 24.6 still imports websockets.connection,
+# Connexion 3.1 reads jsonschema's draft4_format_checker (it requires a jsonschema that
+# deprecates it) and its Swagger UI calls Starlette's TemplateResponse the old way.
+# FALCON_DISABLE_CYTHON: where no wheel of Falcon's release fits the Python, it installs
+# as pure Python instead of compiling.
+FW_PACKAGES := -e . pytest \
+  hypothesis httpx uvicorn httptools websockets gunicorn waitress hypercorn \
+  opentelemetry-instrumentation-django opentelemetry-instrumentation-fastapi \
+  django flask werkzeug fastapi starlette falcon pyramid bottle litestar \
+  "connexion[flask,swagger-ui]" sanic sanic-testing blacksheep cherrypy routes \
+  webtest a2wsgi whitenoise djangorestframework
+# $(call fw_pytest,VENV,-W filters)
+fw_pytest = $(1)/bin/python -m pytest -q -p no:cacheprovider -p no:randomly $(2)
+FW_MATRIX := (gunicorn-sync or uvicorn) and not raw_
+FW_NO_TRACING := --ignore=tests/unit/frameworks/test_framework_tracing.py
 FW_LOWEST := .venv-fw-lowest
-FW_LOWEST_PYTEST := $(FW_LOWEST)/bin/python -m pytest -q -p no:cacheprovider -p no:randomly \
+FW_LOWEST_PYTEST := $(call fw_pytest,$(FW_LOWEST), \
   -W "ignore:_ImportRedirect.find_spec:ImportWarning" \
   -W "ignore:Use of deprecated parameter 'debug':DeprecationWarning" \
-  -W "ignore:websockets.connection was renamed:DeprecationWarning"
-FW_LOWEST_MATRIX := (gunicorn-sync or uvicorn) and not raw_
+  -W "ignore:websockets.connection was renamed:DeprecationWarning")
 frameworks-lowest:
 	test -x $(FW_LOWEST)/bin/python || $(PYTHON) -m venv $(FW_LOWEST)
 	$(FW_LOWEST)/bin/python -m pip uninstall --quiet --yes quart  # from the last run's Quart pass
-	FALCON_DISABLE_CYTHON=1 $(FW_LOWEST)/bin/python -m pip install --quiet -e . pytest \
-	  hypothesis httpx uvicorn httptools websockets gunicorn waitress hypercorn \
-	  opentelemetry-instrumentation-django opentelemetry-instrumentation-fastapi \
-	  django flask werkzeug fastapi starlette falcon pyramid bottle litestar \
-	  "connexion[flask,swagger-ui]" sanic sanic-testing blacksheep cherrypy routes \
-	  webtest a2wsgi whitenoise djangorestframework \
+	FALCON_DISABLE_CYTHON=1 $(FW_LOWEST)/bin/python -m pip install --quiet $(FW_PACKAGES) \
 	  -c tests/frameworks-lowest.txt
-	$(FW_LOWEST_PYTEST) tests/unit/frameworks tests/matrix \
+	$(FW_LOWEST_PYTEST) tests/unit/frameworks tests/matrix $(FW_NO_TRACING) \
 	  --ignore=tests/unit/frameworks/test_quart.py \
-	  --ignore=tests/unit/frameworks/test_framework_tracing.py \
-	  -k "(not matrix and not test_quart) or ($(FW_LOWEST_MATRIX) and not quart)"
+	  -k "(not matrix and not test_quart) or ($(FW_MATRIX) and not quart)"
 	$(FW_LOWEST)/bin/python -m pip install --quiet quart flask werkzeug \
 	  -c tests/frameworks-lowest-quart.txt
 	$(FW_LOWEST_PYTEST) tests/unit/frameworks/test_quart.py tests/unit/frameworks/test_composed.py \
 	  tests/unit/frameworks/test_one_endpoint.py \
-	  tests/matrix -k "(not matrix and test_quart) or ($(FW_LOWEST_MATRIX) and quart)"
+	  tests/matrix -k "(not matrix and test_quart) or ($(FW_MATRIX) and quart)"
+
+FW_MIDDLE := .venv-fw-middle
+FW_MIDDLE_PYTEST := $(call fw_pytest,$(FW_MIDDLE), \
+  -W "ignore:websockets.connection was renamed:DeprecationWarning" \
+  -W "ignore:Accessing jsonschema.draft4_format_checker is deprecated:DeprecationWarning" \
+  -W 'ignore:The `name` is not the first parameter anymore:DeprecationWarning')
+frameworks-middle:
+	test -x $(FW_MIDDLE)/bin/python || $(PYTHON) -m venv $(FW_MIDDLE)
+	FALCON_DISABLE_CYTHON=1 $(FW_MIDDLE)/bin/python -m pip install --quiet $(FW_PACKAGES) quart \
+	  -c tests/frameworks-middle.txt
+	$(FW_MIDDLE_PYTEST) tests/unit/frameworks tests/matrix $(FW_NO_TRACING) \
+	  -k "not matrix or ($(FW_MATRIX))"
 
 # GraphQL on graphql-core 3.3 (issue 27): the newest Strawberry needs it, while graphene 3
 # in the dev env pins 3.2. Strawberry and Ariadne, with their test clients and under real
@@ -191,4 +214,4 @@ graphql-newest:
 test: lint types docs pytest matrix versions lowest frameworks-lowest graphql-newest suites
 
 clean:
-	rm -rf $(VENV) $(PEERS_VENV) $(SUITES_VENV) .venv-3.* .venv-lowest $(FW_LOWEST) $(GRAPHQL33) site .coverage .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS_VENV) $(SUITES_VENV) .venv-3.* .venv-lowest $(FW_LOWEST) $(FW_MIDDLE) $(GRAPHQL33) site .coverage .mypy_cache .pytest_cache .ruff_cache

@@ -284,6 +284,7 @@ def test_a_fastapi_without_native_telemetry_is_discovered(traced, monkeypatch):
     assert template_of(found) == "/users/{user_id}"
 
 
+@NATIVE_TELEMETRY
 @pytest.mark.private_path("fastapi.telemetry")
 def test_unknown_fastapi_internals_fall_back(traced, caplog):
     app = make_app()
