@@ -211,7 +211,7 @@ graphql-newest:
 	  -k "not django and not older_than_tested and not every_installed" \
 	  tests/unit/graphql tests/integration/test_graphql_servers.py
 
-test: lint types docs pytest matrix versions lowest frameworks-lowest graphql-newest suites
+test: lint types docs pytest matrix versions lowest frameworks-lowest frameworks-middle graphql-newest suites
 
 clean:
 	rm -rf $(VENV) $(PEERS_VENV) $(SUITES_VENV) .venv-3.* .venv-lowest $(FW_LOWEST) $(FW_MIDDLE) $(GRAPHQL33) site .coverage .mypy_cache .pytest_cache .ruff_cache

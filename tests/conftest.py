@@ -22,7 +22,8 @@ from appsignal_routes.frameworks import older
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``@pytest.mark.since(distribution, version, reason=...)``: a test of what older
     releases of a framework lack (the adapters are also tested on their lowest supported
-    versions, `make frameworks-lowest`) is skipped there, the skip saying what and why.
+    versions and on middle ones, `make frameworks-lowest` and `make frameworks-middle`) is
+    skipped there, the skip saying what and why.
 
     ``@pytest.mark.private_path(access, ...)``: a test of what only the private path of
     those accesses does is deselected in a run that takes their fallback

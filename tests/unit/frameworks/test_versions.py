@@ -50,10 +50,11 @@ def test_versions_compare_as_releases(version, lowest, is_older):
     assert older(version, lowest) is is_older
 
 
-def pinned() -> dict[str, str]:
-    """The versions `make frameworks-lowest` installs, by distribution."""
+def pinned(*names: str) -> dict[str, str]:
+    """The versions `make frameworks-lowest` (or the constraints files named) installs,
+    by distribution."""
     pins = {}
-    for name in ("frameworks-lowest.txt", "frameworks-lowest-quart.txt"):
+    for name in names or ("frameworks-lowest.txt", "frameworks-lowest-quart.txt"):
         for line in (ROOT / "tests" / name).read_text().splitlines():
             if "==" in line and not line.startswith("#"):
                 distribution, _, version = line.partition("==")
@@ -61,11 +62,12 @@ def pinned() -> dict[str, str]:
     return pins
 
 
-def documented() -> dict[str, str]:
-    """The lowest versions the docs' version table gives, by distribution."""
+def documented(column: int = 0) -> dict[str, str]:
+    """The lowest (or, column 1, the middle) versions the docs' version table gives, by
+    distribution."""
     table = (ROOT / "docs" / "frameworks" / "versions.md").read_text()
-    rows = re.findall(r"^\|[^|]+\| `([\w-]+)` \| `([^`]+)` \|", table, re.MULTILINE)
-    return dict(rows)
+    rows = re.findall(r"^\|[^|]+\| `([\w-]+)` \| `([^`]+)` \| `([^`]+)` \|", table, re.MULTILINE)
+    return {row[0]: row[1 + column] for row in rows}
 
 
 def constants(adapter: str) -> dict[str, object]:
@@ -97,6 +99,16 @@ def test_every_adapter_declares_its_floor_and_ci_installs_it(adapter):
     assert not older(pinned()[distribution], lowest)
     assert not older(lowest, pinned()[distribution])
     assert documented()[distribution] == lowest
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_every_adapter_is_also_tested_on_a_middle_release(adapter):
+    declared = constants(adapter)
+    distribution, lowest = str(declared["DISTRIBUTION"]), str(declared["LOWEST"])
+    # `make frameworks-middle` installs a release above the floor, and the docs say which
+    middle = pinned("frameworks-middle.txt")[distribution]
+    assert older(lowest, middle)
+    assert documented(column=1)[distribution] == middle
 
 
 def test_the_adapters_constants_are_the_ones_read():
