@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 import appsignal_routes as ar
+from appsignal_routes import _private
 from appsignal_routes.frameworks import router_for
 from appsignal_routes.frameworks import starlette as adapter
 
@@ -209,8 +210,11 @@ def test_a_mounted_flask_app_through_a2wsgi(traced, monkeypatch, dated):
             else []
         ),
     ]
-    # (Flask's first answer is not kept: its map has rules not matched yet)
+    # (Flask's first answer is not kept while its map has rules not matched yet, which
+    # only the private path can tell: its public fallback keeps it)
     first = ["/legacy/users/1", "/legacy/users/2", "/items/3", "/legacy/nowhere/5"]
+    if _private.chosen["werkzeug.map.changes"] == "public" and not dated:
+        first.remove("/legacy/users/2")
     if not dated:  # Flask takes any id alike: one walk per shape
         assert asked == first
     else:  # Flask tells ids apart: its answers are kept by the path itself
