@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import bottle
 import pytest
+from flask import Flask
 
 import appsignal_routes as ar
 from appsignal_routes._agent.config import resolve
@@ -41,18 +41,18 @@ def test_the_same_words_mean_on_and_off_for_every_option(option, variable, words
 def test_a_bad_discover_word_fails_at_instrument(monkeypatch):
     monkeypatch.setenv("APPSIGNAL_ROUTES_DISCOVER", "maybe")
     with pytest.raises(ValueError, match=r"^APPSIGNAL_ROUTES_DISCOVER='maybe'"):
-        ar.instrument(bottle.Bottle())
+        ar.instrument(Flask(__name__))
 
 
-def users_app() -> bottle.Bottle:
-    app = bottle.Bottle()
-    app.get("/users/<user_id:int>", callback=lambda user_id: {"id": user_id})
+def users_app() -> Flask:
+    app = Flask(__name__)
+    app.add_url_rule("/users/<int:user_id>", view_func=lambda user_id: {"id": user_id})
     return app
 
 
 @pytest.mark.parametrize(
     ("words", "name"),
-    [(ON, "GET /users/<user_id:int>"), (OFF, "GET"), ([""], "GET /users/<user_id:int>")],
+    [(ON, "GET /users/<int:user_id>"), (OFF, "GET"), ([""], "GET /users/<int:user_id>")],
 )
 def test_discover_groups_by_the_framework_route_as_its_word_says(traced, monkeypatch, words, name):
     for word in words:

@@ -15,7 +15,7 @@ import importlib
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from appsignal_routes._grouping.group import group_name
 from appsignal_routes._request.middleware import AsgiMiddleware, WsgiMiddleware
@@ -23,7 +23,9 @@ from appsignal_routes._routes import registry
 from appsignal_routes.frameworks import DiscoveredRoute, Router, framework_of, router_for
 from appsignal_routes.frameworks._composed import WrappedRouter
 from appsignal_routes.frameworks._names import dotted_name
-from appsignal_routes.frameworks._pyramid_traversal import TraversalView
+
+if TYPE_CHECKING:  # Pyramid is imported only for an app of it
+    from appsignal_routes.frameworks._pyramid_traversal import TraversalView
 
 _WRAPPED_ATTRIBUTES = ("wsgi_app", "asgi_app")  # where Flask/Quart users wrap the app
 
