@@ -290,7 +290,7 @@ def measure(framework: str) -> Discovery:
     request = _environ("GET", PATH) if kind == "wsgi" else _scope("GET", PATH)
     discovered = RequestStart(app, discover_routes=True)
     found = discovered.match("GET", PATH, request)
-    if found is None or found[1] != "discovered":
+    if found is None or found.source != "discovered":
         return Discovery(framework, None, None, None)
     templates = [f"/r{n}{tail}" for n in range(COUNT)]
     registry = RequestStart(object(), routes=templates, discover_routes=False)
@@ -302,7 +302,7 @@ def measure(framework: str) -> Discovery:
     )
     requests = _fresh(kind)
     fresh = compare(_cycling(discovered, requests), _cycling(registry, requests), number=2000)
-    return Discovery(framework, found[0], ratio, fresh)
+    return Discovery(framework, found.route, ratio, fresh)
 
 
 def cherrypy_app() -> tuple[object, str]:
