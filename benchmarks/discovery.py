@@ -12,8 +12,6 @@ goes to the 20th, a parameterised route, so that a linear walk pays for its leng
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -442,32 +440,10 @@ def count_instructions(framework: str, ids: str = "fresh") -> tuple[int, int]:
     """Instructions a request's route match costs, discovered and by the registry (per
     request, warm-up and start-up left out), counted by callgrind: the same whatever
     else the machine does, where time on a shared machine swings by tens of percent."""
-    from .instructions import _COLLECTED
+    from .instructions import counted
 
     def total(variant: str, count: int) -> int:
-        done = subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                "--callgrind-out-file=/dev/null",
-                sys.executable,
-                "-m",
-                "benchmarks.discovery",
-                "--one",
-                framework,
-                variant,
-                ids,
-                str(count),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
-        found = _COLLECTED.search(done.stderr)
-        if found is None:
-            raise RuntimeError(f"callgrind printed no count: {done.stderr[-500:]}")
-        return int(found.group(1))
+        return counted("benchmarks.discovery", framework, variant, ids, str(count))
 
     return tuple(  # type: ignore[return-value] # two variants
         (total(variant, COUNTED) - total(variant, 0)) // COUNTED

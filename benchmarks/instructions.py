@@ -46,8 +46,8 @@ def _one(kind: str, variant: str, count: int) -> None:
         request()
 
 
-def instructions(kind: str, variant: str, count: int) -> int:
-    """All the instructions of a process that serves ``WARM_UP + count`` requests."""
+def counted(module: str, *args: str) -> int:
+    """All the instructions callgrind counts in ``python -m module --one *args``."""
     done = subprocess.run(
         [
             "valgrind",
@@ -55,11 +55,9 @@ def instructions(kind: str, variant: str, count: int) -> int:
             "--callgrind-out-file=/dev/null",
             sys.executable,
             "-m",
-            "benchmarks.instructions",
+            module,
             "--one",
-            kind,
-            variant,
-            str(count),
+            *args,
         ],
         capture_output=True,
         text=True,
@@ -72,6 +70,11 @@ def instructions(kind: str, variant: str, count: int) -> int:
     if found is None:
         raise RuntimeError(f"callgrind printed no count: {done.stderr[-500:]}")
     return int(found.group(1))
+
+
+def instructions(kind: str, variant: str, count: int) -> int:
+    """All the instructions of a process that serves ``WARM_UP + count`` requests."""
+    return counted("benchmarks.instructions", kind, variant, str(count))
 
 
 @dataclass(frozen=True)
